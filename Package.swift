@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// hookd: a local webhook operations daemon speaking newline-delimited JSON-RPC 2.0 on a Unix socket.
+/// The C libraries are Debian's; everything above the adapter modules is plain Swift.
+let package = Package(
+    name: "hookd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hookd", targets: ["hookd"]),
+        .executable(name: "hookrpc", targets: ["hookrpc"]),
+        .library(name: "HookClient", targets: ["HookClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+
+        .target(name: "HookJSON", dependencies: ["CJansson"]),
+        .target(name: "HookRPC", dependencies: ["HookJSON"]),
+        .target(name: "HookCore", dependencies: ["HookJSON"]),
+        .target(name: "HookRedis", dependencies: ["CHiredis"]),
+        .target(name: "HookHTTP", dependencies: ["CCurl"]),
+        .target(name: "HookMQTT", dependencies: ["CMosquitto"]),
+        .target(name: "HookStore", dependencies: ["HookCore"]),
+        .target(name: "HookInfisical", dependencies: ["HookCore", "HookHTTP"]),
+        .target(name: "HookDaemon", dependencies: [
+            "HookJSON", "HookRPC", "HookCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "HookClient", dependencies: ["HookJSON", "HookRPC"]),
+        .executableTarget(name: "hookd", dependencies: [
+            "HookDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "hookrpc", dependencies: [
+            "HookClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "hookbench", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "HookJSONTests", dependencies: ["HookJSON", "CJansson"]),
+        .testTarget(name: "HookRPCTests", dependencies: ["HookRPC"]),
+        .testTarget(name: "HookCoreTests", dependencies: ["HookCore"]),
+        .testTarget(name: "HookRedisTests", dependencies: ["HookRedis"]),
+        .testTarget(name: "HookHTTPTests", dependencies: ["HookHTTP"]),
+        .testTarget(name: "HookMQTTTests", dependencies: ["HookMQTT"]),
+        .testTarget(name: "HookDaemonTests", dependencies: [
+            "HookDaemon", "HookRPC", "HookJSON",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        .testTarget(name: "HookIntegrationTests", dependencies: ["HookClient", "HookJSON", "HookRPC"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,216 @@
+import HookCore
+import Yams
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a YAML configuration file into `DaemonConfiguration`, checking every key it knows.
+///
+/// Unknown keys under `hookd:` are errors (a typo must not silently fall back to a default);
+/// the sections later versions read (`redis`, `webhooks`, …) are accepted and listed in
+/// `unusedSections` so the daemon can say it ignores them.
+public struct ConfigurationLoader: Sendable {
+    /// Top-level sections this version accepts but does not read yet.
+    public static let reservedSections: Set<String> = [
+        "redis", "cache", "store", "infisical", "webhooks", "structured_logging",
+        "mqtt", "slack", "smtp", "pagerduty", "audit",
+    ]
+
+    private let environment: [String: String]
+    private let daemonUserID: UInt32
+
+    public init(environment: [String: String], daemonUserID: UInt32) {
+        self.environment = environment
+        self.daemonUserID = daemonUserID
+    }
+
+    /// Loads and checks the file at `path`.
+    /// - Throws: `ConfigurationError` naming the file, the key and the problem.
+    public func load(path: String) throws(ConfigurationError) -> DaemonConfiguration {
+        guard let text = Self.readFile(path) else {
+            throw ConfigurationError(file: path, key: "", problem: "cannot read the file: \(String(cString: strerror(errno)))")
+        }
+        var configuration = try parse(text, file: path)
+        configuration.sourcePath = path
+        return configuration
+    }
+
+    /// Parses configuration text; `file` names it in errors.
+    public func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(file: file, key: "", problem: "not valid YAML: \(error)")
+        }
+        var configuration = DaemonConfiguration()
+        guard let root else { return configuration }  // an empty file means all defaults
+        let document = ConfigurationNode(node: root, path: "", file: file, environment: environment)
+        for (key, value) in try document.mapping() {
+            switch key {
+            case "hookd": try readDaemonSection(value, into: &configuration)
+            case let section where Self.reservedSections.contains(section): configuration.unusedSections.append(section)
+            default: throw value.error("unknown section (expected hookd or one of \(Self.reservedSections.sorted().joined(separator: ", ")))")
+            }
+        }
+        return configuration
+    }
+
+    private func readDaemonSection(_ section: ConfigurationNode, into configuration: inout DaemonConfiguration) throws(ConfigurationError) {
+        for (key, value) in try section.mapping() {
+            switch key {
+            case "socket": configuration.socketPath = try value.string()
+            case "socket_mode":
+                let text = try value.string()
+                guard let mode = UInt32(text, radix: 8), mode <= 0o777 else {
+                    throw value.error("expected an octal mode such as \"0660\", found '\(text)'")
+                }
+                configuration.socketMode = mode
+            case "socket_group": configuration.socketGroupID = try groupID(value)
+            case "state_dir": configuration.stateDirectory = try value.string()
+            case "logs_dir": configuration.logsDirectory = try value.string()
+            case "log_level":
+                let level = try value.string()
+                let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+                guard levels.contains(level) else { throw value.error("expected one of \(levels.joined(separator: ", ")), found '\(level)'") }
+                configuration.logLevel = level
+            case "acl": configuration.accessRules = try value.sequence().map { rule throws(ConfigurationError) in try accessRule(rule) }
+            case "limits": try readLimits(value, into: &configuration.limits)
+            default: throw value.error("unknown key")
+            }
+        }
+    }
+
+    private func readLimits(_ section: ConfigurationNode, into limits: inout DaemonConfiguration.Limits) throws(ConfigurationError) {
+        for (key, value) in try section.mapping() {
+            switch key {
+            case "max_line_bytes": limits.maxLineBytes = try value.integer(in: 64...(256 << 20))
+            case "max_in_flight_per_connection": limits.maxInFlightPerConnection = try value.integer(in: 1...65_536)
+            case "max_connections": limits.maxConnections = try value.integer(in: 1...1_000_000)
+            case "idle_timeout_seconds": limits.idleTimeoutSeconds = try value.integer(in: 0...86_400)
+            case "shutdown_grace_seconds": limits.shutdownGraceSeconds = try value.integer(in: 0...3_600)
+            default: throw value.error("unknown key")
+            }
+        }
+    }
+
+    private func accessRule(_ node: ConfigurationNode) throws(ConfigurationError) -> AccessPolicy.Rule {
+        var rule = AccessPolicy.Rule(methods: [])
+        for (key, value) in try node.mapping() {
+            switch key {
+            case "methods":
+                rule.methods = try value.stringList().map { text throws(ConfigurationError) in
+                    guard let pattern = MethodPattern(text) else {
+                        throw value.error("'\(text)' is not a method pattern (use *, namespace.* or a method name)")
+                    }
+                    return pattern
+                }
+            case "users": rule.userIDs = Set(try value.sequence().map { user throws(ConfigurationError) in try userID(user) })
+            case "groups": rule.groupIDs = Set(try value.sequence().map { group throws(ConfigurationError) in try groupID(group) })
+            default: throw value.error("unknown key (expected methods, users, groups)")
+            }
+        }
+        guard !rule.methods.isEmpty else { throw node.error("a rule needs 'methods'") }
+        guard !rule.userIDs.isEmpty || !rule.groupIDs.isEmpty else { throw node.error("a rule needs 'users' or 'groups'") }
+        return rule
+    }
+
+    /// A user given by name or number; names are resolved now so a typo fails at start-up.
+    private func userID(_ node: ConfigurationNode) throws(ConfigurationError) -> UInt32 {
+        let text = try node.string()
+        if let number = UInt32(text) { return number }
+        guard let entry = getpwnam(text) else { throw node.error("no such user '\(text)'") }
+        return entry.pointee.pw_uid
+    }
+
+    private func groupID(_ node: ConfigurationNode) throws(ConfigurationError) -> UInt32 {
+        let text = try node.string()
+        if let number = UInt32(text) { return number }
+        guard let entry = getgrnam(text) else { throw node.error("no such group '\(text)'") }
+        return entry.pointee.gr_gid
+    }
+
+    private static func readFile(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count > 0 { bytes.append(contentsOf: chunk[..<count]) }
+            if count < chunk.count { break }
+        }
+        return ferror(file) == 0 ? String(decoding: bytes, as: UTF8.self) : nil
+    }
+}
+
+/// A YAML node with the key path that reached it, for errors that say exactly where.
+struct ConfigurationNode {
+    let node: Node
+    let path: String
+    let file: String
+    let environment: [String: String]
+
+    func error(_ problem: String) -> ConfigurationError {
+        ConfigurationError(file: file, key: path, line: node.mark.map { $0.line }, problem: problem)
+    }
+
+    func child(_ key: String, _ node: Node) -> ConfigurationNode {
+        ConfigurationNode(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file, environment: environment)
+    }
+
+    /// The members of a mapping, in file order.
+    func mapping() throws(ConfigurationError) -> [(String, ConfigurationNode)] {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping of keys") }
+        var members: [(String, ConfigurationNode)] = []
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar(let key) = keyNode else { throw error("keys must be plain strings") }
+            members.append((key.string, child(key.string, valueNode)))
+        }
+        return members
+    }
+
+    func sequence() throws(ConfigurationError) -> [ConfigurationNode] {
+        guard case .sequence(let sequence) = node else { throw error("expected a list") }
+        return sequence.enumerated().map { index, element in
+            ConfigurationNode(node: element, path: "\(path)[\(index)]", file: file, environment: environment)
+        }
+    }
+
+    /// A scalar with `${VAR}` expanded.
+    func string() throws(ConfigurationError) -> String {
+        guard case .scalar(let scalar) = node else { throw error("expected a single value, found a \(node.isMapping ? "mapping" : "list")") }
+        do {
+            return try EnvironmentExpansion.expand(scalar.string, environment: environment)
+        } catch .unset(let name) {
+            throw error("environment variable \(name) is not set (use ${\(name):-default} for a fallback)")
+        } catch {
+            throw self.error("unterminated ${ in value")
+        }
+    }
+
+    func integer(in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let text = try string()
+        guard let value = Int(text), range.contains(value) else {
+            throw error("expected a whole number from \(range.lowerBound) to \(range.upperBound), found '\(text)'")
+        }
+        return value
+    }
+
+    /// A list of strings, or one comma-separated string (the seed's style: "slack,email,log").
+    func stringList() throws(ConfigurationError) -> [String] {
+        if case .sequence = node { return try sequence().map { item throws(ConfigurationError) in try item.string() } }
+        return try string().split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+    }
+}
+
+private extension Node {
+    var isMapping: Bool { if case .mapping = self { true } else { false } }
+}
+
+private extension Substring {
+    func trimmingCharacters(in set: Character) -> String {
+        String(drop(while: { $0 == set }).reversed().drop(while: { $0 == set }).reversed())
+    }
+}

@@ -1,0 +1,45 @@
+import HookCore
+
+/// Everything hookd reads from its configuration file, with the embedded defaults.
+///
+/// With no file at all hookd runs on these defaults; `ConfigurationLoader` overlays a YAML file.
+public struct DaemonConfiguration: Sendable, Equatable {
+    /// Limits that protect the daemon from one bad or busy client. Each is answered with a clear
+    /// error or a quiet close, never a crash.
+    public struct Limits: Sendable, Equatable {
+        /// Longest request line, in bytes; a longer one gets `too_large` and the connection closes.
+        public var maxLineBytes = 1 << 20
+        /// Requests one connection may have unanswered; past it hookd stops reading that connection.
+        public var maxInFlightPerConnection = 64
+        /// Connections at once; one more gets `overloaded` and is closed (systemd's varlink allows 4096).
+        public var maxConnections = 4096
+        /// A connection with nothing in flight and no traffic for this long is closed; 0 disables.
+        public var idleTimeoutSeconds = 300
+        /// On SIGTERM, how long in-flight requests may take before connections are closed anyway.
+        public var shutdownGraceSeconds = 10
+
+        public init() {}
+    }
+
+    /// The file this was read from, or nil for the embedded defaults.
+    public var sourcePath: String?
+    /// `hookd.socket`: overridden by `--socket` and `$HOOKD_SOCKET`.
+    public var socketPath: String?
+    /// `hookd.socket_mode`: permissions of the socket file (default 0660).
+    public var socketMode: UInt32 = 0o660
+    /// `hookd.socket_group`: the group that owns the socket file, as a gid.
+    public var socketGroupID: UInt32?
+    /// `hookd.state_dir`, `hookd.logs_dir`: override the systemd/XDG convention.
+    public var stateDirectory: String?
+    public var logsDirectory: String?
+    /// `hookd.acl`: grants beyond root and the daemon's own user.
+    public var accessRules: [AccessPolicy.Rule] = []
+    /// `hookd.limits.*`.
+    public var limits = Limits()
+    /// `hookd.log_level`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+    /// Sections that a later version of hookd reads (redis, webhooks, …), present but not yet used.
+    public var unusedSections: [String] = []
+
+    public init() {}
+}

@@ -1,0 +1,137 @@
+import HookCore
+import HookJSON
+import HookRPC
+
+/// Turns one decoded input line into its reply bytes: access control, method lookup, params,
+/// and the JSON-RPC 2.0 rules for notifications and batches.
+///
+/// It knows nothing of sockets, so the protocol rules are tested without one. Immediate methods
+/// are answered in the same call; when any part of the line runs deferred, the reply comes
+/// later through `completion`.
+public struct RPCDispatcher: Sendable {
+    /// The outcome of dispatching one line.
+    public enum Outcome: Sendable {
+        /// The reply line (without newline), or nil when nothing is owed (notifications only).
+        case done([UInt8]?)
+        /// A deferred method is running; `completion` will be called exactly once.
+        case pending
+    }
+
+    public let methods: MethodTable
+
+    public init(methods: MethodTable) {
+        self.methods = methods
+    }
+
+    /// Dispatches one line's calls.
+    /// - Parameters:
+    ///   - policy: the ACL in force for this call.
+    ///   - completion: receives the reply when the outcome is `.pending`; may run on any thread.
+    public func dispatch(
+        _ incoming: RPCIncoming, context: CallContext, policy: AccessPolicy,
+        completion: @escaping @Sendable ([UInt8]?) -> Void
+    ) -> Outcome {
+        switch incoming {
+        case .empty:
+            return .done(nil)
+        case .single(let call):
+            switch run(call, context: context, policy: policy) {
+            case .answered(let response): return .done(response.map(Self.encode))
+            case .running(let task):
+                Task {
+                    let response = await task.value
+                    completion(response.map(Self.encode))
+                }
+                return .pending
+            }
+        case .batch(let calls):
+            return dispatchBatch(calls, context: context, policy: policy, completion: completion)
+        }
+    }
+
+    private func dispatchBatch(
+        _ calls: [RPCCall], context: CallContext, policy: AccessPolicy,
+        completion: @escaping @Sendable ([UInt8]?) -> Void
+    ) -> Outcome {
+        var responses: [RPCResponse] = []
+        var running: [Task<RPCResponse?, Never>] = []
+        for call in calls {
+            switch run(call, context: context, policy: policy) {
+            case .answered(let response): if let response { responses.append(response) }
+            case .running(let task): running.append(task)
+            }
+        }
+        guard !running.isEmpty else { return .done(Self.encodeBatch(responses)) }
+        let answered = responses
+        Task {
+            var all = answered
+            for task in running {
+                if let response = await task.value { all.append(response) }
+            }
+            completion(Self.encodeBatch(all))
+        }
+        return .pending
+    }
+
+    private enum CallOutcome {
+        case answered(RPCResponse?)
+        case running(Task<RPCResponse?, Never>)
+    }
+
+    private func run(_ call: RPCCall, context: CallContext, policy: AccessPolicy) -> CallOutcome {
+        let request: RPCRequest
+        switch call {
+        case .invalid(let id, let error): return .answered(RPCResponse(id: id, error: error))
+        case .request(let decoded): request = decoded
+        }
+        // A notification never gets a reply, not even an error: failures end here silently.
+        func reply(_ outcome: Result<JSONValue, RPCError>) -> RPCResponse? {
+            request.id.map { RPCResponse(id: $0, outcome: outcome) }
+        }
+        guard let handler = methods.handler(for: request.method) else {
+            return .answered(reply(.failure(RPCError(.methodNotFound, "method not found: \(request.method)", details: ["method": .string(request.method)]))))
+        }
+        guard policy.permits(context.peer, toCall: request.method) else {
+            return .answered(reply(.failure(RPCError(
+                .permissionDenied, "permission denied: uid \(context.peer.userID) may not call \(request.method)",
+                details: ["method": .string(request.method)]))))
+        }
+        let params: JSONObject
+        do {
+            params = try request.params()
+        } catch {
+            return .answered(reply(.failure(error)))
+        }
+        switch handler {
+        case .immediate(let body):
+            do {
+                return .answered(reply(.success(try body(params, context))))
+            } catch {
+                return .answered(reply(.failure(error)))
+            }
+        case .deferred(let body):
+            return .running(Task {
+                do throws(RPCError) {
+                    return reply(.success(try await body(params, context)))
+                } catch {
+                    return reply(.failure(error))
+                }
+            })
+        }
+    }
+
+    private static func encode(_ response: RPCResponse) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(128)
+        response.encode(into: &output)
+        return output
+    }
+
+    /// A batch whose calls were all notifications owes no reply at all.
+    private static func encodeBatch(_ responses: [RPCResponse]) -> [UInt8]? {
+        guard !responses.isEmpty else { return nil }
+        var output: [UInt8] = []
+        RPCResponse.encodeBatch(responses, into: &output)
+        return output
+    }
+}

@@ -1,0 +1,183 @@
+import HookCore
+import HookJSON
+import HookRPC
+import NIOCore
+
+/// Asks a connection to finish what it has in flight and close (sent on shutdown).
+struct ConnectionDrainEvent: Sendable {}
+
+/// Serves one client connection: decodes lines, dispatches them, writes replies as they finish.
+///
+/// Back-pressure: when `maxInFlight` requests are unanswered, further lines wait in a queue and
+/// the handler stops asking the socket for more bytes until replies go out. The connection closes
+/// after the client half-closes (everything in flight is answered first), after a drain request,
+/// after an over-long line (answered with `too_large`), or when idle with nothing in flight.
+final class RPCConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = NDJSONFrame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let dispatcher: RPCDispatcher
+    private let state: DaemonState
+    private let callContext: CallContext
+    private let maxInFlight: Int
+
+    private var context: ChannelHandlerContext?
+    private var completionSink: (@Sendable ([UInt8]?) -> Void)?
+    private var inFlight = 0
+    private var queued = CircularBuffer<ByteBuffer>()
+    private var readHeld = false
+    private var inputClosed = false
+    private var draining = false
+    private var needsFlush = false
+
+    init(dispatcher: RPCDispatcher, state: DaemonState, callContext: CallContext, maxInFlight: Int) {
+        self.dispatcher = dispatcher
+        self.state = state
+        self.callContext = callContext
+        self.maxInFlight = maxInFlight
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // One completion closure per connection, not per request: deferred replies hop back here.
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        completionSink = { reply in
+            eventLoop.execute { bound.value.deferredCallCompleted(reply) }
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        completionSink = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .overlong(let limit):
+            let error = RPCError(.tooLarge, "request line exceeds the limit of \(limit) bytes", details: ["limit": .integer(Int64(limit))])
+            var reply: [UInt8] = []
+            RPCResponse(id: .null, error: error).encode(into: &reply)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(Self.line(reply, allocator: channel.allocator))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        case .line(let line):
+            if inFlight >= maxInFlight || !queued.isEmpty {
+                queued.append(line)
+            } else {
+                process(line, context: context)
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded(context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if inFlight >= maxInFlight || !queued.isEmpty || draining || inputClosed {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let event as ChannelEvent where event == .inputClosed:
+            inputClosed = true
+            closeIfFinished(context: context)
+        case is ConnectionDrainEvent:
+            draining = true
+            closeIfFinished(context: context)
+        case let event as IdleStateHandler.IdleStateEvent where event == .all:
+            if inFlight == 0 && queued.isEmpty { context.close(promise: nil) }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Socket errors (a peer that vanished) end the connection; they are not the daemon's fault.
+        context.close(promise: nil)
+    }
+
+    private func process(_ line: ByteBuffer, context: ChannelHandlerContext) {
+        let incoming = line.withUnsafeReadableBytes { RPCIncoming.decode(line: $0) }
+        guard let completionSink else { return }
+        inFlight += 1
+        switch dispatcher.dispatch(incoming, context: callContext, policy: state.accessPolicy, completion: completionSink) {
+        case .done(let reply):
+            inFlight -= 1
+            if let reply { write(reply, context: context) }
+        case .pending:
+            break
+        }
+    }
+
+    private func deferredCallCompleted(_ reply: [UInt8]?) {
+        guard let context else { return }
+        inFlight -= 1
+        if let reply { write(reply, context: context) }
+        while inFlight < maxInFlight, let line = queued.popFirst() {
+            process(line, context: context)
+        }
+        flushIfNeeded(context: context)
+        if readHeld && inFlight < maxInFlight && queued.isEmpty && !draining && !inputClosed {
+            readHeld = false
+            context.read()
+        }
+        closeIfFinished(context: context)
+    }
+
+    private func write(_ reply: [UInt8], context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(Self.line(reply, allocator: context.channel.allocator)), promise: nil)
+        needsFlush = true
+    }
+
+    /// A reply framed as one NDJSON line.
+    static func line(_ reply: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: reply.count + 1)
+        buffer.writeBytes(reply)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        return buffer
+    }
+
+    private func flushIfNeeded(context: ChannelHandlerContext) {
+        guard needsFlush else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    private func closeIfFinished(context: ChannelHandlerContext) {
+        guard (inputClosed || draining) && inFlight == 0 else { return }
+        while inFlight < maxInFlight, let line = queued.popFirst() {
+            process(line, context: context)
+        }
+        guard inFlight == 0 else { return }
+        flushIfNeeded(context: context)
+        context.close(promise: nil)
+    }
+}
+
+/// Answers a connection over the limit with one `overloaded` error, then closes it.
+final class ConnectionLimitHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let error = RPCError(.overloaded, "too many connections (limit \(limit)); try again later", details: ["limit": .integer(Int64(limit))])
+        var reply: [UInt8] = []
+        RPCResponse(id: .null, error: error).encode(into: &reply)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(RPCConnectionHandler.line(reply, allocator: channel.allocator))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}

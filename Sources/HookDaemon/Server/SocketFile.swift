@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Prepares and tidies the socket file hookd binds.
+enum SocketFile {
+    /// The socket path cannot be used.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Makes the parent directory if needed; removes a stale socket left by a dead process.
+    /// - Throws: when another process is listening on `path`, or `path` is not a socket.
+    static func prepare(_ path: String) throws(Failure) {
+        guard path.utf8.count < 108 else { throw Failure(description: "socket path is longer than 107 bytes: \(path)") }
+        try makeDirectories(parentOf: path)
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }  // nothing there
+        guard (status.st_mode & S_IFMT) == S_IFSOCK else {
+            throw Failure(description: "\(path) exists and is not a socket; refusing to replace it")
+        }
+        if isAcceptingConnections(path) {
+            throw Failure(description: "another hookd is already listening on \(path); stop it first or choose another --socket")
+        }
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw Failure(description: "cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Sets the socket file's mode and group after binding.
+    static func applyPermissions(_ path: String, mode: UInt32, groupID: UInt32?) throws(Failure) {
+        if let groupID, chown(path, uid_t.max, groupID) != 0 {
+            throw Failure(description: "cannot give \(path) to group \(groupID): \(String(cString: strerror(errno)))")
+        }
+        guard chmod(path, mode_t(mode)) == 0 else {
+            throw Failure(description: "cannot set mode \(String(mode, radix: 8)) on \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Whether a process accepts connections on the socket at `path`.
+    static func isAcceptingConnections(_ path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8.prefix(raw.count - 1))
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return result == 0
+    }
+
+    private static func makeDirectories(parentOf path: String) throws(Failure) {
+        var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().map(String.init)
+        guard !components.isEmpty else { return }
+        var current = components.removeFirst()
+        for component in components {
+            current += "/" + component
+            if current.isEmpty || mkdir(current, 0o755) == 0 || errno == EEXIST { continue }
+            throw Failure(description: "cannot create \(current): \(String(cString: strerror(errno)))")
+        }
+    }
+}

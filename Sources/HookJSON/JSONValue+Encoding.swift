@@ -1,0 +1,126 @@
+extension JSONValue {
+    /// The compact encoding on one line: no raw newline can appear, so it is safe as an NDJSON frame.
+    ///
+    /// Written directly (no intermediate tree) because it runs for every response on the hot path.
+    /// Control characters and U+2028/U+2029 are escaped; non-finite reals, which JSON cannot
+    /// express, are written as `null`.
+    public func encoded() -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(64)
+        encode(into: &output)
+        return output
+    }
+
+    /// The compact encoding as a string.
+    public var compactText: String { String(decoding: encoded(), as: UTF8.self) }
+
+    /// Appends the compact encoding to `output`.
+    public func encode(into output: inout [UInt8]) {
+        switch self {
+        case .null: output.append(contentsOf: Self.nullBytes)
+        case .bool(let value): output.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+        case .integer(let value): Self.appendInteger(value, to: &output)
+        case .double(let value): Self.appendDouble(value, to: &output)
+        case .string(let value): Self.appendString(value, to: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                element.encode(into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            for (index, member) in object.members.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                Self.appendString(member.key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                member.value.encode(into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// An indented, human-readable rendering for command-line output (two spaces per level).
+    public func prettyText(indentation: Int = 0) -> String {
+        let pad = String(repeating: "  ", count: indentation + 1)
+        let closingPad = String(repeating: "  ", count: indentation)
+        switch self {
+        case .array(let elements) where !elements.isEmpty:
+            let lines = elements.map { pad + $0.prettyText(indentation: indentation + 1) }
+            return "[\n" + lines.joined(separator: ",\n") + "\n" + closingPad + "]"
+        case .object(let object) where !object.isEmpty:
+            let lines = object.members.map {
+                pad + JSONValue.string($0.key).compactText + ": " + $0.value.prettyText(indentation: indentation + 1)
+            }
+            return "{\n" + lines.joined(separator: ",\n") + "\n" + closingPad + "}"
+        default:
+            return compactText
+        }
+    }
+
+    private static let nullBytes = Array("null".utf8)
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func appendInteger(_ value: Int64, to output: inout [UInt8]) {
+        if value >= 0 && value < 10 {
+            output.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        output.append(contentsOf: String(value).utf8)
+    }
+
+    static func appendDouble(_ value: Double, to output: inout [UInt8]) {
+        guard value.isFinite else {
+            output.append(contentsOf: nullBytes)
+            return
+        }
+        // Swift prints the shortest text that reads back as the same Double ("0.1", "1e-07",
+        // "1e+20"), all of which are valid JSON numbers.
+        output.append(contentsOf: value.description.utf8)
+    }
+
+    static func appendString(_ value: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { bytes in
+            var runStart = 0
+            var index = 0
+            while index < bytes.count {
+                guard let (escape, length) = escapeSequence(at: index, in: bytes) else {
+                    index += 1
+                    continue
+                }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                output.append(contentsOf: escape)
+                index += length
+                runStart = index
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// The escape for the character starting at `index`, and how many bytes it replaces; nil when
+    /// the byte is written as it is.
+    private static func escapeSequence(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> ([UInt8], Int)? {
+        let byte = bytes[index]
+        switch byte {
+        case UInt8(ascii: "\""): return (Array(#"\""#.utf8), 1)
+        case UInt8(ascii: "\\"): return (Array(#"\\"#.utf8), 1)
+        case UInt8(ascii: "\n"): return (Array(#"\n"#.utf8), 1)
+        case UInt8(ascii: "\r"): return (Array(#"\r"#.utf8), 1)
+        case UInt8(ascii: "\t"): return (Array(#"\t"#.utf8), 1)
+        case 0x00..<0x20:
+            return (Array(#"\u00"#.utf8) + [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]], 1)
+        case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80
+            && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+            // U+2028 and U+2029 end a line for some readers (JavaScript, some log shippers).
+            return (Array((bytes[index + 2] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8), 3)
+        default:
+            return nil
+        }
+    }
+}

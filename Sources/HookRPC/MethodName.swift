@@ -1,0 +1,14 @@
+/// The names of the methods hookd serves, shared by the daemon's method table and the clients.
+public enum MethodName {
+    public static let discover = "rpc.discover"
+    public static let systemEcho = "system.echo"
+    public static let systemVersion = "system.version"
+    public static let systemHealth = "system.health"
+    public static let systemReload = "system.reload"
+}
+
+/// The protocol revision; bumped only for incompatible changes (see protocol/PROTOCOL.md).
+public let protocolVersion = 1
+
+/// hookd's release version.
+public let hookdVersion = "0.1.0"

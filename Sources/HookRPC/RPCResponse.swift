@@ -1,0 +1,62 @@
+import HookJSON
+
+/// A reply to one request: its id and either a result or an error.
+public struct RPCResponse: Sendable, Equatable {
+    public var id: RPCID
+    public var outcome: Result<JSONValue, RPCError>
+
+    public init(id: RPCID, outcome: Result<JSONValue, RPCError>) {
+        self.id = id
+        self.outcome = outcome
+    }
+
+    public init(id: RPCID, result: JSONValue) { self.init(id: id, outcome: .success(result)) }
+    public init(id: RPCID, error: RPCError) { self.init(id: id, outcome: .failure(error)) }
+
+    /// Appends the compact wire form (no newline) to `output`.
+    public func encode(into output: inout [UInt8]) {
+        output.append(contentsOf: Self.prefix)
+        id.json.encode(into: &output)
+        switch outcome {
+        case .success(let result):
+            output.append(contentsOf: Self.resultKey)
+            result.encode(into: &output)
+        case .failure(let error):
+            output.append(contentsOf: Self.errorKey)
+            error.json.encode(into: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends a batch reply: the responses as one JSON array.
+    public static func encodeBatch(_ responses: [RPCResponse], into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "["))
+        for (index, response) in responses.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            response.encode(into: &output)
+        }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    /// Reads a response object as a client receives it.
+    /// - Throws: `RPCError` `invalid_request` when the value is not a JSON-RPC 2.0 response.
+    public static func decode(_ value: JSONValue) throws(RPCError) -> RPCResponse {
+        guard case .object(let object) = value, object["jsonrpc"] == .string("2.0"),
+              let rawID = object["id"], let id = RPCID(rawID)
+        else { throw RPCError(.invalidRequest, "not a JSON-RPC 2.0 response: \(value.compactText.prefix(200))") }
+        if let result = object["result"] { return RPCResponse(id: id, result: result) }
+        guard case .object(let error)? = object["error"], let code = error["code"]?.integerValue else {
+            throw RPCError(.invalidRequest, "response has neither a result nor a valid error")
+        }
+        let message = error["message"]?.stringValue ?? ""
+        var details = error["data"]?.objectValue ?? [:]
+        let kind = details["kind"]?.stringValue.flatMap(RPCErrorKind.init(rawValue:))
+            ?? RPCErrorKind(code: Int(code)) ?? .internalError
+        details["kind"] = nil
+        return RPCResponse(id: id, error: RPCError(kind, message, details: details))
+    }
+
+    private static let prefix = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
+    private static let resultKey = Array(#","result":"#.utf8)
+    private static let errorKey = Array(#","error":"#.utf8)
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import HookDaemon
+import HookRPC
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// hookd: the webhook operations daemon. Parses flags and hands over to HookDaemon.
+@main
+struct HookdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hookd",
+        abstract: "Local webhook operations daemon: JSON-RPC 2.0 over a Unix socket.",
+        discussion: "With no flags hookd runs on its embedded defaults. SIGHUP reloads the configuration; SIGTERM stops it gracefully.",
+        version: hookdVersion)
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file (YAML).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Socket path; overrides $HOOKD_SOCKET, systemd's socket and the config.", valueName: "path"))
+    var socket: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("State directory; overrides $STATE_DIRECTORY and the config.", valueName: "dir"))
+    var stateDirectory: String?
+
+    @Option(name: .customLong("check-config"), help: ArgumentHelp("Check a configuration file, report the first problem, and exit.", valueName: "file"))
+    var checkConfig: String?
+
+    func run() throws {
+        if let checkConfig {
+            switch Daemon.checkConfiguration(path: checkConfig) {
+            case .success:
+                print("\(checkConfig): configuration OK")
+                return
+            case .failure(let error):
+                printError(error.description)
+                throw ExitCode(Daemon.configurationExitCode)
+            }
+        }
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let status = Daemon.run(
+            DaemonOptions(configPath: config, socketPath: socket, stateDirectory: stateDirectory),
+            logger: Logger(label: "hookd"))
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    private func printError(_ message: String) {
+        var standardError = StandardError()
+        print(message, to: &standardError)
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var bytes = Array(string.utf8)
+        _ = Glibc.write(STDERR_FILENO, &bytes, bytes.count)
+    }
+}

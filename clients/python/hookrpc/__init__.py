@@ -1,0 +1,54 @@
+"""hookrpc -- Python client for hookd.
+
+hookd is a local daemon that speaks newline-delimited JSON-RPC 2.0 over a Unix
+domain socket. This package has no third-party dependencies::
+
+    from hookrpc import HookRPC, HookRPCError
+
+    with HookRPC() as rpc:              # socket path from resolve_socket_path()
+        print(rpc.version())
+        try:
+            rpc.call("no.such.method")
+        except HookRPCError as e:
+            print(e.code, e.kind, e.message)
+
+Errors: :class:`HookRPCError` is an error *reply* from the daemon;
+:class:`HookRPCConnectionError` (an ``OSError``) is a transport failure, with
+:class:`HookRPCTimeoutError` and :class:`HookRPCProtocolError` as refinements.
+"""
+
+from .client import (
+    SENTINEL_ID,
+    SENTINEL_LINE,
+    BatchItem,
+    Call,
+    HookRPC,
+    Notification,
+)
+from .errors import (
+    ERROR_KINDS,
+    HookRPCConnectionError,
+    HookRPCError,
+    HookRPCProtocolError,
+    HookRPCTimeoutError,
+)
+from .paths import SYSTEM_SOCKET_PATH, resolve_socket_path
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ERROR_KINDS",
+    "SENTINEL_ID",
+    "SENTINEL_LINE",
+    "SYSTEM_SOCKET_PATH",
+    "BatchItem",
+    "Call",
+    "HookRPC",
+    "HookRPCConnectionError",
+    "HookRPCError",
+    "HookRPCProtocolError",
+    "HookRPCTimeoutError",
+    "Notification",
+    "__version__",
+    "resolve_socket_path",
+]

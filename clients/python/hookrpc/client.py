@@ -1,0 +1,604 @@
+"""Synchronous, thread-safe hookd client.
+
+hookd speaks newline-delimited JSON-RPC 2.0 over a Unix domain stream socket:
+every message is one compact JSON value on one line, terminated by ``\\n``.
+
+Design choices (correctness first):
+
+* One persistent connection per :class:`HookRPC`, opened lazily on first use
+  and reused for every call. If the daemon closed it while idle (for example
+  its idle timeout), the client notices *before* writing the next request and
+  reconnects once, transparently. A connection that fails after a request was
+  written is never retried, because the daemon may have executed the request.
+* Whole exchanges (write request, read its response) are serialized under one
+  lock. Responses are still matched by id, and anything that does not belong
+  to the current exchange is discarded, so correctness never depends on the
+  daemon answering in order. For parallel throughput use one client per thread.
+* Every socket wait (connect, send, receive) is bounded by ``timeout`` seconds,
+  measured as a deadline over the whole exchange. After a timeout the
+  connection is dropped: its state is unknown (a late answer may still come).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
+
+from .errors import (
+    HookRPCConnectionError,
+    HookRPCError,
+    HookRPCProtocolError,
+    HookRPCTimeoutError,
+)
+from .paths import resolve_socket_path
+
+__all__ = [
+    "Call",
+    "HookRPC",
+    "Notification",
+    "BatchItem",
+    "SENTINEL_ID",
+    "SENTINEL_LINE",
+]
+
+logger = logging.getLogger("hookrpc")
+
+#: Id of the sentinel request the conformance procedure sends after each case.
+SENTINEL_ID = "__sentinel__"
+
+#: The spec's sentinel request line (without the trailing newline).
+SENTINEL_LINE = (
+    '{"jsonrpc":"2.0","method":"system.echo","params":{"value":"__sentinel__"},'
+    '"id":"__sentinel__"}'
+)
+
+#: Refuse to buffer a single response line larger than this (a daemon bug or a
+#: peer that is not hookd); protects the client's memory.
+MAX_RESPONSE_LINE_BYTES = 64 * 1024 * 1024
+
+_RECV_CHUNK = 65536
+_MSG_NOSIGNAL: int = getattr(socket, "MSG_NOSIGNAL", 0)
+
+Params = Optional[Mapping[str, Any]]
+
+
+class Call(NamedTuple):
+    """A batch item that expects a response. A plain ``(method, params)`` tuple works too."""
+
+    method: str
+    params: Params = None
+
+
+class Notification(NamedTuple):
+    """A batch item (or :meth:`HookRPC.notify` payload) sent without an id: no response."""
+
+    method: str
+    params: Params = None
+
+
+#: What :meth:`HookRPC.batch` accepts per item.
+BatchItem = Union[Call, Notification, Tuple[str], Tuple[str, Params]]
+
+
+class _ConnectionClosed(HookRPCConnectionError):
+    """The daemon closed the connection (EOF) while a response was awaited."""
+
+
+class _Deadline:
+    """A point in time after which socket waits must give up (None: never)."""
+
+    __slots__ = ("timeout", "_end")
+
+    def __init__(self, timeout: Optional[float]) -> None:
+        self.timeout = timeout
+        self._end = None if timeout is None else time.monotonic() + timeout
+
+    def remaining(self) -> Optional[float]:
+        """Seconds left, or None for no limit; 0.0 once the deadline has passed."""
+        if self._end is None:
+            return None
+        return max(0.0, self._end - time.monotonic())
+
+
+def _encode(obj: Any) -> bytes:
+    """Encode one message as a compact UTF-8 JSON line body (no newline).
+
+    ``json.dumps`` escapes control characters, so the result never contains a
+    raw newline. NaN/Infinity are rejected (not JSON); unencodable values raise
+    ``TypeError``/``ValueError`` before anything is written to the socket.
+    """
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    data = text.encode("utf-8")  # lone surrogates raise UnicodeEncodeError (a ValueError)
+    if b"\n" in data:  # pragma: no cover - json.dumps guarantees this
+        raise ValueError("encoded message contains a raw newline")
+    return data
+
+
+def _encode_raw_line(line: Union[str, bytes]) -> bytes:
+    """Bytes for a caller-provided raw line (conformance testing).
+
+    ``str`` is encoded as UTF-8; if it contains lone surrogates (the way a JSON
+    test file spells invalid UTF-8), ``surrogateescape`` maps U+DC80..U+DCFF to
+    the raw bytes 0x80..0xFF and any other surrogate is written as its
+    (invalid) 3-byte form via ``surrogatepass``.
+    """
+    if isinstance(line, (bytes, bytearray)):
+        return bytes(line)
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    try:
+        return line.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return line.encode("utf-8", "surrogatepass")
+
+
+def _is_our_int_id(value: Any, rid: int) -> bool:
+    """True when a response id is exactly the integer we sent (not True, not 1.0)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value == rid
+
+
+def _is_null_id_error(msg: Any) -> bool:
+    """An error reply the daemon could not attribute to a request id.
+
+    On a connection with one exchange in flight it belongs to that exchange
+    (e.g. too_large for our line, or overloaded sent right after connecting).
+    """
+    return isinstance(msg, dict) and "id" in msg and msg["id"] is None and "error" in msg
+
+
+def _error_from(error: Any) -> HookRPCError:
+    """Validate a JSON-RPC error object and turn it into a HookRPCError."""
+    if not isinstance(error, dict):
+        raise HookRPCProtocolError(f"malformed error object from hookd: {error!r}")
+    code = error.get("code")
+    message = error.get("message")
+    if not isinstance(code, int) or isinstance(code, bool) or not isinstance(message, str):
+        raise HookRPCProtocolError(f"malformed error object from hookd: {error!r}")
+    return HookRPCError(code, message, error.get("data"))
+
+
+def _outcome(response: Dict[str, Any]) -> Union[Any, HookRPCError]:
+    """The result of a response object, or the HookRPCError it carries (returned, not raised)."""
+    if "error" in response:
+        return _error_from(response["error"])
+    if "result" in response:
+        return response["result"]
+    raise HookRPCProtocolError(f"response has neither result nor error: {response!r}")
+
+
+def _preview(data: bytes, limit: int = 200) -> str:
+    text = data[:limit].decode("utf-8", "replace")
+    return text + ("..." if len(data) > limit else "")
+
+
+class HookRPC:
+    """A client for one hookd daemon.
+
+    ``socket_path`` is resolved with :func:`hookrpc.resolve_socket_path` (so
+    ``None`` means "the default for this environment"). ``timeout`` bounds every
+    socket wait of one operation (seconds; ``None`` waits forever).
+
+    Thread-safe: any number of threads may share one instance; their exchanges
+    are serialized. Use as a context manager to close the connection::
+
+        with HookRPC() as rpc:
+            print(rpc.version())
+    """
+
+    socket_path: str
+    timeout: Optional[float]
+
+    def __init__(self, socket_path: Optional[str] = None, timeout: Optional[float] = 30.0) -> None:
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+        self.socket_path = resolve_socket_path(socket_path)
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._sock: Optional[socket.socket] = None
+        self._buf = bytearray()
+        self._ids: Iterator[int] = itertools.count(1)
+
+    # ------------------------------------------------------------------ public API
+
+    def call(self, method: str, params: Params = None) -> Any:
+        """Call ``method`` and return its ``result``.
+
+        Raises :class:`HookRPCError` for an error reply and
+        :class:`HookRPCConnectionError` (or a subclass) for transport problems.
+        ``params`` must be a mapping (hookd takes by-name params only); ``None``
+        omits the member, which hookd treats as ``{}``.
+        """
+        with self._lock:
+            rid = next(self._ids)
+            payload = _encode(self._request(method, params, rid))
+            deadline = _Deadline(self.timeout)
+            self._send(payload + b"\n", deadline)
+            response = self._wait_for(
+                lambda m: isinstance(m, dict) and _is_our_int_id(m.get("id"), rid), deadline)
+        outcome = _outcome(response)
+        if isinstance(outcome, HookRPCError):
+            raise outcome
+        return outcome
+
+    def notify(self, method: str, params: Params = None) -> None:
+        """Send a notification (no id). hookd never answers one, so nothing is read.
+
+        Errors in the notification itself (unknown method, bad params) are
+        therefore invisible; only transport failures are reported.
+        """
+        with self._lock:
+            payload = _encode(self._request(method, params, None))
+            self._send(payload + b"\n", _Deadline(self.timeout))
+
+    def batch(self, items: Sequence[BatchItem]) -> List[Any]:
+        """Send several requests as one JSON-RPC batch and collect the answers.
+
+        Each item is ``(method,)``, ``(method, params)``, :class:`Call` or
+        :class:`Notification`. The returned list has one entry per
+        non-notification item, in the order given: the ``result``, or a
+        :class:`HookRPCError` instance (returned, not raised) for an error
+        reply. Responses are matched by id, so the daemon's order does not
+        matter.
+
+        An empty ``items`` sends nothing (``[]`` is an invalid request on the
+        wire) and returns ``[]``; a batch of only notifications is sent and
+        returns ``[]`` without reading. If hookd rejects the batch as a whole
+        (a single error object, e.g. too_large) that error is raised.
+        """
+        parsed: List[Tuple[str, Params, bool]] = []
+        for item in items:
+            if isinstance(item, Notification):
+                parsed.append((item.method, item.params, True))
+            elif isinstance(item, tuple) and 1 <= len(item) <= 2:
+                params: Params = item[1] if len(item) == 2 else None
+                parsed.append((item[0], params, False))
+            else:
+                raise TypeError(
+                    f"batch items must be (method, params) tuples, Call or Notification, got {item!r}")
+        if not parsed:
+            return []
+        with self._lock:
+            ids: List[Optional[int]] = []
+            messages: List[Dict[str, Any]] = []
+            for method, params, is_notification in parsed:
+                rid = None if is_notification else next(self._ids)
+                ids.append(rid)
+                messages.append(self._request(method, params, rid))
+            payload = _encode(messages)
+            deadline = _Deadline(self.timeout)
+            self._send(payload + b"\n", deadline)
+            wanted = {rid for rid in ids if rid is not None}
+            if not wanted:
+                return []
+
+            def ours(msg: Any) -> bool:
+                return isinstance(msg, list) and any(
+                    isinstance(el, dict) and isinstance(el.get("id"), int)
+                    and not isinstance(el.get("id"), bool) and el.get("id") in wanted
+                    for el in msg)
+
+            response = self._wait_for(ours, deadline)
+        if isinstance(response, dict):  # whole batch rejected with an id-null error
+            outcome = _outcome(response)
+            if isinstance(outcome, HookRPCError):
+                raise outcome
+            raise HookRPCProtocolError(f"unexpected reply to a batch: {response!r}")
+        by_id: Dict[int, Dict[str, Any]] = {}
+        for el in response:
+            if isinstance(el, dict) and isinstance(el.get("id"), int) and not isinstance(el.get("id"), bool):
+                by_id[el["id"]] = el
+        results: List[Any] = []
+        for rid in ids:
+            if rid is None:
+                continue
+            el = by_id.get(rid)
+            if el is None:
+                raise HookRPCProtocolError(
+                    f"batch response lacks an answer for request id {rid}: {response!r}")
+            results.append(_outcome(el))
+        return results
+
+    def raw_exchange(self, line: Union[str, bytes]) -> List[Any]:
+        """Conformance helper: send ``line`` verbatim, then the spec's sentinel.
+
+        Sends ``line + "\\n"`` followed by :data:`SENTINEL_LINE` + ``"\\n"`` and
+        returns the parsed JSON values of every line received before the
+        sentinel's response (``[]`` means "no response"). Blank lines from the
+        daemon are skipped. If the daemon closes the connection before
+        answering the sentinel (e.g. after a too_large error) the lines received
+        so far are returned and the client reconnects on next use; if it closed
+        without sending anything, :class:`HookRPCConnectionError` is raised.
+        """
+        raw = _encode_raw_line(line)
+        with self._lock:
+            deadline = _Deadline(self.timeout)
+            self._send(raw + b"\n" + SENTINEL_LINE.encode("ascii") + b"\n", deadline)
+            received: List[Any] = []
+            while True:
+                try:
+                    msg = self._read_message(deadline)
+                except _ConnectionClosed:
+                    if received:
+                        return received
+                    raise
+                if isinstance(msg, dict) and msg.get("id") == SENTINEL_ID:
+                    return received
+                received.append(msg)
+
+    def connect(self) -> None:
+        """Open the connection now instead of on first use (no-op if open)."""
+        with self._lock:
+            if self._sock is None:
+                self._connect(_Deadline(self.timeout))
+
+    def close(self) -> None:
+        """Close the connection (idempotent). A later call reconnects lazily.
+
+        Waits for an exchange running in another thread to finish first.
+        """
+        with self._lock:
+            self._drop()
+
+    def fileno(self) -> int:
+        """File descriptor of the current connection, or -1 when not connected."""
+        sock = self._sock
+        return sock.fileno() if sock is not None else -1
+
+    def __enter__(self) -> "HookRPC":
+        return self
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "connected" if self._sock is not None else "not connected"
+        return f"HookRPC(socket_path={self.socket_path!r}, timeout={self.timeout!r}) <{state}>"
+
+    # ------------------------------------------------------------- conveniences
+
+    def health(self) -> Dict[str, Any]:
+        """``system.health``: status, version, uptime_s, pid, connections, components."""
+        result: Dict[str, Any] = self.call("system.health")
+        return result
+
+    def version(self) -> Dict[str, Any]:
+        """``system.version``: ``{"name": "hookd", "version": ..., "protocol_version": ...}``."""
+        result: Dict[str, Any] = self.call("system.version")
+        return result
+
+    def echo(self, value: Any) -> Any:
+        """``system.echo``: returns the echoed value (the result's ``value`` member)."""
+        result = self.call("system.echo", {"value": value})
+        if not isinstance(result, dict) or "value" not in result:
+            raise HookRPCProtocolError(f"system.echo returned {result!r}, expected {{'value': ...}}")
+        return result["value"]
+
+    def discover(self) -> Dict[str, Any]:
+        """``rpc.discover``: the daemon's OpenRPC document."""
+        result: Dict[str, Any] = self.call("rpc.discover")
+        return result
+
+    def reload(self) -> Dict[str, Any]:
+        """``system.reload``: reload the daemon's config (raises invalid_config on a bad one)."""
+        result: Dict[str, Any] = self.call("system.reload")
+        return result
+
+    # ------------------------------------------------------------------ internals
+    # Everything below expects self._lock to be held.
+
+    @staticmethod
+    def _request(method: str, params: Params, rid: Optional[int]) -> Dict[str, Any]:
+        """Build a request object; rid None makes it a notification (no "id" member)."""
+        if not isinstance(method, str):
+            raise TypeError(f"method must be a str, got {type(method).__name__}")
+        msg: Dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            if not isinstance(params, Mapping):
+                raise TypeError(
+                    f"params must be a mapping (hookd takes by-name params), got {type(params).__name__}")
+            msg["params"] = params if isinstance(params, dict) else dict(params)
+        if rid is not None:
+            msg["id"] = rid
+        return msg
+
+    def _timeout_error(self, what: str) -> HookRPCTimeoutError:
+        return HookRPCTimeoutError(
+            f"timed out after {self.timeout} s {what} hookd at {self.socket_path}", self.socket_path)
+
+    def _settimeout(self, sock: socket.socket, deadline: _Deadline, what: str) -> None:
+        """Arm the socket with the time left; never 0 (that would mean non-blocking)."""
+        remaining = deadline.remaining()
+        if remaining is not None and remaining <= 0:
+            self._drop()
+            raise self._timeout_error(what)
+        sock.settimeout(remaining)
+
+    def _connect(self, deadline: _Deadline) -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            remaining = deadline.remaining()
+            if remaining is not None and remaining <= 0:
+                raise self._timeout_error("connecting to")
+            sock.settimeout(remaining)
+            sock.connect(self.socket_path)
+        except HookRPCTimeoutError:
+            sock.close()
+            raise
+        except socket.timeout as e:
+            sock.close()
+            raise self._timeout_error("connecting to") from e
+        except OSError as e:
+            sock.close()
+            reason = e.strerror or str(e)
+            raise HookRPCConnectionError(
+                f"cannot connect to hookd at {self.socket_path}: {reason}",
+                self.socket_path, e.errno) from e
+        self._sock = sock
+        self._buf.clear()
+        return sock
+
+    def _drop(self) -> None:
+        """Forget the current connection (closing it) and any buffered input."""
+        sock, self._sock = self._sock, None
+        self._buf.clear()
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:  # pragma: no cover - close() on a socket hardly fails
+                pass
+
+    @staticmethod
+    def _peer_closed(sock: socket.socket) -> bool:
+        """Non-blocking check whether the daemon has closed this idle connection."""
+        try:
+            sock.settimeout(0.0)
+            data = sock.recv(1, socket.MSG_PEEK)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
+        return data == b""
+
+    def _pending_error_after_close(self, sock: socket.socket) -> Optional[HookRPCError]:
+        """After a failed write: did the daemon leave an id-null error (e.g. overloaded)?"""
+        data = bytearray(self._buf)
+        try:
+            sock.settimeout(0.0)
+            while len(data) < MAX_RESPONSE_LINE_BYTES:
+                chunk = sock.recv(_RECV_CHUNK)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        for raw in bytes(data).split(b"\n"):
+            try:
+                msg = json.loads(raw.decode("utf-8"))
+            except ValueError:
+                continue
+            if _is_null_id_error(msg):
+                try:
+                    return _error_from(msg["error"])
+                except HookRPCProtocolError:
+                    continue
+        return None
+
+    def _send(self, payload: bytes, deadline: _Deadline) -> None:
+        """Write payload on the connection, connecting or reconnecting (once) as needed.
+
+        The reconnect happens only when the old connection is known to be closed
+        before anything was written to it: the daemon closed it while idle
+        (detected by a peek) or the write failed with EPIPE (the peer had already
+        closed, so nothing was delivered).
+        """
+        for attempt in (0, 1):
+            sock = self._sock
+            fresh = sock is None
+            if sock is None:
+                sock = self._connect(deadline)
+            elif self._peer_closed(sock):
+                logger.debug("hookd closed the idle connection; reconnecting")
+                self._drop()
+                sock = self._connect(deadline)
+                fresh = True
+            try:
+                self._settimeout(sock, deadline, "sending to")
+                sock.sendall(payload, _MSG_NOSIGNAL)
+                return
+            except HookRPCTimeoutError:
+                raise
+            except socket.timeout as e:
+                self._drop()
+                raise self._timeout_error("sending to") from e
+            except OSError as e:
+                pending = self._pending_error_after_close(sock)
+                self._drop()
+                if pending is not None:
+                    raise pending from e
+                if isinstance(e, BrokenPipeError) and not fresh and attempt == 0:
+                    logger.debug("hookd connection was closed (EPIPE); reconnecting")
+                    continue
+                raise HookRPCConnectionError(
+                    f"cannot send to hookd at {self.socket_path}: {e.strerror or e}",
+                    self.socket_path, e.errno) from e
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read_message(self, deadline: _Deadline) -> Any:
+        """Read the next non-blank line and return its parsed JSON value."""
+        sock = self._sock
+        if sock is None:  # pragma: no cover - callers always send first
+            raise HookRPCConnectionError("not connected", self.socket_path)
+        scanned = 0
+        while True:
+            idx = self._buf.find(b"\n", scanned)
+            if idx >= 0:
+                line = bytes(self._buf[:idx])
+                del self._buf[:idx + 1]
+                scanned = 0
+                if not line.strip():
+                    continue  # blank lines carry no message
+                try:
+                    return json.loads(line.decode("utf-8"))
+                except ValueError as e:  # UnicodeDecodeError and JSONDecodeError
+                    raise HookRPCProtocolError(
+                        f"hookd at {self.socket_path} sent a line that is not UTF-8 JSON "
+                        f"({e}): {_preview(line)}", self.socket_path) from e
+            scanned = len(self._buf)
+            if scanned > MAX_RESPONSE_LINE_BYTES:
+                self._drop()
+                raise HookRPCProtocolError(
+                    f"response line from hookd at {self.socket_path} exceeds "
+                    f"{MAX_RESPONSE_LINE_BYTES} bytes", self.socket_path)
+            self._settimeout(sock, deadline, "waiting for a response from")
+            try:
+                chunk = sock.recv(_RECV_CHUNK)
+            except socket.timeout as e:
+                self._drop()
+                raise self._timeout_error("waiting for a response from") from e
+            except OSError as e:
+                self._drop()
+                raise HookRPCConnectionError(
+                    f"connection to hookd at {self.socket_path} failed: {e.strerror or e}",
+                    self.socket_path, e.errno) from e
+            if not chunk:
+                partial = bytes(self._buf)
+                self._drop()
+                detail = f" (incomplete line: {_preview(partial)})" if partial.strip() else ""
+                raise _ConnectionClosed(
+                    f"hookd at {self.socket_path} closed the connection before answering{detail}",
+                    self.socket_path)
+            self._buf += chunk
+
+    def _wait_for(self, ours: Callable[[Any], bool], deadline: _Deadline) -> Any:
+        """Read messages until one satisfies ``ours`` (or is an id-null error) and return it.
+
+        Anything else is a reply that belongs to no current exchange; it is
+        logged and discarded so it cannot be mistaken for a later answer.
+        """
+        while True:
+            msg = self._read_message(deadline)
+            if ours(msg) or _is_null_id_error(msg):
+                return msg
+            logger.debug("discarding unexpected message from hookd: %.200r", msg)

@@ -1,0 +1,136 @@
+"""Shared fixtures: a live hookd daemon for the whole test session.
+
+The daemon binary comes from ``$HOOKD_BIN`` (default ``<repo>/.build/debug/hookd``).
+It is started once per session with its socket and state in a private temporary
+directory and always stopped by pid at the end (SIGTERM, then SIGKILL after
+10 s), whether the tests passed or not. A missing binary is a test *failure*,
+not a skip: these tests exist to check the real daemon.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from hookrpc import HookRPC
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_HOOKD_BIN = REPO_ROOT / ".build" / "debug" / "hookd"
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 10.0
+
+
+@dataclass
+class Daemon:
+    """A running hookd started for the tests."""
+
+    proc: "subprocess.Popen[bytes]"
+    socket_path: str
+    state_dir: str
+    log_path: str
+
+    def log(self) -> str:
+        """The daemon's combined stdout/stderr so far (for failure messages)."""
+        try:
+            return Path(self.log_path).read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            return f"<cannot read {self.log_path}: {e}>"
+
+
+def _short_tmpdir() -> str:
+    """A private temp dir whose socket path fits in sun_path (108 bytes)."""
+    path = tempfile.mkdtemp(prefix="hookd-test-")
+    if len(os.path.join(path, "hookd.sock")) > 100:
+        shutil.rmtree(path, ignore_errors=True)
+        path = tempfile.mkdtemp(prefix="hookd-test-", dir="/tmp")
+    return path
+
+
+def _stop(proc: "subprocess.Popen[bytes]") -> None:
+    """Stop the daemon by pid: SIGTERM, wait up to 10 s, then SIGKILL."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.kill(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        try:
+            os.kill(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        proc.wait(timeout=STOP_TIMEOUT_S)
+
+
+def _accepts(path: str) -> bool:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1.0)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+@pytest.fixture(scope="session")
+def hookd(request: pytest.FixtureRequest) -> Iterator[Daemon]:
+    """Start hookd for the session and yield how to reach it."""
+    binary = Path(os.environ.get("HOOKD_BIN") or DEFAULT_HOOKD_BIN)
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        pytest.fail(f"hookd binary not found at {binary}: build hookd first (make test does)",
+                    pytrace=False)
+    tmpdir = _short_tmpdir()
+    socket_path = os.path.join(tmpdir, "hookd.sock")
+    state_dir = os.path.join(tmpdir, "state")
+    log_path = os.path.join(tmpdir, "hookd.log")
+    env = dict(os.environ)
+    for var in ("HOOKD_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
+        env.pop(var, None)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [str(binary), "--socket", socket_path, "--state-dir", state_dir],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env=env, cwd=tmpdir, start_new_session=True)
+    atexit.register(_stop, proc)  # belt and braces if the session dies abruptly
+    daemon = Daemon(proc, socket_path, state_dir, log_path)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"hookd exited with status {proc.returncode} during startup; log:\n"
+                            f"{daemon.log()}", pytrace=False)
+            if os.path.exists(socket_path) and _accepts(socket_path):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"hookd did not accept connections on {socket_path} within "
+                            f"{START_TIMEOUT_S:.0f} s; log:\n{daemon.log()}", pytrace=False)
+            time.sleep(0.05)
+        yield daemon
+    finally:
+        _stop(proc)
+        if request.session.testsfailed:
+            print(f"\nhookd test directory kept for inspection: {tmpdir}")
+        else:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+@pytest.fixture
+def client(hookd: Daemon) -> Iterator[HookRPC]:
+    """A fresh client connected to the session daemon, closed after the test."""
+    with HookRPC(hookd.socket_path, timeout=10.0) as rpc:
+        yield rpc

@@ -1,0 +1,222 @@
+# hookrpc.sh — shell client for hookd (newline-delimited JSON-RPC 2.0 on a Unix socket).
+#
+# Source it; it only defines functions (no options changed, no variables set, safe
+# under `set -u`, `set -e` and `set -o pipefail`). Needs bash >= 4, socat, jq and timeout.
+#
+#   . clients/shell/hookrpc.sh
+#   hookrpc_call system.echo '{"value":"hi"}'     # prints {"value":"hi"}
+#
+# Return codes of hookrpc_call / hookrpc_notify / hookrpc_raw / hookrpc_health:
+#   0  success (hookrpc_call prints the result as compact JSON on stdout)
+#   1  hookd answered with an error: "hookd error CODE (KIND): MESSAGE" on stderr
+#   2  usage error or PARAMS_JSON is not a single JSON object (nothing was sent)
+#   3  transport failure: no socket, connection refused, timeout, no reply
+#
+# Variables read (never written):
+#   HOOKRPC_SOCKET_PATH  explicit socket path (wins over everything, like --socket)
+#   HOOKD_SOCKET, RUNTIME_DIRECTORY, XDG_RUNTIME_DIR   socket path resolution (see below)
+#   HOOKRPC_TIMEOUT      seconds one call may take in total (default 10, fractions allowed)
+
+# Print the socket path, resolved in the order every hookd client uses:
+#   1. $HOOKRPC_SOCKET_PATH (explicit)   2. $HOOKD_SOCKET
+#   3. $RUNTIME_DIRECTORY/hookd.sock
+#   4. uid 0: /run/hookd/hookd.sock; others: $XDG_RUNTIME_DIR/hookd.sock, or
+#      /tmp/hookd-<uid>/hookd.sock without XDG_RUNTIME_DIR; when that per-user path
+#      does not exist but /run/hookd/hookd.sock does, the latter (the system daemon).
+hookrpc_socket_path() {
+    local system=/run/hookd/hookd.sock uid user_path
+    if [[ -n ${HOOKRPC_SOCKET_PATH:-} ]]; then
+        printf '%s\n' "$HOOKRPC_SOCKET_PATH"
+    elif [[ -n ${HOOKD_SOCKET:-} ]]; then
+        printf '%s\n' "$HOOKD_SOCKET"
+    elif [[ -n ${RUNTIME_DIRECTORY:-} ]]; then
+        printf '%s\n' "${RUNTIME_DIRECTORY%/}/hookd.sock"
+    else
+        uid=${EUID:-$(id -u)}
+        if [[ $uid == 0 ]]; then
+            printf '%s\n' "$system"
+            return 0
+        fi
+        if [[ -n ${XDG_RUNTIME_DIR:-} ]]; then
+            user_path="${XDG_RUNTIME_DIR%/}/hookd.sock"
+        else
+            user_path="/tmp/hookd-$uid/hookd.sock"
+        fi
+        if [[ ! -e $user_path && -e $system ]]; then
+            printf '%s\n' "$system"
+        else
+            printf '%s\n' "$user_path"
+        fi
+    fi
+}
+
+# Internal: print the timeout in seconds (validated; default 10).
+_hookrpc_timeout() {
+    local t=${HOOKRPC_TIMEOUT:-10}
+    if [[ $t =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! $t =~ ^0+([.]0+)?$ ]]; then
+        printf '%s\n' "$t"
+    else
+        printf 'hookrpc: ignoring invalid HOOKRPC_TIMEOUT=%q, using 10\n' "$t" >&2
+        printf '10\n'
+    fi
+}
+
+# Internal: _hookrpc_send PATH PAYLOAD
+# Connects to PATH, writes PAYLOAD plus a final "\n", half-closes, and prints everything
+# hookd sends until it closes the connection. The whole exchange is bounded by the
+# timeout. Returns 0, or 3 with a message naming PATH on stderr.
+_hookrpc_send() {
+    local path=$1 payload=$2 t t_socat errf out rc=0 err
+    t=$(_hookrpc_timeout)
+    if [[ ! -e $path ]]; then
+        printf 'hookrpc: cannot reach hookd: socket %s does not exist (is hookd running? set HOOKD_SOCKET)\n' "$path" >&2
+        return 3
+    fi
+    if [[ ! -S $path ]]; then
+        printf 'hookrpc: cannot reach hookd: %s is not a socket\n' "$path" >&2
+        return 3
+    fi
+    # socat's own -t (wait after our EOF) is a little longer than the outer timeout so
+    # that a hung daemon is always reported as a timeout (exit 124), never as "no reply".
+    t_socat=$(awk -v t="$t" 'BEGIN { print t + 1 }')
+    errf=$(mktemp "${TMPDIR:-/tmp}/hookrpc.XXXXXX") || {
+        printf 'hookrpc: cannot create a temporary file\n' >&2
+        return 3
+    }
+    # A here-string (not a pipe) keeps the status independent of the caller's pipefail.
+    out=$(timeout -k 1 "$t" socat -t "$t_socat" - "UNIX-CONNECT:$path" 2>"$errf" <<<"$payload") || rc=$?
+    err=$(<"$errf")
+    rm -f -- "$errf"
+    if ((rc == 124 || rc == 137)); then
+        printf 'hookrpc: timed out after %ss talking to hookd at %s\n' "$t" "$path" >&2
+        return 3
+    fi
+    if ((rc != 0)); then
+        err=${err%%$'\n'*}
+        err=${err##*): }   # socat: "2024/01/01 00:00:00 socat[42] E connect(...): Connection refused"
+        printf 'hookrpc: cannot reach hookd at %s: %s\n' "$path" "${err:-socat exited with $rc}" >&2
+        return 3
+    fi
+    if [[ -n $out ]]; then
+        printf '%s\n' "$out"
+    fi
+    return 0
+}
+
+# Internal: _hookrpc_request METHOD ID PARAMS_JSON — print the compact request line
+# (without "id" when ID is empty: a notification). Returns 2 when PARAMS_JSON is bad.
+_hookrpc_request() {
+    local method=$1 id=$2 params=$3 count
+    if ! count=$(printf '%s' "$params" | jq -s 'length' 2>/dev/null); then
+        printf 'hookrpc: params are not valid JSON: %s\n' "$params" >&2
+        return 2
+    fi
+    if [[ $count != 1 ]]; then
+        printf 'hookrpc: params must be exactly one JSON object, got %s values: %s\n' "$count" "$params" >&2
+        return 2
+    fi
+    printf '%s' "$params" | jq -c --arg m "$method" --arg id "$id" '
+        if type != "object" then error("params must be a JSON object (by-name), got \(type)")
+        elif $id == "" then {jsonrpc: "2.0", method: $m, params: .}
+        else {jsonrpc: "2.0", method: $m, params: ., id: $id} end' 2>/dev/null || {
+        printf 'hookrpc: params must be a JSON object: %s\n' "$params" >&2
+        return 2
+    }
+}
+
+# Internal: shared argument checks of hookrpc_call / hookrpc_notify.
+_hookrpc_args() {
+    local fn=$1
+    shift
+    if (($# < 1 || $# > 2)) || [[ -z ${1:-} ]]; then
+        printf 'usage: %s METHOD [PARAMS_JSON]\n' "$fn" >&2
+        return 2
+    fi
+    if ! command -v socat >/dev/null || ! command -v jq >/dev/null; then
+        printf 'hookrpc: needs socat and jq on PATH\n' >&2
+        return 2
+    fi
+}
+
+# hookrpc_call METHOD [PARAMS_JSON]
+# Call METHOD with PARAMS_JSON (a JSON object; omitted means {}). Prints the result as
+# compact JSON on stdout. See the return codes at the top of this file.
+hookrpc_call() {
+    _hookrpc_args hookrpc_call "$@" || return
+    local method=$1 params=${2-"{}"} path id req out resp
+    id="sh-$$-${BASHPID:-0}-$RANDOM$RANDOM"
+    req=$(_hookrpc_request "$method" "$id" "$params") || return
+    path=$(hookrpc_socket_path)
+    out=$(_hookrpc_send "$path" "$req") || return
+    # The response with our id; failing that an error with id null (e.g. overloaded,
+    # too_large, parse error), which the daemon sends when it could not read our id.
+    resp=$(jq -cnR --arg id "$id" '
+        [inputs | fromjson? | select(type == "object" and has("jsonrpc"))]
+        | (map(select(.id == $id)) + map(select(.id == null and has("error"))))[0] // empty
+        ' 2>/dev/null <<<"$out")
+    if [[ -z $resp ]]; then
+        printf 'hookrpc: no reply from hookd at %s to %s (connection closed)\n' "$path" "$method" >&2
+        return 3
+    fi
+    if jq -e 'has("error")' >/dev/null <<<"$resp"; then
+        jq -r '.error |
+            "hookd error \(.code) (\(.data.kind? // "unknown")): \(.message // "")"' >&2 <<<"$resp"
+        return 1
+    fi
+    jq -c '.result' <<<"$resp"
+}
+
+# hookrpc_notify METHOD [PARAMS_JSON]
+# Send METHOD as a notification (no id; hookd never answers). Returns once hookd has
+# closed the connection (it does so after handling what it read), so a following call
+# sees the notification's effect. Returns 0, 2 or 3.
+hookrpc_notify() {
+    _hookrpc_args hookrpc_notify "$@" || return
+    local method=$1 params=${2-"{}"} req
+    req=$(_hookrpc_request "$method" "" "$params") || return
+    _hookrpc_send "$(hookrpc_socket_path)" "$req" >/dev/null
+}
+
+# hookrpc_raw LINE
+# Send LINE verbatim, then the conformance sentinel request; print every response line
+# received before the sentinel's response, one per line. Returns 0, or 3 on a transport
+# failure (including no response at all: not even the sentinel's). When hookd closes
+# the connection without answering the sentinel (e.g. after too_large) the lines
+# received are printed, a note goes to stderr, and the return code is 0.
+hookrpc_raw() {
+    if (($# != 1)); then
+        printf 'usage: hookrpc_raw LINE\n' >&2
+        return 2
+    fi
+    local sentinel='{"jsonrpc":"2.0","method":"system.echo","params":{"value":"__sentinel__"},"id":"__sentinel__"}'
+    local path out line seen=0 late=0
+    path=$(hookrpc_socket_path)
+    out=$(_hookrpc_send "$path" "$1"$'\n'"$sentinel") || return
+    if [[ -z $out ]]; then
+        printf 'hookrpc: no reply from hookd at %s (not even to the sentinel)\n' "$path" >&2
+        return 3
+    fi
+    while IFS= read -r line; do
+        if ((seen)); then
+            late=$((late + 1))
+        elif [[ $line == *__sentinel__* ]] &&
+            jq -e 'type == "object" and .id == "__sentinel__"' >/dev/null 2>&1 <<<"$line"; then
+            seen=1
+        else
+            printf '%s\n' "$line"
+        fi
+    done <<<"$out"
+    if ((!seen)); then
+        printf 'hookrpc: hookd at %s closed the connection without answering the sentinel\n' "$path" >&2
+    elif ((late)); then
+        # Responses may come in any order; the spec's procedure counts only what precedes
+        # the sentinel's response. Say so, as it explains a failing conformance case.
+        printf 'hookrpc: note: %d response line(s) arrived after the sentinel'\''s (not printed)\n' "$late" >&2
+    fi
+    return 0
+}
+
+# hookrpc_health — print system.health's result (status, version, uptime_s, ...).
+hookrpc_health() {
+    hookrpc_call system.health '{}'
+}

@@ -1,0 +1,445 @@
+#!/usr/bin/env bash
+# Tests for clients/shell/hookrpc.sh against a live hookd.
+#
+#   bash clients/shell/tests/run.sh            # HOOKD_BIN defaults to <repo>/.build/debug/hookd
+#
+# Starts "$HOOKD_BIN" --socket "$tmp/hookd.sock" --state-dir "$tmp/state" and always stops it
+# (by pid) on exit. Prints "ok - NAME" / "not ok - NAME: DETAIL" per test, then the line
+# "N passed, M failed"; exits non-zero when anything failed. Skipped tests print
+# "ok - NAME # SKIP reason" and count as passed.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+lib=$(cd "$here/.." && pwd)/hookrpc.sh
+HOOKD_BIN=${HOOKD_BIN:-$repo/.build/debug/hookd}
+
+passed=0
+failed=0
+
+# One line, bounded, for a test's detail.
+oneline() {
+    local s=${1//$'\n'/\\n}
+    ((${#s} > 600)) && s="${s:0:600}..."
+    printf '%s' "$s"
+}
+ok() {
+    printf 'ok - %s\n' "$1"
+    passed=$((passed + 1))
+}
+skip() {
+    printf 'ok - %s # SKIP %s\n' "$1" "$2"
+    passed=$((passed + 1))
+}
+not_ok() {
+    printf 'not ok - %s: %s\n' "$1" "$(oneline "$2")"
+    failed=$((failed + 1))
+}
+check() { # check NAME DETAIL-IF-FAILED CONDITION...
+    local name=$1 detail=$2
+    shift 2
+    if "$@" >/dev/null; then ok "$name"; else not_ok "$name" "$detail"; fi
+}
+finish() {
+    printf '%d passed, %d failed\n' "$passed" "$failed"
+    ((failed == 0))
+    exit
+}
+
+for tool in socat jq timeout; do
+    if ! command -v "$tool" >/dev/null; then
+        not_ok "prerequisites" "$tool is not installed (apt-get install socat jq)"
+        finish
+    fi
+done
+if [[ ! -x $HOOKD_BIN ]]; then
+    echo "build hookd first (make test does): $HOOKD_BIN not found" >&2
+    not_ok "hookd binary" "build hookd first (make test does): $HOOKD_BIN not found"
+    finish
+fi
+
+# shellcheck source=../hookrpc.sh
+. "$lib"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hookrpc-sh-test.XXXXXX")
+hookd_pid=
+spy_pid=
+hang_pid=
+
+# stop PID: TERM, wait up to 10 s, then KILL. Only ever our own children, by pid.
+stop() {
+    local pid=$1 i
+    [[ -n $pid ]] || return 0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "# pid $pid did not stop within 10 s of SIGTERM: SIGKILL" >&2
+        kill -KILL "$pid" 2>/dev/null
+    fi
+    wait "$pid" 2>/dev/null
+    return 0
+}
+cleanup() {
+    stop "$hang_pid"
+    stop "$spy_pid"
+    stop "$hookd_pid"
+    if ((failed > 0)) && [[ -s $tmp/hookd.log ]]; then
+        echo "# last lines of the hookd log:" >&2
+        tail -n 30 "$tmp/hookd.log" | sed 's/^/#   /' >&2
+    fi
+    rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# wait_socket PATH PID: up to 10 s for PATH to be a socket while PID lives.
+wait_socket() {
+    local path=$1 pid=$2 i
+    for ((i = 0; i < 100; i++)); do
+        [[ -S $path ]] && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# run CMD...: runs a function of the library in a subshell; sets OUT, ERR, RC.
+run() {
+    local ef=$tmp/stderr
+    RC=0
+    OUT=$("$@" 2>"$ef") || RC=$?
+    ERR=$(<"$ef")
+}
+
+# ---------------------------------------------------------------- start hookd
+mkdir -p "$tmp/state"
+sock=$tmp/hookd.sock
+env -u HOOKD_SOCKET -u LISTEN_FDS -u LISTEN_PID -u LISTEN_FDNAMES -u NOTIFY_SOCKET \
+    -u WATCHDOG_USEC -u WATCHDOG_PID -u RUNTIME_DIRECTORY \
+    "$HOOKD_BIN" --socket "$sock" --state-dir "$tmp/state" >"$tmp/hookd.log" 2>&1 &
+hookd_pid=$!
+if ! wait_socket "$sock" "$hookd_pid"; then
+    not_ok "hookd starts and listens on $sock" "no socket within 10 s; log: $(tail -n 5 "$tmp/hookd.log")"
+    finish
+fi
+ok "hookd starts and listens (pid $hookd_pid)"
+
+export HOOKRPC_SOCKET_PATH=$sock
+export HOOKRPC_TIMEOUT=10
+
+# ---------------------------------------------------------------- subset match (SPEC.md)
+# submatch: objects by subset, nested arrays same length and in order, numbers numerically.
+# topmatch: a top-level array (batch response) matches unordered, each expected element
+# against a distinct actual element (backtracking).
+MATCH_JQ='
+def submatch($e; $a):
+  if ($e | type) == "object" then
+    ($a | type) == "object"
+    and all($e | keys_unsorted[]; . as $k | ($a | has($k)) and submatch($e[$k]; $a[$k]))
+  elif ($e | type) == "array" then
+    ($a | type) == "array" and ($e | length) == ($a | length)
+    and all(range(0; $e | length); . as $i | submatch($e[$i]; $a[$i]))
+  else
+    ($a | type) == ($e | type) and $e == $a
+  end;
+def unordered($e; $a):
+  if ($e | length) == 0 then true
+  else any(range(0; $a | length); . as $i
+         | submatch($e[0]; $a[$i]) and unordered($e[1:]; $a[:$i] + $a[$i + 1:]))
+  end;
+def topmatch($e; $a):
+  if ($e | type) == "array" then
+    ($a | type) == "array" and ($e | length) == ($a | length) and unordered($e; $a)
+  else submatch($e; $a) end;
+topmatch(.[0]; .[1])
+'
+# matches EXPECTED_JSON ACTUAL_JSON: 0 match, 1 no match, other: not JSON.
+matches() {
+    local r
+    r=$(printf '%s\n%s\n' "$1" "$2" | jq -s "$MATCH_JQ" 2>/dev/null) || return 2
+    [[ $r == true ]]
+}
+
+selftest_matcher() {
+    local e a want
+    while IFS='|' read -r want e a; do
+        matches "$e" "$a"
+        [[ $? == "$want" ]] || { echo "matches $e $a: want $want"; return 1; }
+    done <<'EOF'
+0|{"a":1}|{"a":1.0,"b":2}
+1|{"a":1}|{"a":2}
+1|{"a":null}|{}
+0|{"a":null}|{"a":null,"b":1}
+0|{"e":{"code":-32600}}|{"e":{"code":-32600,"message":"x","data":{}}}
+0|[{"id":1},{"id":2}]|[{"id":2,"r":0},{"id":1,"r":0}]
+1|[{"id":1},{"id":1}]|[{"id":1},{"id":2}]
+0|[{},{"id":1}]|[{"id":1},{"id":2}]
+1|[{"id":1}]|[{"id":1},{"id":2}]
+0|{"v":[1,[2,3]]}|{"v":[1.0,[2,3]]}
+1|{"v":[1,2]}|{"v":[2,1]}
+1|{"v":[1]}|{"v":[1,2]}
+1|{"v":"1"}|{"v":1}
+1|{"v":false}|{"v":null}
+1|{"a":1}|[{"a":1}]
+2|{"a":1}|not json
+EOF
+}
+if msg=$(selftest_matcher); then ok "subset matcher self-check"; else not_ok "subset matcher self-check" "$msg"; fi
+
+# ---------------------------------------------------------------- conformance cases
+# run_case LABEL CASE_JSON
+run_case() {
+    local label=$1 case=$2 name req expect lines n
+    if ! jq -e 'type == "object" and (.name | type) == "string" and (.request | type) == "string"
+                and has("expect")' >/dev/null 2>&1 <<<"$case"; then
+        not_ok "$label" "malformed case (needs name, request (string), expect): $case"
+        return
+    fi
+    name=$(jq -r '.name' <<<"$case")
+    label="$label: $name"
+    req=$(jq -j '.request' <<<"$case"; printf x)
+    req=${req%x}
+    expect=$(jq -c '.expect' <<<"$case")
+    run hookrpc_raw "$req"
+    if ((RC != 0)); then
+        not_ok "$label" "hookrpc_raw exit $RC: $ERR"
+        return
+    fi
+    lines=()
+    [[ -n $OUT ]] && mapfile -t lines <<<"$OUT"
+    n=${#lines[@]}
+    if [[ $expect == null ]]; then
+        if ((n == 0)); then ok "$label"; else not_ok "$label" "expected no response, got $n: ${lines[*]}${ERR:+ ($ERR)}"; fi
+        return
+    fi
+    if ((n != 1)); then
+        not_ok "$label" "expected exactly 1 response line, got $n: ${lines[*]:-} ${ERR:+(stderr: $ERR)}"
+        return
+    fi
+    matches "$expect" "${lines[0]}"
+    case $? in
+    0) ok "$label" ;;
+    1) not_ok "$label" "response ${lines[0]} does not match expected $expect${ERR:+ ($ERR)}" ;;
+    *) not_ok "$label" "response is not JSON: ${lines[0]}" ;;
+    esac
+}
+
+shopt -s nullglob
+conformance_files=("$repo"/protocol/conformance/*.jsonl)
+shopt -u nullglob
+if ((${#conformance_files[@]} == 0)); then
+    not_ok "conformance" "no protocol/conformance/*.jsonl files in $repo"
+fi
+for f in "${conformance_files[@]}"; do
+    base=${f##*/}
+    cases=0
+    lineno=0
+    while IFS= read -r line || [[ -n $line ]]; do
+        lineno=$((lineno + 1))
+        [[ -z ${line//[[:space:]]/} ]] && continue
+        cases=$((cases + 1))
+        run_case "conformance $base:$lineno" "$line"
+    done <"$f"
+    ((cases > 0)) || not_ok "conformance $base" "file has no cases"
+done
+
+# ---------------------------------------------------------------- echo round trip
+value='{"s":"line one\nline two\ttab \"quoted\" back\\slash — ünïcødé ✓ 日本語 😀","n":[0,-1,2.5,1e3,true,false,null],"o":{"k":{"deep":[[]]}}}'
+params=$(jq -cn --argjson v "$value" '{value: $v}')
+run hookrpc_call system.echo "$params"
+if ((RC != 0)); then
+    not_ok "echo round trip (newline, unicode, nesting)" "exit $RC: $ERR"
+elif [[ $OUT == *$'\n'* ]]; then
+    not_ok "echo round trip (newline, unicode, nesting)" "result is not one line: $OUT"
+elif jq -e --argjson v "$value" '. == {value: $v}' >/dev/null 2>&1 <<<"$OUT"; then
+    ok "echo round trip (newline, unicode, nesting)"
+else
+    not_ok "echo round trip (newline, unicode, nesting)" "sent $params, got $OUT"
+fi
+
+run hookrpc_call system.echo '{"value":"a\nb ✓"}'
+check "echo of a string with a newline" "exit $RC, out $OUT, err $ERR" \
+    jq -e '. == {value: "a\nb ✓"}' <<<"${OUT:-null}"
+
+run hookrpc_call system.version
+check "system.version without params" "exit $RC, out $OUT, err $ERR" \
+    jq -e '.name == "hookd" and (.version | type) == "string" and .protocol_version == 1' <<<"${OUT:-null}"
+
+run hookrpc_health
+check "hookrpc_health" "exit $RC, out $OUT, err $ERR" \
+    jq -e '(.status | IN("ok", "degraded", "down")) and (.pid | type) == "number"' <<<"${OUT:-null}"
+
+# ---------------------------------------------------------------- error replies
+run hookrpc_call no.such.method '{}'
+want='hookd error -32601 (method_not_found): method not found: no.such.method'
+if ((RC == 1)) && [[ $ERR == "$want" && -z $OUT ]]; then
+    ok "error reply: exit 1 and message on stderr"
+else
+    not_ok "error reply: exit 1 and message on stderr" "exit $RC, stderr [$ERR], stdout [$OUT], want exit 1 and [$want]"
+fi
+
+run hookrpc_call system.echo '{}'
+if ((RC == 1)) && [[ $ERR == "hookd error -32602 (invalid_params): "*value* ]]; then
+    ok "invalid params reply names the parameter"
+else
+    not_ok "invalid params reply names the parameter" "exit $RC, stderr [$ERR]"
+fi
+
+# ---------------------------------------------------------------- bad params: exit 2, nothing sent
+spy=$tmp/spy.sock
+socat -u "UNIX-LISTEN:$spy,fork" "OPEN:$tmp/spy.log,creat,append" 2>/dev/null &
+spy_pid=$!
+if wait_socket "$spy" "$spy_pid"; then
+    bad_ok=1
+    detail=
+    for bad in '{"value":' 'not json' '[1,2]' '"str"' '{} {}' ''; do
+        HOOKRPC_SOCKET_PATH=$spy run hookrpc_call system.echo "$bad"
+        if ((RC != 2)) || [[ -z $ERR || -n $OUT ]]; then
+            bad_ok=0
+            detail+="params [$bad]: exit $RC, stderr [$ERR]; "
+        fi
+        HOOKRPC_SOCKET_PATH=$spy run hookrpc_notify system.echo "$bad"
+        if ((RC != 2)); then
+            bad_ok=0
+            detail+="notify params [$bad]: exit $RC; "
+        fi
+    done
+    sleep 0.3
+    if [[ -s $tmp/spy.log ]]; then
+        bad_ok=0
+        detail+="but something was sent: $(<"$tmp/spy.log")"
+    fi
+    if ((bad_ok)); then ok "bad JSON params: exit 2, message, nothing sent"; else not_ok "bad JSON params: exit 2, message, nothing sent" "$detail"; fi
+    # Control: the spy does see what a valid notification sends.
+    HOOKRPC_SOCKET_PATH=$spy run hookrpc_notify system.echo '{"value":"spy"}'
+    sleep 0.3
+    check "control: the spy socket records a valid notification" "exit $RC, log [$(cat "$tmp/spy.log" 2>/dev/null)]" \
+        grep -q '"method":"system.echo"' "$tmp/spy.log"
+    if ! grep -q '"id"' "$tmp/spy.log" 2>/dev/null; then
+        ok "notification carries no id"
+    else
+        not_ok "notification carries no id" "$(<"$tmp/spy.log")"
+    fi
+else
+    not_ok "bad JSON params: exit 2, message, nothing sent" "could not start the socat spy listener"
+fi
+stop "$spy_pid"
+spy_pid=
+
+# ---------------------------------------------------------------- transport failures
+missing=$tmp/no-such-dir/hookd.sock
+for fn in hookrpc_call hookrpc_notify hookrpc_raw; do
+    if [[ $fn == hookrpc_raw ]]; then
+        HOOKRPC_SOCKET_PATH=$missing run "$fn" '{"jsonrpc":"2.0","method":"system.version","id":1}'
+    else
+        HOOKRPC_SOCKET_PATH=$missing run "$fn" system.version
+    fi
+    if ((RC == 3)) && [[ $ERR == *"$missing"* && -z $OUT ]]; then
+        ok "missing socket: $fn exits 3 naming the path"
+    else
+        not_ok "missing socket: $fn exits 3 naming the path" "exit $RC, stderr [$ERR]"
+    fi
+done
+(
+    unset HOOKRPC_SOCKET_PATH
+    export HOOKD_SOCKET=$missing
+    run hookrpc_call system.version
+    ((RC == 3)) && [[ $ERR == *"$missing"* ]]
+) && ok "missing socket via HOOKD_SOCKET: exit 3 naming the path" ||
+    not_ok "missing socket via HOOKD_SOCKET: exit 3 naming the path" "exit code or message wrong"
+
+# A listener that accepts and never answers (it then blocks opening a FIFO nobody
+# writes, and never reads the connection): the call must give up after HOOKRPC_TIMEOUT.
+hang=$tmp/hang.sock
+mkfifo "$tmp/hang.fifo"
+socat -U "UNIX-LISTEN:$hang" "OPEN:$tmp/hang.fifo" 2>/dev/null &
+hang_pid=$!
+if wait_socket "$hang" "$hang_pid"; then
+    start=$SECONDS
+    HOOKRPC_SOCKET_PATH=$hang HOOKRPC_TIMEOUT=1 run hookrpc_call system.version
+    took=$((SECONDS - start))
+    if ((RC == 3 && took <= 4)) && [[ $ERR == *"$hang"* ]]; then
+        ok "a daemon that never answers: exit 3 after HOOKRPC_TIMEOUT"
+    else
+        not_ok "a daemon that never answers: exit 3 after HOOKRPC_TIMEOUT" "exit $RC after ${took}s, stderr [$ERR]"
+    fi
+else
+    not_ok "a daemon that never answers: exit 3 after HOOKRPC_TIMEOUT" "could not start the socat listener"
+fi
+stop "$hang_pid"
+hang_pid=
+
+# ---------------------------------------------------------------- notifications
+run hookrpc_notify system.echo '{"value":"notified"}'
+if ((RC == 0)) && [[ -z $OUT ]]; then ok "notify returns 0 and prints nothing"; else not_ok "notify returns 0 and prints nothing" "exit $RC, out [$OUT], err [$ERR]"; fi
+run hookrpc_notify no.such.method
+check "notify of an unknown method returns 0" "exit $RC, err [$ERR]" test "$RC" = 0
+run hookrpc_call system.echo '{"value":"after notify"}'
+check "a call after notifications works" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '. == {value: "after notify"}' <<<"${OUT:-null}"
+run hookrpc_raw '{"jsonrpc":"2.0","method":"system.echo","params":{"value":1}}'
+if ((RC == 0)) && [[ -z $OUT ]]; then ok "hookrpc_raw: a notification gets no response"; else not_ok "hookrpc_raw: a notification gets no response" "exit $RC, out [$OUT], err [$ERR]"; fi
+
+# ---------------------------------------------------------------- socket path resolution
+# resolve VAR=VALUE...: hookrpc_socket_path with only the given resolution variables set.
+resolve() {
+    (
+        unset HOOKRPC_SOCKET_PATH HOOKD_SOCKET RUNTIME_DIRECTORY XDG_RUNTIME_DIR
+        local kv
+        for kv in "$@"; do export "${kv?}"; done
+        hookrpc_socket_path
+    )
+}
+expect_path() { # NAME WANT VAR=VALUE...
+    local name=$1 want=$2 got
+    shift 2
+    got=$(resolve "$@")
+    if [[ $got == "$want" ]]; then ok "socket path: $name"; else not_ok "socket path: $name" "got [$got], want [$want]"; fi
+}
+all=(HOOKRPC_SOCKET_PATH=/x/explicit.sock HOOKD_SOCKET=/x/env.sock RUNTIME_DIRECTORY=/x/rt XDG_RUNTIME_DIR=/x/xdg)
+expect_path "explicit HOOKRPC_SOCKET_PATH wins" /x/explicit.sock "${all[@]}"
+expect_path "then HOOKD_SOCKET" /x/env.sock "${all[@]:1}"
+expect_path "then \$RUNTIME_DIRECTORY/hookd.sock" /x/rt/hookd.sock "${all[@]:2}"
+if [[ $(id -u) == 0 ]]; then
+    expect_path "root: /run/hookd/hookd.sock (XDG_RUNTIME_DIR ignored)" /run/hookd/hookd.sock "${all[@]:3}"
+else
+    skip "socket path: root default" "not running as root"
+fi
+
+# As another user (nobody), in a private mount namespace with a tmpfs on /run, so that
+# the presence of /run/hookd/hookd.sock is under the test's control and nothing leaks out.
+as_nobody() { # SETUP_SHELL_SNIPPET VAR=VALUE... ; prints the resolved path
+    local setup=$1
+    shift
+    unshare -m --propagation private -- bash -c '
+        mount -n -t tmpfs tmpfs /run || exit 90
+        '"$setup"'
+        exec setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+            env -i PATH="$PATH" "$@" bash -c '\''eval "$(cat)"; hookrpc_socket_path'\''
+    ' _ "$@" <"$lib" 2>"$tmp/ns.err"
+}
+if [[ $(id -u) == 0 ]] && command -v unshare >/dev/null && command -v setpriv >/dev/null &&
+    [[ $(as_nobody ':' 2>/dev/null) == /tmp/hookd-65534/hookd.sock ]]; then
+    ok "socket path: other user without XDG_RUNTIME_DIR: /tmp/hookd-<uid>/hookd.sock"
+    got=$(as_nobody ':' XDG_RUNTIME_DIR=/run/user/65534)
+    [[ $got == /run/user/65534/hookd.sock ]] && ok "socket path: other user: \$XDG_RUNTIME_DIR/hookd.sock" ||
+        not_ok "socket path: other user: \$XDG_RUNTIME_DIR/hookd.sock" "got [$got]"
+    got=$(as_nobody 'mkdir -p /run/hookd && : >/run/hookd/hookd.sock' XDG_RUNTIME_DIR=/run/user/65534)
+    [[ $got == /run/hookd/hookd.sock ]] && ok "socket path: other user falls back to /run/hookd/hookd.sock" ||
+        not_ok "socket path: other user falls back to /run/hookd/hookd.sock" "got [$got]"
+    got=$(as_nobody 'mkdir -p /run/hookd /run/user/65534 && : >/run/hookd/hookd.sock && : >/run/user/65534/hookd.sock && chmod 755 /run/user/65534' XDG_RUNTIME_DIR=/run/user/65534)
+    [[ $got == /run/user/65534/hookd.sock ]] && ok "socket path: other user's own socket beats the system one" ||
+        not_ok "socket path: other user's own socket beats the system one" "got [$got]"
+    got=$(as_nobody 'mkdir -p /run/hookd && : >/run/hookd/hookd.sock' XDG_RUNTIME_DIR=/run/user/65534 HOOKD_SOCKET=/x/env.sock)
+    [[ $got == /x/env.sock ]] && ok "socket path: other user: HOOKD_SOCKET beats the fallback" ||
+        not_ok "socket path: other user: HOOKD_SOCKET beats the fallback" "got [$got]"
+else
+    skip "socket path: other users" "needs root, unshare (mount namespace) and setpriv: $(cat "$tmp/ns.err" 2>/dev/null)"
+fi
+
+finish
