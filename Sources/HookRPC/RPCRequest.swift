@@ -26,13 +26,16 @@ public struct RPCRequest: Sendable, Equatable {
         }
     }
 
-    /// The request as one wire line (without the newline), for clients.
-    public func encoded() -> [UInt8] {
+    /// The request as a JSON value, as clients send it.
+    public var json: JSONValue {
         var object: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
         if let rawParams { object["params"] = rawParams }
         if let id { object["id"] = id.json }
-        return JSONValue.object(object).encoded()
+        return .object(object)
     }
+
+    /// The request as one wire line (without the newline).
+    public func encoded() -> [UInt8] { json.encoded() }
 }
 
 /// What one line of input holds, as the JSON-RPC 2.0 specification sorts it.

@@ -290,6 +290,17 @@ else
     not_ok "invalid params reply names the parameter" "exit $RC, stderr [$ERR]"
 fi
 
+# An over-long request line: hookd answers too_large with id null and closes; the client
+# must still report that error (exit 1), not a transport failure.
+big=$(printf '%*s' 1100000 '' | tr ' ' a)
+run hookrpc_call system.echo "{\"value\":\"$big\"}"
+unset big
+if ((RC == 1)) && [[ $ERR == "hookd error -32003 (too_large): "* ]]; then
+    ok "over-long request: exit 1 with the too_large error"
+else
+    not_ok "over-long request: exit 1 with the too_large error" "exit $RC, stderr [$ERR]"
+fi
+
 # ---------------------------------------------------------------- bad params: exit 2, nothing sent
 spy=$tmp/spy.sock
 socat -u "UNIX-LISTEN:$spy,fork" "OPEN:$tmp/spy.log,creat,append" 2>/dev/null &
