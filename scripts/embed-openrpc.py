@@ -21,7 +21,7 @@ swift = (
     "/// The OpenRPC document that `rpc.discover` returns: protocol/hookd.openrpc.json, verbatim.\n"
     "public enum OpenRPCDocument {\n"
     "    public static let text = ##\"\"\"\n"
-    + text.rstrip("\n")
+    + text  # a multi-line string drops the newline before its delimiter: add one for the file's own
     + "\n\"\"\"##\n}\n"
 )
 if not target.exists() or target.read_text(encoding="utf-8") != swift:

@@ -57,20 +57,23 @@ public final class HookClient: Sendable {
     }
 
     /// Sends one raw line and returns the parsed replies that arrive before a sentinel call's.
-    /// For protocol conformance tests, which must send lines no well-behaved client would.
-    public func exchangeRaw(_ line: String) throws(HookClientError) -> [JSONValue] {
+    ///
+    /// For protocol conformance tests, which must send lines no well-behaved client would. With
+    /// `expectingReply`, a reply that comes after the sentinel's (a deferred method) is waited for.
+    public func exchangeRaw(_ line: String, expectingReply: Bool = false) throws(HookClientError) -> [JSONValue] {
         let sentinel = RPCRequest(id: .string("__sentinel__"), method: MethodName.systemEcho, params: ["value": "__sentinel__"])
         return try withConnection { connection throws(HookClientError) in
             try connection.send([Array(line.utf8), sentinel.encoded()])
             var replies: [JSONValue] = []
+            var sentinelSeen = false
             let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
-            while true {
+            while !sentinelSeen || (expectingReply && replies.isEmpty) {
                 let bytes = try connection.receiveLine(deadline: deadline, timeoutSeconds: timeoutSeconds)
                 let value: JSONValue
                 do throws(JSONParseError) { value = try JSONValue.parse(bytes) } catch { throw .protocolViolation(error.description) }
-                if value["id"] == .string("__sentinel__") { return replies }
-                replies.append(value)
+                if value["id"] == .string("__sentinel__") { sentinelSeen = true } else { replies.append(value) }
             }
+            return replies
         }
     }
 

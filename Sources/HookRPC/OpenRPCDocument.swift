@@ -36,7 +36,7 @@ public enum OpenRPCDocument {
     {
       "name": "system.echo",
       "summary": "Return the given value unchanged.",
-      "description": "Returns `{\"value\": value}` with the `value` parameter unchanged. Any JSON value is accepted, including null. For connectivity checks and as the conformance runner's sentinel.",
+      "description": "Returns `{\"value\": value}` with the `value` parameter unchanged. Any JSON value is accepted, including null. With `delay_ms` the reply is delayed, and other requests on the connection are answered meanwhile. For connectivity checks and as the conformance runner's sentinel.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -44,6 +44,16 @@ public enum OpenRPCDocument {
           "description": "Any JSON value.",
           "required": true,
           "schema": true
+        },
+        {
+          "name": "delay_ms",
+          "description": "Answer after this many milliseconds (0 to 60000), off the event loop: lets clients test timeouts, pipelining and out-of-order replies.",
+          "required": false,
+          "schema": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 60000
+          }
         }
       ],
       "result": {
@@ -357,5 +367,6 @@ public enum OpenRPCDocument {
     }
   }
 }
+
 """##
 }

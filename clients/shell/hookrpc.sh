@@ -18,8 +18,8 @@
 #   HOOKRPC_TIMEOUT      seconds one call may take in total (default 10, fractions allowed)
 
 # Print the socket path, resolved in the order every hookd client uses:
-#   1. $HOOKRPC_SOCKET_PATH (explicit)   2. $HOOKD_SOCKET
-#   3. $RUNTIME_DIRECTORY/hookd.sock
+#   1. $HOOKRPC_SOCKET_PATH (explicit)   2. $HOOKD_SOCKET   (empty values count as unset)
+#   3. $RUNTIME_DIRECTORY/hookd.sock (its first entry when colon-separated)
 #   4. uid 0: /run/hookd/hookd.sock; others: $XDG_RUNTIME_DIR/hookd.sock, or
 #      /tmp/hookd-<uid>/hookd.sock without XDG_RUNTIME_DIR; when that per-user path
 #      does not exist but /run/hookd/hookd.sock does, the latter (the system daemon).
@@ -30,7 +30,9 @@ hookrpc_socket_path() {
     elif [[ -n ${HOOKD_SOCKET:-} ]]; then
         printf '%s\n' "$HOOKD_SOCKET"
     elif [[ -n ${RUNTIME_DIRECTORY:-} ]]; then
-        printf '%s\n' "${RUNTIME_DIRECTORY%/}/hookd.sock"
+        # systemd joins several RuntimeDirectory= entries with ":"; the first is hookd's.
+        user_path=${RUNTIME_DIRECTORY%%:*}
+        printf '%s\n' "${user_path%/}/hookd.sock"
     else
         uid=${EUID:-$(id -u)}
         if [[ $uid == 0 ]]; then

@@ -151,13 +151,16 @@ struct ConfigurationNode {
     let path: String
     let file: String
     let environment: [String: String]
+    /// The line of the key that led here, which is where a reader looks for a wrong key.
+    var keyLine: Int? = nil
 
     func error(_ problem: String) -> ConfigurationError {
-        ConfigurationError(file: file, key: path, line: node.mark.map { $0.line }, problem: problem)
+        ConfigurationError(file: file, key: path, line: keyLine ?? node.mark.map { $0.line }, problem: problem)
     }
 
-    func child(_ key: String, _ node: Node) -> ConfigurationNode {
-        ConfigurationNode(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file, environment: environment)
+    func child(_ key: String, _ keyNode: Node, _ node: Node) -> ConfigurationNode {
+        ConfigurationNode(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file, environment: environment,
+                          keyLine: keyNode.mark.map { $0.line })
     }
 
     /// The members of a mapping, in file order.
@@ -166,7 +169,7 @@ struct ConfigurationNode {
         var members: [(String, ConfigurationNode)] = []
         for (keyNode, valueNode) in mapping {
             guard case .scalar(let key) = keyNode else { throw error("keys must be plain strings") }
-            members.append((key.string, child(key.string, valueNode)))
+            members.append((key.string, child(key.string, keyNode, valueNode)))
         }
         return members
     }

@@ -13,16 +13,19 @@ public struct CallContext: Sendable {
     }
 }
 
-/// How a method runs.
+/// What a method handler gives back: the result now, or work that finishes later.
 ///
-/// Hot-path methods are `immediate`: they run on the connection's event loop with no task or
-/// actor hop and must never block. Anything that waits on the outside world is `deferred`: it
-/// runs as a task and its reply is written when it finishes, so other requests on the same
-/// connection are answered meanwhile.
-public enum MethodHandler: Sendable {
-    case immediate(@Sendable (JSONObject, CallContext) throws(RPCError) -> JSONValue)
-    case deferred(@Sendable (JSONObject, CallContext) async throws(RPCError) -> JSONValue)
+/// Every handler runs first on the connection's event loop, with no task or actor hop, and must
+/// not block there. Hot paths answer with `.value`. A call that waits on the outside world
+/// returns `.later`: it runs as a task and its reply is written when it finishes, so other
+/// requests on the same connection are answered meanwhile (replies may come out of order).
+public enum MethodResult: Sendable {
+    case value(JSONValue)
+    case later(@Sendable () async throws(RPCError) -> JSONValue)
 }
+
+/// A method: checks its params on the event loop and answers or defers.
+public typealias MethodHandler = @Sendable (JSONObject, CallContext) throws(RPCError) -> MethodResult
 
 /// The daemon's methods by name. Built once at start-up; read-only afterwards.
 public struct MethodTable: Sendable {
@@ -31,7 +34,7 @@ public struct MethodTable: Sendable {
     public init() {}
 
     /// Adds a method; registering a name twice is a programming error caught at start-up.
-    public mutating func register(_ name: String, _ handler: MethodHandler) {
+    public mutating func register(_ name: String, _ handler: @escaping MethodHandler) {
         precondition(handlers[name] == nil, "method \(name) registered twice")
         handlers[name] = handler
     }

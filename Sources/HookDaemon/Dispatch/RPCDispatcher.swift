@@ -49,6 +49,22 @@ public struct RPCDispatcher: Sendable {
         }
     }
 
+    /// The reply owed for a line that arrives when hookd takes no more work: every request gets
+    /// `error`, malformed input its own error, notifications nothing.
+    public func refusal(_ incoming: RPCIncoming, error: RPCError) -> [UInt8]? {
+        func response(_ call: RPCCall) -> RPCResponse? {
+            switch call {
+            case .invalid(let id, let invalid): RPCResponse(id: id, error: invalid)
+            case .request(let request): request.id.map { RPCResponse(id: $0, error: error) }
+            }
+        }
+        switch incoming {
+        case .empty: return nil
+        case .single(let call): return response(call).map(Self.encode)
+        case .batch(let calls): return Self.encodeBatch(calls.compactMap(response))
+        }
+    }
+
     private func dispatchBatch(
         _ calls: [RPCCall], context: CallContext, policy: AccessPolicy,
         completion: @escaping @Sendable ([UInt8]?) -> Void
@@ -102,17 +118,19 @@ public struct RPCDispatcher: Sendable {
         } catch {
             return .answered(reply(.failure(error)))
         }
-        switch handler {
-        case .immediate(let body):
-            do {
-                return .answered(reply(.success(try body(params, context))))
-            } catch {
-                return .answered(reply(.failure(error)))
-            }
-        case .deferred(let body):
+        let result: MethodResult
+        do {
+            result = try handler(params, context)
+        } catch {
+            return .answered(reply(.failure(error)))
+        }
+        switch result {
+        case .value(let value):
+            return .answered(reply(.success(value)))
+        case .later(let work):
             return .running(Task {
                 do throws(RPCError) {
-                    return reply(.success(try await body(params, context)))
+                    return reply(.success(try await work()))
                 } catch {
                     return reply(.failure(error))
                 }

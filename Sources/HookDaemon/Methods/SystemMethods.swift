@@ -7,6 +7,9 @@ import Glibc
 
 /// The `rpc.discover` and `system.*` methods: introspection, health and control of the daemon.
 enum SystemMethods {
+    /// The longest delay `system.echo` accepts, so no caller can park a request for long.
+    static let maximumEchoDelayMilliseconds: Int64 = 60_000
+
     static func register(into table: inout MethodTable, state: DaemonState, onReload: @escaping @Sendable (Result<DaemonConfiguration, ConfigurationError>) -> Void) {
         let document: JSONValue
         do {
@@ -15,43 +18,58 @@ enum SystemMethods {
             // The embedded document is checked by HookRPCTests; failing here means a broken build.
             preconditionFailure("the embedded OpenRPC document does not parse: \(error)")
         }
-        table.register(MethodName.discover, .immediate { _, _ in document })
+        table.register(MethodName.discover) { _, _ in .value(document) }
 
-        table.register(MethodName.systemEcho, .immediate { params, _ throws(RPCError) in
+        table.register(MethodName.systemEcho) { params, _ throws(RPCError) in
+            let value: JSONValue
+            let delay: Int64?
             do throws(JSONAccessError) {
-                return ["value": try params.required("value")]
+                value = try params.required("value")
+                delay = try params.optionalInteger("delay_ms")
             } catch {
                 throw .invalidParams(error)
             }
-        })
+            guard let delay, delay > 0 else { return .value(["value": value]) }
+            guard delay <= maximumEchoDelayMilliseconds else {
+                throw .invalidParams(JSONAccessError(key: "delay_ms", problem: .invalid(reason: "must be from 0 to \(maximumEchoDelayMilliseconds)")))
+            }
+            // A deliberately slow echo lets clients test timeouts, pipelining and back-pressure.
+            return .later {
+                try? await Task.sleep(for: .milliseconds(delay))
+                return ["value": value]
+            }
+        }
 
-        table.register(MethodName.systemVersion, .immediate { _, _ in
-            ["name": "hookd", "version": .string(hookdVersion), "protocol_version": .integer(Int64(protocolVersion))]
-        })
+        table.register(MethodName.systemVersion) { _, _ in
+            .value(["name": "hookd", "version": .string(hookdVersion), "protocol_version": .integer(Int64(protocolVersion))])
+        }
 
         let processID = getpid()
-        table.register(MethodName.systemHealth, .immediate { _, _ in
+        table.register(MethodName.systemHealth) { _, _ in
             let uptime = ContinuousClock.now - state.startedAt
             let seconds = Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18
-            return [
+            return .value([
                 "status": "ok",
                 "version": .string(hookdVersion),
                 "uptime_s": .double((seconds * 1000).rounded() / 1000),
                 "pid": .integer(Int64(processID)),
                 "connections": .integer(Int64(state.connectionCount)),
                 "components": .object([:]),
-            ]
-        })
+            ])
+        }
 
-        table.register(MethodName.systemReload, .deferred { _, _ throws(RPCError) in
-            do throws(ConfigurationError) {
-                let configuration = try state.reload()
-                onReload(.success(configuration))
-                return ["reloaded": true, "config": configuration.sourcePath.map(JSONValue.string) ?? .null]
-            } catch {
-                onReload(.failure(error))
-                throw RPCError(.invalidConfig, "configuration not reloaded: \(error.description)")
+        // Reading the file is disk I/O: done off the event loop.
+        table.register(MethodName.systemReload) { _, _ in
+            .later { () throws(RPCError) -> JSONValue in
+                do throws(ConfigurationError) {
+                    let configuration = try state.reload()
+                    onReload(.success(configuration))
+                    return ["reloaded": true, "config": configuration.sourcePath.map(JSONValue.string) ?? .null]
+                } catch {
+                    onReload(.failure(error))
+                    throw RPCError(.invalidConfig, "configuration not reloaded: \(error.description)")
+                }
             }
-        })
+        }
     }
 }

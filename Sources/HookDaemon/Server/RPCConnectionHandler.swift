@@ -9,8 +9,9 @@ struct ConnectionDrainEvent: Sendable {}
 /// Serves one client connection: decodes lines, dispatches them, writes replies as they finish.
 ///
 /// Back-pressure: when `maxInFlight` requests are unanswered, further lines wait in a queue and
-/// the handler stops asking the socket for more bytes until replies go out. The connection closes
-/// after the client half-closes (everything in flight is answered first), after a drain request,
+/// the handler stops asking the socket for more bytes until replies go out. A batch counts as one.
+/// The connection closes after the client half-closes (everything in flight is answered first),
+/// after a drain request (in-flight calls finish; lines not yet started get `shutting_down`),
 /// after an over-long line (answered with `too_large`), or when idle with nothing in flight.
 final class RPCConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = NDJSONFrame
@@ -106,6 +107,11 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 
     private func process(_ line: ByteBuffer, context: ChannelHandlerContext) {
         let incoming = line.withUnsafeReadableBytes { RPCIncoming.decode(line: $0) }
+        if draining {
+            let stopping = RPCError(.shuttingDown, "hookd is shutting down and takes no new requests")
+            if let reply = dispatcher.refusal(incoming, error: stopping) { write(reply, context: context) }
+            return
+        }
         guard let completionSink else { return }
         inFlight += 1
         switch dispatcher.dispatch(incoming, context: callContext, policy: state.accessPolicy, completion: completionSink) {

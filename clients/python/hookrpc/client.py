@@ -594,11 +594,16 @@ class HookRPC:
     def _wait_for(self, ours: Callable[[Any], bool], deadline: _Deadline) -> Any:
         """Read messages until one satisfies ``ours`` (or is an id-null error) and return it.
 
-        Anything else is a reply that belongs to no current exchange; it is
-        logged and discarded so it cannot be mistaken for a later answer.
+        An id-null error also drops the connection. Anything else is a reply
+        that belongs to no current exchange; it is logged and discarded so it cannot be mistaken for a later answer.
         """
         while True:
             msg = self._read_message(deadline)
-            if ours(msg) or _is_null_id_error(msg):
+            if _is_null_id_error(msg):
+                # hookd closes the connection after the id-null errors it sends
+                # unprompted (too_large, overloaded); never reuse it after one.
+                self._drop()
+                return msg
+            if ours(msg):
                 return msg
             logger.debug("discarding unexpected message from hookd: %.200r", msg)

@@ -416,6 +416,8 @@ all=(HOOKRPC_SOCKET_PATH=/x/explicit.sock HOOKD_SOCKET=/x/env.sock RUNTIME_DIREC
 expect_path "explicit HOOKRPC_SOCKET_PATH wins" /x/explicit.sock "${all[@]}"
 expect_path "then HOOKD_SOCKET" /x/env.sock "${all[@]:1}"
 expect_path "then \$RUNTIME_DIRECTORY/hookd.sock" /x/rt/hookd.sock "${all[@]:2}"
+expect_path "\$RUNTIME_DIRECTORY with several entries: the first" /x/rt/hookd.sock RUNTIME_DIRECTORY=/x/rt:/x/other
+expect_path "empty HOOKD_SOCKET counts as unset" /x/rt/hookd.sock HOOKD_SOCKET= RUNTIME_DIRECTORY=/x/rt
 if [[ $(id -u) == 0 ]]; then
     expect_path "root: /run/hookd/hookd.sock (XDG_RUNTIME_DIR ignored)" /run/hookd/hookd.sock "${all[@]:3}"
 else

@@ -1,0 +1,138 @@
+@testable import HookDaemon
+import HookCore
+import Testing
+
+struct ConfigurationLoaderTests {
+    let loader = ConfigurationLoader(environment: ["SOCKET_DIR": "/srv/hookd", "EMPTY": ""], daemonUserID: 990)
+
+    @Test func anEmptyFileMeansTheEmbeddedDefaults() throws {
+        let configuration = try loader.parse("", file: "hookd.yaml")
+        #expect(configuration == DaemonConfiguration())
+        #expect(configuration.limits.maxLineBytes == 1 << 20)
+        #expect(configuration.limits.maxConnections == 4096)
+        #expect(configuration.socketMode == 0o660)
+    }
+
+    @Test func everyDaemonKeyIsRead() throws {
+        let configuration = try loader.parse("""
+            hookd:
+              socket: ${SOCKET_DIR}/hookd.sock
+              socket_mode: "0600"
+              socket_group: "0"
+              state_dir: /var/lib/elsewhere
+              logs_dir: /var/log/elsewhere
+              log_level: debug
+              acl:
+                - methods: ["credential.*", system.health]
+                  users: [root, 1207]
+                  groups: ["0"]
+              limits:
+                max_line_bytes: 4096
+                max_in_flight_per_connection: 8
+                max_connections: 10
+                idle_timeout_seconds: 0
+                shutdown_grace_seconds: 3
+            """, file: "hookd.yaml")
+        #expect(configuration.socketPath == "/srv/hookd/hookd.sock")
+        #expect(configuration.socketMode == 0o600)
+        #expect(configuration.socketGroupID == 0)
+        #expect(configuration.stateDirectory == "/var/lib/elsewhere")
+        #expect(configuration.logsDirectory == "/var/log/elsewhere")
+        #expect(configuration.logLevel == "debug")
+        #expect(configuration.accessRules.count == 1)
+        #expect(configuration.accessRules[0].userIDs == [0, 1207])
+        #expect(configuration.accessRules[0].groupIDs == [0])
+        #expect(configuration.accessRules[0].methods.map(\.description) == ["credential.*", "system.health"])
+        #expect(configuration.limits.maxLineBytes == 4096)
+        #expect(configuration.limits.maxInFlightPerConnection == 8)
+        #expect(configuration.limits.maxConnections == 10)
+        #expect(configuration.limits.idleTimeoutSeconds == 0)
+        #expect(configuration.limits.shutdownGraceSeconds == 3)
+    }
+
+    @Test func laterSectionsAreAcceptedAndListedAsUnused() throws {
+        let configuration = try loader.parse("redis:\n  host: localhost\nwebhooks:\n  alerting:\n    enabled: true\n", file: "c.yaml")
+        #expect(configuration.unusedSections == ["redis", "webhooks"])
+    }
+
+    @Test(arguments: [
+        ("hookd:\n  limts: {}\n", "c.yaml:2: hookd.limts: unknown key"),
+        ("hookd:\n  limits:\n    max_connections: lots\n", "c.yaml:3: hookd.limits.max_connections: expected a whole number from 1 to 1000000, found 'lots'"),
+        ("hookd:\n  limits:\n    max_line_bytes: 1\n", "c.yaml:3: hookd.limits.max_line_bytes: expected a whole number from 64 to 268435456, found '1'"),
+        ("hookd:\n  socket_mode: rw\n", "c.yaml:2: hookd.socket_mode: expected an octal mode such as \"0660\", found 'rw'"),
+        ("hookd:\n  log_level: loud\n", "c.yaml:2: hookd.log_level: expected one of trace, debug, info, notice, warning, error, critical, found 'loud'"),
+        ("hookd:\n  socket: ${HOOKD_UNSET_VARIABLE}/s\n", "c.yaml:2: hookd.socket: environment variable HOOKD_UNSET_VARIABLE is not set (use ${HOOKD_UNSET_VARIABLE:-default} for a fallback)"),
+        ("hookd:\n  acl:\n    - methods: [\"cred*\"]\n      users: [root]\n", "c.yaml:3: hookd.acl[0].methods: 'cred*' is not a method pattern (use *, namespace.* or a method name)"),
+        ("hookd:\n  acl:\n    - methods: [\"*\"]\n      users: [no-such-user-here]\n", "c.yaml:4: hookd.acl[0].users[0]: no such user 'no-such-user-here'"),
+        ("hookd:\n  acl:\n    - methods: [\"*\"]\n", "c.yaml:3: hookd.acl[0]: a rule needs 'users' or 'groups'"),
+        ("hookd:\n  limits: [1, 2]\n", "c.yaml:2: hookd.limits: expected a mapping of keys"),
+        ("reddis:\n  host: x\n", "c.yaml:1: reddis: unknown section"),
+    ])
+    func badValuesAreRefusedNamingFileLineAndKey(text: String, expected: String) {
+        #expect {
+            _ = try loader.parse(text, file: "c.yaml")
+        } throws: { error in
+            let description = (error as? ConfigurationError)?.description ?? "\(error)"
+            return description.hasPrefix(expected)
+        }
+    }
+
+    @Test func invalidYamlIsRefused() {
+        #expect(throws: ConfigurationError.self) { try loader.parse("hookd: [unclosed\n", file: "c.yaml") }
+    }
+
+    @Test func aMissingFileIsReportedWithItsPath() {
+        #expect {
+            _ = try loader.load(path: "/nonexistent/hookd.yaml")
+        } throws: { error in
+            (error as? ConfigurationError)?.description.hasPrefix("/nonexistent/hookd.yaml: cannot read the file") == true
+        }
+    }
+}
+
+struct EnvironmentExpansionTests {
+    let environment = ["NAME": "hookd", "EMPTY": ""]
+
+    @Test(arguments: [
+        ("plain", "plain"),
+        ("${NAME}.sock", "hookd.sock"),
+        ("a-${NAME}-${NAME}", "a-hookd-hookd"),
+        ("${MISSING:-fallback}", "fallback"),
+        ("${EMPTY:-fallback}", "fallback"),
+        ("${NAME:-fallback}", "hookd"),
+        ("$$NAME costs $$5", "$NAME costs $5"),
+        ("trailing $", "trailing $"),
+    ])
+    func expands(text: String, expected: String) throws {
+        #expect(try EnvironmentExpansion.expand(text, environment: environment) == expected)
+    }
+
+    @Test func anUnsetVariableIsAnErrorNotAnEmptyString() {
+        #expect(throws: EnvironmentExpansion.Failure.unset("MISSING")) { try EnvironmentExpansion.expand("${MISSING}", environment: environment) }
+        #expect(throws: EnvironmentExpansion.Failure.unterminated) { try EnvironmentExpansion.expand("${NAME", environment: environment) }
+    }
+}
+
+struct DaemonDirectoriesTests {
+    @Test func systemdVariablesWin() {
+        let directories = DaemonDirectories.resolve(
+            environment: ["STATE_DIRECTORY": "/var/lib/hookd:/var/lib/other", "LOGS_DIRECTORY": "/var/log/hookd", "RUNTIME_DIRECTORY": "/run/hookd"],
+            userID: 990)
+        #expect(directories == DaemonDirectories(state: "/var/lib/hookd", logs: "/var/log/hookd", runtime: "/run/hookd"))
+    }
+
+    @Test func rootUsesTheSystemDirectories() {
+        #expect(DaemonDirectories.resolve(environment: [:], userID: 0) == DaemonDirectories(state: "/var/lib/hookd", logs: "/var/log/hookd", runtime: "/run/hookd"))
+    }
+
+    @Test func otherUsersUseXdgDirectories() {
+        let directories = DaemonDirectories.resolve(environment: ["HOME": "/home/ann", "XDG_RUNTIME_DIR": "/run/user/1000"], userID: 1000)
+        #expect(directories == DaemonDirectories(state: "/home/ann/.local/state/hookd", logs: "/home/ann/.local/state/hookd/log", runtime: "/run/user/1000"))
+    }
+
+    @Test func theStateDirectoryFlagOverridesAndCarriesTheLogs() {
+        let directories = DaemonDirectories.resolve(environment: ["STATE_DIRECTORY": "/var/lib/hookd"], userID: 0, stateOverride: "/tmp/state")
+        #expect(directories.state == "/tmp/state")
+        #expect(directories.logs == "/tmp/state/log")
+    }
+}

@@ -1,0 +1,38 @@
+@testable import HookDaemon
+import HookCore
+import HookJSON
+import HookRPC
+import Testing
+
+struct SystemMethodsTests {
+    func table() -> MethodTable {
+        let state = DaemonState(configuration: DaemonConfiguration(),
+                                loader: ConfigurationLoader(environment: [:], daemonUserID: 0), daemonUserID: 0)
+        var table = MethodTable()
+        SystemMethods.register(into: &table, state: state) { _ in }
+        return table
+    }
+
+    @Test func theMethodTableAndTheOpenRPCDocumentListTheSameMethods() throws {
+        let document = try JSONValue.parse(OpenRPCDocument.text)
+        let documented = try #require(document["methods"]?.arrayValue).compactMap { $0["name"]?.stringValue }.sorted()
+        #expect(documented == table().names)
+    }
+
+    @Test func everyDocumentedParamIsOneTheHandlerReads() throws {
+        // system.echo's params as documented, exercised: value required, delay_ms bounded.
+        let context = CallContext(peer: Peer(processID: 1, userID: 0, groupID: 0), connectionID: 1)
+        let echo = try #require(table().handler(for: MethodName.systemEcho))
+        #expect(throws: RPCError.self) { _ = try echo([:], context) }
+        #expect(throws: RPCError.self) { _ = try echo(["value": 1, "delay_ms": 60_001], context) }
+        guard case .value(let result) = try echo(["value": "x"], context) else {
+            Issue.record("an undelayed echo must answer at once")
+            return
+        }
+        #expect(result == ["value": "x"])
+        guard case .later = try echo(["value": "x", "delay_ms": 5], context) else {
+            Issue.record("a delayed echo must be deferred")
+            return
+        }
+    }
+}

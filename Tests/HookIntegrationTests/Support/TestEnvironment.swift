@@ -1,0 +1,33 @@
+import Foundation
+
+/// Paths and services the integration tests use; `make test` provides them.
+enum TestEnvironment {
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The hookd binary: `$HOOKD_BIN`, or the debug build next to this checkout.
+    static var hookdPath: String { binary("HOOKD_BIN", name: "hookd") }
+    static var hookrpcPath: String { binary("HOOKRPC_BIN", name: "hookrpc") }
+
+    private static func binary(_ variable: String, name: String) -> String {
+        if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty { return path }
+        return repositoryRoot.appendingPathComponent(".build/debug/\(name)").path
+    }
+
+    /// A fresh private directory, world-traversable so that tests may act as another user in it.
+    static func makeTemporaryDirectory() throws -> String {
+        let path = "/tmp/hookd-it-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        return path
+    }
+
+    /// Waits until `condition` holds, for at most `seconds`.
+    static func wait(seconds: Double, until condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test against real services: redis-server on a private Unix socket and mosquitto on
+# a private loopback port, both started here and stopped by pid on exit, pass or fail.
+set -uo pipefail
+bin="$1"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d /tmp/hookd-test.XXXXXX)"
+pids=()
+
+stop_services() {
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap stop_services EXIT
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local seconds="$1" description="$2"; shift 2
+  for _ in $(seq $((seconds * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "timed out after ${seconds}s waiting for $description" >&2
+  return 1
+}
+
+redis-server --port 0 --unixsocket "$work/redis.sock" --unixsocketperm 700 --save '' --appendonly no \
+  --dir "$work" --logfile "$work/redis.log" &
+pids+=($!)
+mqtt_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mqtt_port" > "$work/mosquitto.conf"
+mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
+pids+=($!)
+wait_for 10 "redis-server" redis-cli -s "$work/redis.sock" ping || exit 1
+wait_for 10 "mosquitto" bash -c "exec 3<>/dev/tcp/127.0.0.1/$mqtt_port" || exit 1
+
+export HOOKD_BIN="$bin/hookd" HOOKRPC_BIN="$bin/hookrpc"
+export HOOKD_TEST_REDIS_SOCKET="$work/redis.sock" HOOKD_TEST_MQTT_PORT="$mqtt_port"
+
+failed=()
+echo "== Swift tests"
+(cd "$root" && swift test --skip-build) || failed+=("swift")
+echo "== Python client tests"
+(cd "$root" && PYTHONPATH=clients/python python3 -m pytest clients/python/tests -q -p no:cacheprovider) || failed+=("python")
+echo "== Shell client tests"
+bash "$root/clients/shell/tests/run.sh" || failed+=("shell")
+echo "== systemd unit tests"
+bash "$root/systemd/tests/run.sh" || failed+=("systemd")
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED suites: ${failed[*]}"
+  exit 1
+fi
+echo "all test suites passed"
