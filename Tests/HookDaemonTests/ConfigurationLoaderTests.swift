@@ -136,3 +136,13 @@ struct DaemonDirectoriesTests {
         #expect(directories.logs == "/tmp/state/log")
     }
 }
+
+struct ExampleConfigurationTests {
+    @Test func theExampleConfigurationInTheRepositoryIsValid() throws {
+        let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let loader = ConfigurationLoader(environment: [:], daemonUserID: 0)
+        let configuration = try loader.load(path: "/\(root)/config/hookd.example.yaml")
+        #expect(configuration.limits == DaemonConfiguration.Limits())
+        #expect(configuration.socketMode == 0o660)
+    }
+}

@@ -58,12 +58,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         switch unwrapInboundIn(data) {
         case .overlong(let limit):
             let error = RPCError(.tooLarge, "request line exceeds the limit of \(limit) bytes", details: ["limit": .integer(Int64(limit))])
-            var reply: [UInt8] = []
-            RPCResponse(id: .null, error: error).encode(into: &reply)
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(Self.line(reply, allocator: channel.allocator))).whenComplete { _ in
-                channel.close(promise: nil)
-            }
+            Self.sendFinalError(error, on: context.channel)
         case .line(let line):
             if inFlight >= maxInFlight || !queued.isEmpty {
                 queued.append(line)
@@ -143,6 +138,15 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
     }
 
+    /// Writes one error about the whole connection (id null), then closes it.
+    static func sendFinalError(_ error: RPCError, on channel: Channel) {
+        var reply: [UInt8] = []
+        RPCResponse(id: .null, error: error).encode(into: &reply)
+        channel.writeAndFlush(line(reply, allocator: channel.allocator)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
     /// A reply framed as one NDJSON line.
     static func line(_ reply: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: reply.count + 1)
@@ -171,7 +175,6 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 /// Answers a connection over the limit with one `overloaded` error, then closes it.
 final class ConnectionLimitHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
 
     private let limit: Int
 
@@ -179,11 +182,6 @@ final class ConnectionLimitHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let error = RPCError(.overloaded, "too many connections (limit \(limit)); try again later", details: ["limit": .integer(Int64(limit))])
-        var reply: [UInt8] = []
-        RPCResponse(id: .null, error: error).encode(into: &reply)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(RPCConnectionHandler.line(reply, allocator: channel.allocator))).whenComplete { _ in
-            channel.close(promise: nil)
-        }
+        RPCConnectionHandler.sendFinalError(error, on: context.channel)
     }
 }
