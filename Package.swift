@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian: a module map and a shim header each, nothing else.
@@ -23,17 +24,21 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         .target(name: "HookJSON", dependencies: ["CJansson"]),
         .target(name: "HookRPC", dependencies: ["HookJSON"]),
         .target(name: "HookCore", dependencies: ["HookJSON"]),
-        .target(name: "HookRedis", dependencies: ["CHiredis"]),
+        .target(name: "HookRedis", dependencies: [
+            "CHiredis", "HookCore", "HookJSON",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "HookHTTP", dependencies: ["CCurl"]),
         .target(name: "HookMQTT", dependencies: ["CMosquitto"]),
-        .target(name: "HookStore", dependencies: ["HookCore"]),
-        .target(name: "HookInfisical", dependencies: ["HookCore", "HookHTTP"]),
+        .target(name: "HookStore", dependencies: ["HookCore", "HookJSON", "CSQLite"]),
+        .target(name: "HookInfisical", dependencies: ["HookCore", "HookHTTP", "HookJSON"]),
         .target(name: "HookDaemon", dependencies: [
-            "HookJSON", "HookRPC", "HookCore",
+            "HookJSON", "HookRPC", "HookCore", "HookStore", "HookRedis", "HookHTTP", "HookInfisical",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -47,6 +52,7 @@ let package = Package(
         ]),
         .executableTarget(name: "hookrpc", dependencies: [
             "HookClient",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hookbench", dependencies: [
@@ -58,7 +64,9 @@ let package = Package(
         .testTarget(name: "HookJSONTests", dependencies: ["HookJSON", "CJansson"]),
         .testTarget(name: "HookRPCTests", dependencies: ["HookRPC"]),
         .testTarget(name: "HookCoreTests", dependencies: ["HookCore"]),
-        .testTarget(name: "HookRedisTests", dependencies: ["HookRedis"]),
+        .testTarget(name: "HookRedisTests", dependencies: ["HookRedis", "HookCore", "HookJSON"]),
+        .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore", "HookJSON"]),
+        .testTarget(name: "HookInfisicalTests", dependencies: ["HookInfisical", "HookCore", "HookHTTP"]),
         .testTarget(name: "HookHTTPTests", dependencies: ["HookHTTP"]),
         .testTarget(name: "HookMQTTTests", dependencies: ["HookMQTT"]),
         .testTarget(name: "HookDaemonTests", dependencies: [

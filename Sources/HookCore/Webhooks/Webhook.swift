@@ -1,0 +1,104 @@
+import HookJSON
+
+/// How a webhook's endpoint is reached: over HTTP, or by an internal service (not testable by URL).
+public enum WebhookType: String, Sendable, CaseIterable {
+    case http = "HTTP"
+    case service = "SERVICE"
+}
+
+/// How the credential is applied to a call, which also fixes the credential's shape.
+public enum AuthType: String, Sendable, CaseIterable {
+    case bearer
+    case basic
+    case apiKey = "api_key"
+    case hmac
+    case oauth2ClientCredentials = "oauth2_client_credentials"
+    case none
+}
+
+/// Where a credential lives.
+public enum CredentialSourceKind: String, Sendable, CaseIterable {
+    /// Infisical, through a Universal Auth machine identity.
+    case infisical
+    /// The legacy value stored in the registry itself (what the migration tool moves out).
+    case database
+    /// An environment variable of hookd's.
+    case env
+    /// A file: a systemd credential (`$CREDENTIALS_DIRECTORY`) or a configured directory.
+    case file
+}
+
+/// A registered webhook. Holds no secret: the credential is named by `credentialReference` in
+/// `credentialSource` (the legacy database value is stored beside the record, never in it).
+public struct Webhook: Sendable, Equatable {
+    public var key: WebhookKey
+    public var type: WebhookType
+    public var url: String?
+    public var method: String
+    public var authType: AuthType
+    public var credentialSource: CredentialSourceKind
+    /// The secret's name in its source; nil for `database`, whose value sits in the registry.
+    public var credentialReference: String?
+    /// Static, non-secret headers sent with every call.
+    public var headers: [String: String]
+    public var timeoutSeconds: Double
+    public var enabled: Bool
+    public var description: String
+    /// ISO 8601 times, set by the store.
+    public var createdAt: String?
+    public var updatedAt: String?
+
+    public init(
+        key: WebhookKey, type: WebhookType = .http, url: String? = nil, method: String = "POST", authType: AuthType,
+        credentialSource: CredentialSourceKind = .infisical, credentialReference: String? = nil,
+        headers: [String: String] = [:], timeoutSeconds: Double = 10, enabled: Bool = true, description: String = "",
+        createdAt: String? = nil, updatedAt: String? = nil
+    ) {
+        self.key = key
+        self.type = type
+        self.url = url
+        self.method = method
+        self.authType = authType
+        self.credentialSource = credentialSource
+        self.credentialReference = credentialReference ?? Self.defaultReference(for: key, in: credentialSource)
+        self.headers = headers
+        self.timeoutSeconds = timeoutSeconds
+        self.enabled = enabled
+        self.description = description
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The name a credential has in its source when the registry does not say:
+    /// infisical `WEBHOOK_<CODE>_<DIRECTION>`, env `HOOKD_CRED_<CODE>_<DIRECTION>`,
+    /// file `webhook-<code>-<direction>` (lower case), database none.
+    public static func defaultReference(for key: WebhookKey, in source: CredentialSourceKind) -> String? {
+        switch source {
+        case .infisical: "WEBHOOK_\(key.code)_\(key.direction.rawValue)"
+        case .env: "HOOKD_CRED_\(key.code)_\(key.direction.rawValue)"
+        case .file: "webhook-\(key.code.lowercased())-\(key.direction.rawValue.lowercased())"
+        case .database: nil
+        }
+    }
+
+    /// The webhook as `webhook.get` returns it: every field, no secret.
+    public var json: JSONValue {
+        var headerObject = JSONObject()
+        for name in headers.keys.sorted() { headerObject[name] = .string(headers[name] ?? "") }
+        return [
+            "code": .string(key.code),
+            "direction": .string(key.direction.rawValue),
+            "type": .string(type.rawValue),
+            "url": url.map(JSONValue.string) ?? .null,
+            "method": .string(method),
+            "auth_type": .string(authType.rawValue),
+            "credential": ["source": .string(credentialSource.rawValue), "ref": credentialReference.map(JSONValue.string) ?? .null],
+            "headers": .object(headerObject),
+            "timeout_seconds": .double(timeoutSeconds),
+            "enabled": .bool(enabled),
+            "description": .string(description),
+            "created_at": createdAt.map(JSONValue.string) ?? .null,
+            "updated_at": updatedAt.map(JSONValue.string) ?? .null,
+        ]
+    }
+}

@@ -1,0 +1,141 @@
+import HookJSON
+
+/// A webhook as a caller defines it (`webhook.upsert`, `hookrpc webhook import`), checked field
+/// by field so that every refusal names the field that is wrong.
+public struct WebhookDefinition: Sendable, Equatable {
+    public var webhook: Webhook
+    /// `credential.value`: the legacy secret, accepted only for `source: database`.
+    public var legacyCredentialValue: String?
+
+    /// Header names that carry secrets: those belong in the credential, not in static headers.
+    static let secretHeaderNames: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-api-key"]
+
+    /// Reads and checks a definition.
+    /// - Throws: `WebhookValidationError` naming the field (`auth_type`, `url`, `credential.source`, …).
+    public init(json object: JSONObject) throws(WebhookValidationError) {
+        guard let code = try Self.string(object, "code") else { throw WebhookValidationError(field: "code", reason: "is required") }
+        let direction = try Self.enumeration(object, "direction", default: WebhookDirection.outbound)
+        let key = try WebhookKey(code: code, direction: direction)
+        let type = try Self.enumeration(object, "type", default: WebhookType.http)
+        guard let authTypeText = try Self.string(object, "auth_type") else {
+            throw WebhookValidationError(field: "auth_type", reason: "is required (one of \(AuthType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let authType = AuthType(rawValue: authTypeText) else {
+            throw WebhookValidationError(field: "auth_type", reason: "must be one of \(AuthType.allCases.map(\.rawValue).joined(separator: ", ")), not '\(authTypeText)'")
+        }
+        let url = try Self.string(object, "url")
+        if type == .http {
+            guard let url, !url.isEmpty else { throw WebhookValidationError(field: "url", reason: "is required for an HTTP webhook") }
+            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                throw WebhookValidationError(field: "url", reason: "must start with https:// or http://")
+            }
+            guard !Self.hasUserInfo(url) else {
+                throw WebhookValidationError(field: "url", reason: "must not carry user:password; put secrets in the credential")
+            }
+        }
+        let method = (try Self.string(object, "method") ?? "POST").uppercased()
+        guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else {
+            throw WebhookValidationError(field: "method", reason: "must be one of GET, POST, PUT, PATCH, DELETE, HEAD")
+        }
+
+        var source = CredentialSourceKind.infisical
+        var reference: String? = nil
+        var legacyValue: String? = nil
+        switch object["credential"] {
+        case nil, .null?: break
+        case .object(let credential)?:
+            source = try Self.enumeration(credential, "source", default: .infisical, field: "credential.source")
+            reference = try Self.string(credential, "ref", field: "credential.ref")
+            legacyValue = try Self.string(credential, "value", field: "credential.value")
+            for member in credential where !["source", "ref", "value"].contains(member.key) {
+                throw WebhookValidationError(field: "credential.\(member.key)", reason: "is not a credential field (source, ref, value)")
+            }
+        case let other?:
+            throw WebhookValidationError(field: "credential", reason: "must be an object {source, ref, value?}, found \(other.typeName)")
+        }
+        if legacyValue != nil && source != .database {
+            throw WebhookValidationError(field: "credential.value", reason: "is only stored for source 'database'; put it in \(source.rawValue)")
+        }
+        if source == .database && reference != nil {
+            throw WebhookValidationError(field: "credential.ref", reason: "has no meaning for source 'database' (the value is stored in the registry)")
+        }
+        if let reference, reference.isEmpty || reference.contains("/") && source == .file {
+            throw WebhookValidationError(field: "credential.ref", reason: "must be a plain name")
+        }
+
+        var headers: [String: String] = [:]
+        switch object["headers"] {
+        case nil, .null?: break
+        case .object(let members)?:
+            for member in members {
+                guard case .string(let value) = member.value else {
+                    throw WebhookValidationError(field: "headers.\(member.key)", reason: "must be a string")
+                }
+                guard Self.isHeaderName(member.key), !value.contains("\r"), !value.contains("\n") else {
+                    throw WebhookValidationError(field: "headers.\(member.key)", reason: "is not a valid header")
+                }
+                guard !Self.secretHeaderNames.contains(member.key.lowercased()) else {
+                    throw WebhookValidationError(field: "headers.\(member.key)", reason: "carries a secret; use the credential (auth_type) instead")
+                }
+                headers[member.key] = value
+            }
+        case let other?:
+            throw WebhookValidationError(field: "headers", reason: "must be an object of strings, found \(other.typeName)")
+        }
+
+        let timeout = try Self.number(object, "timeout_seconds") ?? 10
+        guard timeout > 0 && timeout <= 300 else { throw WebhookValidationError(field: "timeout_seconds", reason: "must be more than 0 and at most 300") }
+        let enabled: Bool
+        switch object["enabled"] {
+        case nil, .null?: enabled = true
+        case .bool(let value)?: enabled = value
+        case let other?: throw WebhookValidationError(field: "enabled", reason: "must be a boolean, found \(other.typeName)")
+        }
+        webhook = Webhook(
+            key: key, type: type, url: url, method: method, authType: authType, credentialSource: source,
+            credentialReference: reference, headers: headers, timeoutSeconds: timeout, enabled: enabled,
+            description: try Self.string(object, "description") ?? "")
+        legacyCredentialValue = legacyValue
+    }
+
+    private static func string(_ object: JSONObject, _ key: String, field: String? = nil) throws(WebhookValidationError) -> String? {
+        switch object[key] {
+        case nil, .null?: return nil
+        case .string(let value)?: return value
+        case let other?: throw WebhookValidationError(field: field ?? key, reason: "must be a string, found \(other.typeName)")
+        }
+    }
+
+    private static func number(_ object: JSONObject, _ key: String) throws(WebhookValidationError) -> Double? {
+        switch object[key] {
+        case nil, .null?: return nil
+        case let value?:
+            guard let number = value.doubleValue else { throw WebhookValidationError(field: key, reason: "must be a number, found \(value.typeName)") }
+            return number
+        }
+    }
+
+    private static func enumeration<Value: RawRepresentable & CaseIterable>(
+        _ object: JSONObject, _ key: String, default fallback: Value, field: String? = nil
+    ) throws(WebhookValidationError) -> Value where Value.RawValue == String {
+        guard let text = try string(object, key, field: field) else { return fallback }
+        guard let value = Value(rawValue: text) else {
+            throw WebhookValidationError(field: field ?? key, reason: "must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+        }
+        return value
+    }
+
+    private static func isHeaderName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            (0x21...0x7E).contains(byte) && byte != UInt8(ascii: ":")
+        }
+    }
+
+    private static func hasUserInfo(_ url: String) -> Bool {
+        let afterScheme = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        // "https://user:pass@host/path" splits into ["https:", "", "user:pass@host", "path"].
+        guard afterScheme.count >= 3 else { return false }
+        let authority = afterScheme[2].prefix { $0 != "?" && $0 != "#" }
+        return authority.contains("@")
+    }
+}
