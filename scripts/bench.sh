@@ -4,27 +4,20 @@
 # and hookd's resident memory at idle and after more than a million requests.
 set -uo pipefail
 bin="$1"
+repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/hookd-bench.XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || continue
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-wait_for() { for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timed out: $*" >&2; exit 1; }
+# shellcheck source=lib/processes.sh
+source "$repo/scripts/lib/processes.sh"
+cleanup_on_exit "$work" 5
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 redis-server --port 0 --unixsocket "$work/redis.sock" --save '' --appendonly no --dir "$work" --logfile "$work/redis.log" &
-pids+=($!)
+track_pid $!
 "$bin/hookd" --socket "$work/hookd.sock" --state-dir "$work/state" 2> "$work/hookd.log" &
 hookd_pid=$!
-pids+=($hookd_pid)
-wait_for redis-cli -s "$work/redis.sock" ping
-wait_for "$bin/hookrpc" health --socket "$work/hookd.sock"
+track_pid "$hookd_pid"
+wait_for 10 "redis-server" redis-cli -s "$work/redis.sock" ping || exit 1
+wait_for 10 "hookd" "$bin/hookrpc" health --socket "$work/hookd.sock" || exit 1
 redis-cli -s "$work/redis.sock" set hookbench:key hello >/dev/null
 sleep 0.5
 idle_rss=$(rss_kib "$hookd_pid")

@@ -5,32 +5,17 @@ set -uo pipefail
 bin="$1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/hookd-test.XXXXXX)"
-pids=()
-
-stop_services() {
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || continue
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap stop_services EXIT
-
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
-  local seconds="$1" description="$2"; shift 2
-  for _ in $(seq $((seconds * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "timed out after ${seconds}s waiting for $description" >&2
-  return 1
-}
+# shellcheck source=lib/processes.sh
+source "$root/scripts/lib/processes.sh"
+cleanup_on_exit "$work" 5
 
 redis-server --port 0 --unixsocket "$work/redis.sock" --unixsocketperm 700 --save '' --appendonly no \
   --dir "$work" --logfile "$work/redis.log" &
-pids+=($!)
+track_pid $!
 mqtt_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mqtt_port" > "$work/mosquitto.conf"
 mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
-pids+=($!)
+track_pid $!
 wait_for 10 "redis-server" redis-cli -s "$work/redis.sock" ping || exit 1
 wait_for 10 "mosquitto" bash -c "exec 3<>/dev/tcp/127.0.0.1/$mqtt_port" || exit 1
 

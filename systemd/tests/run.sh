@@ -15,65 +15,22 @@ units=$(cd "$here/.." && pwd)
 repo=$(cd "$units/.." && pwd)
 HOOKD_BIN=${HOOKD_BIN:-$repo/.build/debug/hookd}
 
+# shellcheck source=../../scripts/lib/testing.sh
+source "$repo/scripts/lib/testing.sh"
+# shellcheck source=../../scripts/lib/processes.sh
+source "$repo/scripts/lib/processes.sh"
 passed=0
 failed=0
-oneline() {
-    local s=${1//$'\n'/\\n}
-    ((${#s} > 800)) && s="${s:0:800}..."
-    printf '%s' "$s"
-}
-ok() {
-    printf 'ok - %s\n' "$1"
-    passed=$((passed + 1))
-}
-not_ok() {
-    printf 'not ok - %s: %s\n' "$1" "$(oneline "$2")"
-    failed=$((failed + 1))
-}
-finish() {
-    printf '%d passed, %d failed\n' "$passed" "$failed"
-    ((failed == 0))
-    exit
-}
 
-for tool in systemd-analyze systemd-socket-activate systemd-sysusers systemd-tmpfiles socat jq timeout; do
-    if ! command -v "$tool" >/dev/null; then
-        not_ok "prerequisites" "$tool is not installed (apt-get install systemd socat jq)"
-        finish
-    fi
-done
-if [[ ! -x $HOOKD_BIN ]]; then
-    echo "build hookd first (make test does): $HOOKD_BIN not found" >&2
-    not_ok "hookd binary" "build hookd first (make test does): $HOOKD_BIN not found"
-    finish
-fi
+require_tools "apt-get install systemd socat jq" systemd-analyze systemd-socket-activate systemd-sysusers systemd-tmpfiles socat jq timeout
+require_executable "hookd binary" "$HOOKD_BIN" "build hookd first (make test does): $HOOKD_BIN not found"
 HOOKD_BIN=$(cd "$(dirname "$HOOKD_BIN")" && pwd)/$(basename "$HOOKD_BIN")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hookd-systemd-test.XXXXXX")
-pids=()   # every background process we start, stopped in this order's reverse
-
-stop() { # stop PID: TERM, wait up to 10 s, KILL. Returns the exit status (or 0).
-    local pid=$1 i rc=0
-    [[ -n $pid ]] || return 0
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null
-        for ((i = 0; i < 100; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "# pid $pid did not stop within 10 s of SIGTERM: SIGKILL" >&2
-            kill -KILL "$pid" 2>/dev/null
-        fi
-    fi
-    wait "$pid" 2>/dev/null || rc=$?
-    return "$rc"
-}
+# Every background process started below is tracked (track_pid) and stopped by pid on exit,
+# the last started first.
 cleanup() {
-    local i
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        stop "${pids[i]}"
-    done
+    stop_tracked_pids
     if ((failed > 0)); then
         for log in "$tmp"/*.log; do
             [[ -s $log ]] || continue
@@ -87,15 +44,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-wait_socket() { # PATH PID: up to 10 s for PATH to be a socket while PID lives
-    local path=$1 pid=$2 i
-    for ((i = 0; i < 100; i++)); do
-        [[ -S $path ]] && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
 wait_grep() { # FILE STRING SECONDS: until FILE contains STRING
     local file=$1 string=$2 i
     for ((i = 0; i < $3 * 10; i++)); do
@@ -186,7 +134,7 @@ mkdir -p "$tmp/state-act"
 "${hookd_env[@]}" systemd-socket-activate -l "$act" "$HOOKD_BIN" --state-dir "$tmp/state-act" \
     >"$tmp/hookd-activated.log" 2>&1 &
 act_pid=$!
-pids+=("$act_pid")
+track_pid "$act_pid"
 if wait_socket "$act" "$act_pid"; then
     reply=$(rpc "$act" "$(echo_request act-1 'activated ✓')")
     if jq -e '.id == "act-1" and .result.value == "activated ✓"' >/dev/null 2>&1 <<<"$reply"; then
@@ -218,7 +166,7 @@ fi
 # datagram to notify.log (messages are not separated: grep for each assignment).
 notify=$tmp/notify.sock
 socat -u "UNIX-RECV:$notify" "OPEN:$tmp/notify.log,creat,append" 2>"$tmp/socat-notify.log" &
-pids+=("$!")
+track_pid "$!"
 notify_up=0
 for ((i = 0; i < 50; i++)); do
     [[ -S $notify ]] && { notify_up=1; break; }
@@ -235,7 +183,7 @@ else
         bash -c 'export WATCHDOG_PID=$$; exec "$@"' _ \
         "$HOOKD_BIN" --socket "$nsock" --state-dir "$tmp/state-notify" >"$tmp/hookd-notify.log" 2>&1 &
     notify_pid=$!
-    pids+=("$notify_pid")
+    track_pid "$notify_pid"
     if wait_grep "$tmp/notify.log" READY=1 10; then
         ok "sd_notify: READY=1 (Type=notify)"
         reply=$(rpc "$nsock" "$(echo_request n-1 ready)")
@@ -254,7 +202,7 @@ else
             "received [$(cat "$tmp/notify.log" 2>/dev/null)]; with WatchdogSec=30s systemd would kill hookd"
     fi
     start=$SECONDS
-    stop "$notify_pid"
+    stop_pid "$notify_pid"
     rc=$?
     took=$((SECONDS - start))
     if ((rc == 0 || rc == 143)) && ((took < 10)); then

@@ -14,79 +14,24 @@ repo=$(cd "$here/../../.." && pwd)
 lib=$(cd "$here/.." && pwd)/hookrpc.sh
 HOOKD_BIN=${HOOKD_BIN:-$repo/.build/debug/hookd}
 
+# shellcheck source=../../../scripts/lib/testing.sh
+source "$repo/scripts/lib/testing.sh"
+# shellcheck source=../../../scripts/lib/processes.sh
+source "$repo/scripts/lib/processes.sh"
 passed=0
 failed=0
 
-# One line, bounded, for a test's detail.
-oneline() {
-    local s=${1//$'\n'/\\n}
-    ((${#s} > 600)) && s="${s:0:600}..."
-    printf '%s' "$s"
-}
-ok() {
-    printf 'ok - %s\n' "$1"
-    passed=$((passed + 1))
-}
-skip() {
-    printf 'ok - %s # SKIP %s\n' "$1" "$2"
-    passed=$((passed + 1))
-}
-not_ok() {
-    printf 'not ok - %s: %s\n' "$1" "$(oneline "$2")"
-    failed=$((failed + 1))
-}
-check() { # check NAME DETAIL-IF-FAILED CONDITION...
-    local name=$1 detail=$2
-    shift 2
-    if "$@" >/dev/null; then ok "$name"; else not_ok "$name" "$detail"; fi
-}
-finish() {
-    printf '%d passed, %d failed\n' "$passed" "$failed"
-    ((failed == 0))
-    exit
-}
-
-for tool in socat jq timeout; do
-    if ! command -v "$tool" >/dev/null; then
-        not_ok "prerequisites" "$tool is not installed (apt-get install socat jq)"
-        finish
-    fi
-done
-if [[ ! -x $HOOKD_BIN ]]; then
-    echo "build hookd first (make test does): $HOOKD_BIN not found" >&2
-    not_ok "hookd binary" "build hookd first (make test does): $HOOKD_BIN not found"
-    finish
-fi
+require_tools "apt-get install socat jq" socat jq timeout
+require_executable "hookd binary" "$HOOKD_BIN" "build hookd first (make test does): $HOOKD_BIN not found"
 
 # shellcheck source=../hookrpc.sh
 . "$lib"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hookrpc-sh-test.XXXXXX")
-hookd_pid=
-spy_pid=
-hang_pid=
 
-# stop PID: TERM, wait up to 10 s, then KILL. Only ever our own children, by pid.
-stop() {
-    local pid=$1 i
-    [[ -n $pid ]] || return 0
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-    kill -TERM "$pid" 2>/dev/null
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        echo "# pid $pid did not stop within 10 s of SIGTERM: SIGKILL" >&2
-        kill -KILL "$pid" 2>/dev/null
-    fi
-    wait "$pid" 2>/dev/null
-    return 0
-}
+# Every process started below is tracked (track_pid) and stopped by pid on exit.
 cleanup() {
-    stop "$hang_pid"
-    stop "$spy_pid"
-    stop "$hookd_pid"
+    stop_tracked_pids
     if ((failed > 0)) && [[ -s $tmp/hookd.log ]]; then
         echo "# last lines of the hookd log:" >&2
         tail -n 30 "$tmp/hookd.log" | sed 's/^/#   /' >&2
@@ -96,17 +41,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# wait_socket PATH PID: up to 10 s for PATH to be a socket while PID lives.
-wait_socket() {
-    local path=$1 pid=$2 i
-    for ((i = 0; i < 100; i++)); do
-        [[ -S $path ]] && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
 
 # run CMD...: runs a function of the library in a subshell; sets OUT, ERR, RC.
 run() {
@@ -123,6 +57,7 @@ env -u HOOKD_SOCKET -u LISTEN_FDS -u LISTEN_PID -u LISTEN_FDNAMES -u NOTIFY_SOCK
     -u WATCHDOG_USEC -u WATCHDOG_PID -u RUNTIME_DIRECTORY \
     "$HOOKD_BIN" --socket "$sock" --state-dir "$tmp/state" >"$tmp/hookd.log" 2>&1 &
 hookd_pid=$!
+track_pid "$hookd_pid"
 if ! wait_socket "$sock" "$hookd_pid"; then
     not_ok "hookd starts and listens on $sock" "no socket within 10 s; log: $(tail -n 5 "$tmp/hookd.log")"
     finish
@@ -305,6 +240,7 @@ fi
 spy=$tmp/spy.sock
 socat -u "UNIX-LISTEN:$spy,fork" "OPEN:$tmp/spy.log,creat,append" 2>/dev/null &
 spy_pid=$!
+track_pid "$spy_pid"
 if wait_socket "$spy" "$spy_pid"; then
     bad_ok=1
     detail=
@@ -339,8 +275,7 @@ if wait_socket "$spy" "$spy_pid"; then
 else
     not_ok "bad JSON params: exit 2, message, nothing sent" "could not start the socat spy listener"
 fi
-stop "$spy_pid"
-spy_pid=
+stop_pid "$spy_pid"
 
 # ---------------------------------------------------------------- transport failures
 missing=$tmp/no-such-dir/hookd.sock
@@ -370,6 +305,7 @@ hang=$tmp/hang.sock
 mkfifo "$tmp/hang.fifo"
 socat -U "UNIX-LISTEN:$hang" "OPEN:$tmp/hang.fifo" 2>/dev/null &
 hang_pid=$!
+track_pid "$hang_pid"
 if wait_socket "$hang" "$hang_pid"; then
     start=$SECONDS
     HOOKRPC_SOCKET_PATH=$hang HOOKRPC_TIMEOUT=1 run hookrpc_call system.version
@@ -382,8 +318,7 @@ if wait_socket "$hang" "$hang_pid"; then
 else
     not_ok "a daemon that never answers: exit 3 after HOOKRPC_TIMEOUT" "could not start the socat listener"
 fi
-stop "$hang_pid"
-hang_pid=
+stop_pid "$hang_pid"
 
 # ---------------------------------------------------------------- notifications
 run hookrpc_notify system.echo '{"value":"notified"}'
