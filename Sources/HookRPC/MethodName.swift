@@ -5,6 +5,13 @@ public enum MethodName {
     public static let systemVersion = "system.version"
     public static let systemHealth = "system.health"
     public static let systemReload = "system.reload"
+    public static let webhookUpsert = "webhook.upsert"
+    public static let webhookGet = "webhook.get"
+    public static let webhookList = "webhook.list"
+    public static let webhookDelete = "webhook.delete"
+    public static let credentialGet = "credential.get"
+    public static let credentialSource = "credential.source"
+    public static let credentialInvalidate = "credential.invalidate"
 }
 
 /// The protocol revision; bumped only for incompatible changes (see protocol/PROTOCOL.md).

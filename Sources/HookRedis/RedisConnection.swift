@@ -8,8 +8,8 @@ import Glibc
 ///
 /// Blocking: every call waits for the server (bounded by the timeout). It must never run on an
 /// event loop or Swift's cooperative pool; later the cache tier drives it from its own threads.
-/// Not thread-safe: use it from one thread at a time.
-public final class RedisConnection {
+/// Not thread-safe: use it from one thread at a time (only `interrupt` may come from another).
+public final class RedisConnection: @unchecked Sendable {
     private let context: UnsafeMutablePointer<redisContext>
 
     /// Connects to a Unix socket.
@@ -61,6 +61,22 @@ public final class RedisConnection {
     /// Runs a command given as strings.
     public func command(_ arguments: String...) throws(RedisError) -> RedisReply {
         try command(arguments.map { Array($0.utf8) })
+    }
+
+    /// Waits for the next reply without sending anything: how a subscriber receives messages.
+    public func nextReply() throws(RedisError) -> RedisReply {
+        var raw: UnsafeMutableRawPointer? = nil
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
+            throw RedisError(context.pointee.err != 0 ? Self.errorText(context) : "no reply")
+        }
+        defer { freeReplyObject(raw) }
+        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Unblocks a thread waiting in `nextReply` (from any thread) by shutting the socket down;
+    /// the connection is unusable afterwards.
+    public func interrupt() {
+        shutdown(context.pointee.fd, Int32(SHUT_RDWR))
     }
 
     private func checkConnected(target: String) throws(RedisError) {

@@ -13,11 +13,10 @@ import Glibc
 public struct ConfigurationLoader: Sendable {
     /// Top-level sections this version accepts but does not read yet.
     public static let reservedSections: Set<String> = [
-        "redis", "cache", "store", "infisical", "webhooks", "structured_logging",
-        "mqtt", "slack", "smtp", "pagerduty", "audit",
+        "webhooks", "structured_logging", "mqtt", "slack", "smtp", "pagerduty",
     ]
 
-    private let environment: [String: String]
+    let environment: [String: String]
     private let daemonUserID: UInt32
 
     public init(environment: [String: String], daemonUserID: UInt32) {
@@ -50,9 +49,31 @@ public struct ConfigurationLoader: Sendable {
         for (key, value) in try document.mapping() {
             switch key {
             case "hookd": try readDaemonSection(value, into: &configuration)
+            case "cache": try readCache(value, into: &configuration.cache)
+            case "redis": try readRedis(value, into: &configuration)
+            case "infisical": try readInfisical(value, into: &configuration.infisical)
+            case "audit": try readAudit(value, into: &configuration.audit)
+            case "store":
+                for (key, member) in try value.mapping() {
+                    guard key == "path" else { throw member.error("unknown key (expected path)") }
+                    configuration.storePath = try member.string()
+                }
+            case "credentials":
+                for (key, member) in try value.mapping() {
+                    guard key == "directory" else { throw member.error("unknown key (expected directory)") }
+                    configuration.credentialsDirectory = try member.string()
+                }
             case let section where Self.reservedSections.contains(section): configuration.unusedSections.append(section)
-            default: throw value.error("unknown section (expected hookd or one of \(Self.reservedSections.sorted().joined(separator: ", ")))")
+            default:
+                let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials"] + Self.reservedSections.sorted()
+                throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
+        }
+        if configuration.redis.enabled && configuration.redis.encryptionKey == nil {
+            throw ConfigurationError(file: file, key: "redis.encryption_key", problem: """
+                is required when redis.enabled is true, so that Redis never holds a readable credential: \
+                run `hookd keygen > /etc/hookd/credentials/redis-encryption-key` and set redis.encryption_key_file to that file
+                """)
         }
         return configuration
     }
@@ -190,6 +211,15 @@ struct ConfigurationNode {
             throw error("environment variable \(name) is not set (use ${\(name):-default} for a fallback)")
         } catch {
             throw self.error("unterminated ${ in value")
+        }
+    }
+
+    func bool() throws(ConfigurationError) -> Bool {
+        let text = try string()
+        switch text.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw error("expected true or false, found '\(text)'")
         }
     }
 

@@ -38,7 +38,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var limits = Limits()
     /// `hookd.log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
-    /// Sections that a later version of hookd reads (redis, webhooks, …), present but not yet used.
+    /// `cache.*`, `redis.*`, `infisical.*`, `audit.*`: credentials and their tiers.
+    public var cache = CacheSettings()
+    public var redis = RedisSettings()
+    public var infisical = InfisicalSettings()
+    public var audit = AuditSettings()
+    /// `store.path`: the SQLite registry (default `<state_dir>/hookd.db`).
+    public var storePath: String?
+    /// `credentials.directory`: where `file` credentials live when not in `$CREDENTIALS_DIRECTORY`.
+    public var credentialsDirectory: String?
+    /// Sections that a later version of hookd reads (webhooks, mqtt, …), present but not yet used.
     public var unusedSections: [String] = []
 
     public init() {}

@@ -70,10 +70,26 @@ public enum Daemon {
         let state = DaemonState(configuration: configuration, loader: loader, daemonUserID: userID)
         let notifier = SystemdNotifier(environment: environment)
 
+        let credentials: CredentialSubsystem
+        do throws(CredentialSubsystem.StartError) {
+            credentials = try CredentialSubsystem(configuration: configuration, directories: directories,
+                                                  environment: environment, health: state.health, logger: logger)
+        } catch {
+            logger.critical("\(error.description)")
+            return unavailableExitCode
+        }
+        defer { waitFor { await credentials.shutdown() } }
+
         var methods = MethodTable()
+        WebhookMethods.register(into: &methods, registry: credentials.registry, credentials: credentials.service,
+                                logger: IncidentLogger(logger: logger))
+        CredentialMethods.register(into: &methods, service: credentials.service, registry: credentials.registry,
+                                   sources: credentials.sources, audit: credentials.audit)
         SystemMethods.register(into: &methods, state: state) { [logger] outcome in
             switch outcome {
-            case .success(let fresh): logger.info("configuration reloaded", metadata: ["config": "\(fresh.sourcePath ?? "-")"])
+            case .success(let fresh):
+                credentials.reopenLogs()
+                logger.info("configuration reloaded", metadata: ["config": "\(fresh.sourcePath ?? "-")"])
             case .failure(let error): logger.error("configuration not reloaded: \(error.description)")
             }
         }
@@ -101,6 +117,7 @@ public enum Daemon {
         signals.watch(SIGINT) { stopRequested.succeed(SIGINT) }
         signals.watch(SIGHUP) { [logger] in
             notifier.reloading()
+            credentials.reopenLogs()
             do throws(ConfigurationError) {
                 let fresh = try state.reload()
                 logger.info("configuration reloaded on SIGHUP", metadata: ["config": "\(fresh.sourcePath ?? "-")"])
@@ -121,6 +138,16 @@ public enum Daemon {
         if let path = address.path { unlink(path) }
         logger.info("stopped")
         return 0
+    }
+
+    /// Runs async clean-up from the synchronous shutdown path, bounded to a few seconds.
+    private static func waitFor(_ work: @escaping @Sendable () async -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await work()
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + 5)
     }
 
     /// `--socket` > `$HOOKD_SOCKET` > systemd's socket > `hookd.socket` > the conventional path.

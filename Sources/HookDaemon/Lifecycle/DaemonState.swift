@@ -7,6 +7,8 @@ import Synchronization
 public final class DaemonState: Sendable {
     public let startedAt: ContinuousClock.Instant
     public let daemonUserID: UInt32
+    /// Each component's state, for `system.health`.
+    public let health = HealthBoard()
     let connections = ConnectionRegistry()
     private let current: Mutex<(configuration: DaemonConfiguration, policy: AccessPolicy)>
     private let loader: ConfigurationLoader

@@ -49,12 +49,12 @@ enum SystemMethods {
             let uptime = ContinuousClock.now - state.startedAt
             let seconds = Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18
             return .value([
-                "status": "ok",
+                "status": .string(state.health.overall.rawValue),
                 "version": .string(hookdVersion),
                 "uptime_s": .double((seconds * 1000).rounded() / 1000),
                 "pid": .integer(Int64(processID)),
                 "connections": .integer(Int64(state.connectionCount)),
-                "components": .object([:]),
+                "components": state.health.json,
             ])
         }
 

@@ -1,0 +1,173 @@
+import HookJSON
+
+/// The answer to `credential.get`: the credential and how the cache produced it.
+public struct CredentialLookup: Sendable, Equatable {
+    public enum Tier: String, Sendable {
+        case memory, redis
+    }
+
+    public var key: WebhookKey
+    public var credential: CachedCredential
+    /// Whether a cache tier answered (false: fetched from the source just now).
+    public var cacheHit: Bool
+    public var tier: Tier?
+    public var ageSeconds: Double
+    public var ttlSeconds: Double
+    /// Served past its TTL because the source could not be reached.
+    public var stale: Bool
+
+    /// `credential.get`'s result.
+    public var json: JSONValue {
+        var cache: JSONObject = [
+            "hit": .bool(cacheHit), "tier": tier.map { .string($0.rawValue) } ?? .null,
+            "age_s": .double((ageSeconds * 1000).rounded() / 1000), "ttl_s": .double(ttlSeconds),
+        ]
+        if stale { cache["stale"] = true }
+        return [
+            "code": .string(key.code), "direction": .string(key.direction.rawValue),
+            "auth_type": .string(credential.authType.rawValue), "credential": credential.credential,
+            "source": .string(credential.source.rawValue), "cache": .object(cache),
+        ]
+    }
+}
+
+/// Serves webhook credentials: L1 (memory), then L2 (Redis), then the webhook's source, with one
+/// upstream call per key at a time, stale values when the source is down, and invalidation.
+///
+/// `cachedLookup` answers an L1 hit synchronously, with no task or hop; `lookup` does the rest.
+public final class CredentialService: Sendable {
+    public let cache: CredentialCache
+    private let directory: WebhookDirectory
+    private let sources: [CredentialSourceKind: CredentialSourceReader]
+    private let shared: SharedCredentialTier?
+    private let tokenIssuer: OAuth2TokenIssuer?
+    private let health: HealthBoard
+    private let wallClock: @Sendable () -> Double
+    private let flights = SingleFlight<WebhookKey, Result<CredentialLookup, CredentialError>>()
+
+    public init(
+        cache: CredentialCache, directory: WebhookDirectory, sources: [CredentialSourceKind: CredentialSourceReader],
+        shared: SharedCredentialTier?, tokenIssuer: OAuth2TokenIssuer?, health: HealthBoard,
+        wallClock: @escaping @Sendable () -> Double
+    ) {
+        self.cache = cache
+        self.directory = directory
+        self.sources = sources
+        self.shared = shared
+        self.tokenIssuer = tokenIssuer
+        self.health = health
+        self.wallClock = wallClock
+    }
+
+    /// The hot path: an L1 hit within its TTL, or nil when the full lookup is needed.
+    public func cachedLookup(_ key: WebhookKey) -> CredentialLookup? {
+        guard case .fresh(let credential, let age, let ttl) = cache.lookup(key) else { return nil }
+        return CredentialLookup(key: key, credential: credential, cacheHit: true, tier: .memory, ageSeconds: age, ttlSeconds: ttl, stale: false)
+    }
+
+    /// The full lookup: L1, L2, then the source (one call per key however many callers wait).
+    public func lookup(_ key: WebhookKey) async throws(CredentialError) -> CredentialLookup {
+        switch cache.lookup(key) {
+        case .fresh(let credential, let age, let ttl):
+            return CredentialLookup(key: key, credential: credential, cacheHit: true, tier: .memory, ageSeconds: age, ttlSeconds: ttl, stale: false)
+        case .missing(let reason):
+            throw CredentialError.recentlyMissing(key, reason: reason)
+        case .stale, .absent:
+            break
+        }
+        return try await flights.run(key) { [self] in
+            do throws(CredentialError) {
+                return .success(try await fetch(key))
+            } catch {
+                return .failure(error)
+            }
+        }.get()
+    }
+
+    /// Drops cached credentials in both tiers (nil matches any) and tells other hookd processes.
+    /// - Returns: how many L1 entries this process dropped.
+    @discardableResult
+    public func invalidate(code: String?, direction: WebhookDirection?) async -> Int {
+        let dropped = cache.remove(code: code, direction: direction)
+        await shared?.invalidate(code: code, direction: direction)
+        return dropped
+    }
+
+    /// Drops L1 entries on another process's word (the Redis invalidation channel).
+    public func dropLocal(code: String?, direction: WebhookDirection?) {
+        cache.remove(code: code, direction: direction)
+    }
+
+    private func fetch(_ key: WebhookKey) async throws(CredentialError) -> CredentialLookup {
+        let ttl = cache.configuration.ttlSeconds
+        if let shared, let stored = await shared.load(key) {
+            let age = max(0, wallClock() - stored.fetchedAt)
+            if age < ttl && (stored.expiresAt.map { $0 > wallClock() } ?? true) {
+                cache.store(stored, for: key, ageSeconds: age, wallClock: wallClock())
+                return CredentialLookup(key: key, credential: stored, cacheHit: true, tier: .redis, ageSeconds: age, ttlSeconds: ttl, stale: false)
+            }
+        }
+        guard let webhook = try await directory.webhook(key) else { throw .unknownWebhook(key) }
+        do throws(CredentialError) {
+            let fresh = try await fetchFromSource(webhook)
+            cache.store(fresh, for: key, wallClock: wallClock())
+            if let shared { await shared.store(fresh, for: key, ttlSeconds: Int(ttl.rounded(.up))) }
+            return CredentialLookup(key: key, credential: fresh, cacheHit: false, tier: nil, ageSeconds: 0, ttlSeconds: ttl, stale: false)
+        } catch .sourceFailed(let failedKey, let error) {
+            // A source that cannot answer must not take working webhooks down with it.
+            if case .stale(let credential, let age) = cache.lookup(key) {
+                return CredentialLookup(key: key, credential: credential, cacheHit: true, tier: .memory, ageSeconds: age, ttlSeconds: ttl, stale: true)
+            }
+            throw .sourceFailed(failedKey, error)
+        } catch .missing(let missingKey, let source, let reference) {
+            cache.storeMissing(key, reason: CredentialError.missing(missingKey, source: source, reference: reference).description)
+            throw .missing(missingKey, source: source, reference: reference)
+        }
+    }
+
+    private func fetchFromSource(_ webhook: Webhook) async throws(CredentialError) -> CachedCredential {
+        let key = webhook.key
+        let source = webhook.credentialSource
+        if webhook.authType == .none {
+            return CachedCredential(authType: .none, source: source, credential: .object([:]), secretValues: [], fetchedAt: wallClock())
+        }
+        guard let reader = sources[source] else {
+            throw .sourceFailed(key, CredentialSourceError(.unavailable, "source '\(source.rawValue)' is not configured"))
+        }
+        let text: String?
+        do throws(CredentialSourceError) {
+            text = try await reader.read(webhook.credentialReference, for: webhook)
+            health.report(source.rawValue, .ok)
+        } catch {
+            health.report(source.rawValue, .degraded, detail: error.message)
+            throw .sourceFailed(key, error)
+        }
+        guard let text else { throw .missing(key, source: source, reference: webhook.credentialReference) }
+        let credential: Credential
+        do throws(CredentialFormatError) {
+            credential = try Credential.parse(text, authType: webhook.authType, webhook: key)
+        } catch {
+            throw .malformed(error)
+        }
+        guard case .oauth2ClientCredentials(let clientCredentials) = credential else {
+            return CachedCredential(authType: webhook.authType, source: source, credential: credential.json,
+                                    secretValues: credential.secretValues, fetchedAt: wallClock())
+        }
+        guard let tokenIssuer else {
+            throw .sourceFailed(key, CredentialSourceError(.unavailable, "no OAuth2 token issuer is configured"))
+        }
+        let token: IssuedToken
+        do throws(CredentialSourceError) {
+            token = try await tokenIssuer.issueToken(clientCredentials, timeoutSeconds: webhook.timeoutSeconds)
+        } catch {
+            throw .sourceFailed(key, error)
+        }
+        // Renew a minute before the token itself expires, so no caller receives a dying token.
+        let refreshAt = max(wallClock(), token.expiresAt - 60)
+        return CachedCredential(
+            authType: webhook.authType, source: source,
+            credential: ["access_token": .string(token.accessToken), "token_type": .string(token.tokenType),
+                         "expires_at": .string(ISO8601.format(token.expiresAt))],
+            secretValues: [token.accessToken, clientCredentials.clientSecret], fetchedAt: wallClock(), expiresAt: refreshAt)
+    }
+}

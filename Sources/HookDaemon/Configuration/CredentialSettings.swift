@@ -1,0 +1,62 @@
+/// `cache.*` (and the seed's `redis.ttl`): the in-process tier and its policies.
+public struct CacheSettings: Sendable, Equatable {
+    public var maxEntries = 10_000
+    /// `redis.ttl` in the seed's config: how long a credential is served without asking its source.
+    public var ttlSeconds = 300
+    public var maxStaleSeconds = 3600
+    public var negativeTTLSeconds = 30
+    /// An `alert.record` with status 401/403 drops that webhook's cached credential.
+    public var invalidateOnAuthFailure = true
+
+    public init() {}
+}
+
+/// `redis.*`: the shared tier. Off unless `redis.enabled`.
+public struct RedisSettings: Sendable, Equatable {
+    public var enabled = false
+    public var host = "localhost"
+    public var port = 6379
+    /// A Unix socket path; wins over host and port.
+    public var socket: String?
+    public var database = 0
+    public var password: String?
+    public var keyPrefix = "hookd:"
+    /// AES-256 key (32 bytes), from `encryption_key` or `encryption_key_file` (base64).
+    public var encryptionKey: [UInt8]?
+
+    public init() {}
+}
+
+/// `infisical.*`: the secrets manager, through a Universal Auth machine identity.
+public struct InfisicalSettings: Sendable, Equatable {
+    public enum API: String, Sendable, CaseIterable {
+        case v4, v3
+    }
+
+    public var siteURL = "https://app.infisical.com"
+    public var clientID: String?
+    public var clientSecret: String?
+    public var projectID: String?
+    public var environment = "prod"
+    public var secretPath = "/"
+    public var api = API.v4
+    public var caFile: String?
+    /// Per request, connect included.
+    public var timeoutSeconds = 5.0
+    /// All tries of one read together, retries of 429/5xx included.
+    public var retryBudgetSeconds = 3.0
+
+    public init() {}
+
+    /// Whether an identity is configured at all (webhooks with source infisical need one).
+    public var isConfigured: Bool { clientID != nil }
+}
+
+/// `audit.*`: one JSON line per `credential.get`, never with the secret.
+public struct AuditSettings: Sendable, Equatable {
+    public var enabled = true
+    /// Default: `<logs_dir>/audit.log`.
+    public var path: String?
+
+    public init() {}
+}

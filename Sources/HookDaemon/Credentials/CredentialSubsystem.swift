@@ -1,0 +1,101 @@
+import HookCore
+import HookHTTP
+import HookInfisical
+import HookRedis
+import HookStore
+import Logging
+
+/// Everything behind `webhook.*` and `credential.*`, built from the configuration at start-up:
+/// the registry, the sources, both cache tiers and the audit log.
+final class CredentialSubsystem: Sendable {
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let registry: WebhookRegistry
+    let service: CredentialService
+    let sources: [CredentialSourceKind: CredentialSourceReader]
+    let audit: CredentialAudit?
+    private let auditFile: JSONLinesFile?
+    private let redisTier: RedisCredentialTier?
+    private let http: HTTPClient
+
+    init(configuration: DaemonConfiguration, directories: DaemonDirectories, environment: [String: String],
+         health: HealthBoard, logger: Logger) throws(StartError) {
+        let storePath = configuration.storePath ?? "\(directories.state)/hookd.db"
+        let store: WebhookStore
+        do throws(StoreError) {
+            store = try WebhookStore(path: storePath)
+        } catch {
+            throw StartError(description: "cannot open the webhook registry \(storePath): \(error.description)")
+        }
+        health.report("store", .ok, detail: storePath)
+        registry = WebhookRegistry(store: store)
+
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.caFile = configuration.infisical.caFile
+        http = HTTPClient(configuration: httpConfiguration)
+
+        var sources: [CredentialSourceKind: CredentialSourceReader] = [
+            .database: registry,
+            .env: EnvironmentCredentialSource(environment: environment),
+            .file: FileCredentialSource(directories: [environment["CREDENTIALS_DIRECTORY"], configuration.credentialsDirectory].compactMap { $0 }),
+        ]
+        let infisical = configuration.infisical
+        if let clientID = infisical.clientID, let clientSecret = infisical.clientSecret, let projectID = infisical.projectID {
+            sources[.infisical] = InfisicalClient(
+                configuration: InfisicalConfiguration(
+                    siteURL: infisical.siteURL, clientID: clientID, clientSecret: clientSecret, projectID: projectID,
+                    environment: infisical.environment, secretPath: infisical.secretPath,
+                    api: infisical.api == .v4 ? .v4 : .v3, timeoutSeconds: infisical.timeoutSeconds,
+                    retryBudgetSeconds: infisical.retryBudgetSeconds),
+                http: http, now: SystemClock.monotonicSeconds)
+            health.report("infisical", .ok, detail: infisical.siteURL)
+        }
+        self.sources = sources
+
+        var cacheConfiguration = CredentialCache.Configuration()
+        cacheConfiguration.maxEntries = configuration.cache.maxEntries
+        cacheConfiguration.ttlSeconds = Double(configuration.cache.ttlSeconds)
+        cacheConfiguration.maxStaleSeconds = Double(configuration.cache.maxStaleSeconds)
+        cacheConfiguration.negativeTTLSeconds = Double(configuration.cache.negativeTTLSeconds)
+        let cache = CredentialCache(configuration: cacheConfiguration, now: SystemClock.monotonicSeconds)
+
+        let redis = configuration.redis
+        if redis.enabled, let key = redis.encryptionKey {
+            let address: RedisEndpoint.Address = redis.socket.map { .unixSocket($0) } ?? .tcp(host: redis.host, port: redis.port)
+            redisTier = RedisCredentialTier(
+                endpoint: RedisEndpoint(address: address, database: redis.database, password: redis.password),
+                keyPrefix: redis.keyPrefix, encryptionKey: key, health: health,
+                onRemoteInvalidation: { code, direction in cache.remove(code: code, direction: direction) })
+        } else {
+            redisTier = nil
+        }
+        service = CredentialService(
+            cache: cache, directory: registry, sources: sources, shared: redisTier,
+            tokenIssuer: OAuth2TokenClient(http: http), health: health, wallClock: SystemClock.wallSeconds)
+
+        if configuration.audit.enabled {
+            let path = configuration.audit.path ?? "\(directories.logs)/audit.log"
+            do {
+                let file = try JSONLinesFile(path: path)
+                auditFile = file
+                audit = CredentialAudit(file: file)
+            } catch {
+                throw StartError(description: "cannot open the audit log \(path): \(error)")
+            }
+        } else {
+            auditFile = nil
+            audit = nil
+        }
+    }
+
+    /// Reopens the audit log (logrotate, SIGHUP).
+    func reopenLogs() { auditFile?.reopen() }
+
+    func shutdown() async {
+        redisTier?.shutdown()
+        auditFile?.close()
+        await http.shutdown()
+    }
+}

@@ -1,0 +1,49 @@
+import HookCore
+import HookStore
+
+/// The SQLite registry as the rest of the daemon uses it: async, off the event loop, and the
+/// `database` credential source (the legacy value stored beside each record).
+final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
+    private let store: WebhookStore
+    private let queue = BlockingQueue(label: "hookd.store")
+
+    init(store: WebhookStore) {
+        self.store = store
+    }
+
+    func webhook(_ key: WebhookKey) async throws(CredentialError) -> Webhook? {
+        do throws(StoreError) {
+            return try await queue.run { [store] () throws(StoreError) in try store.webhook(key) }
+        } catch {
+            throw .registryFailed(error.description)
+        }
+    }
+
+    func read(_ reference: String?, for webhook: Webhook) async throws(CredentialSourceError) -> String? {
+        do throws(StoreError) {
+            return try await queue.run { [store] () throws(StoreError) in try store.legacyCredential(for: webhook.key) }
+        } catch {
+            throw CredentialSourceError(.unavailable, "registry: \(error.description)")
+        }
+    }
+
+    func upsert(_ definition: WebhookDefinition, now: String) async throws(StoreError) -> Webhook {
+        try await queue.run { [store] () throws(StoreError) in try store.upsert(definition, now: now) }
+    }
+
+    func lookup(_ key: WebhookKey) async throws(StoreError) -> Webhook? {
+        try await queue.run { [store] () throws(StoreError) in try store.webhook(key) }
+    }
+
+    func list(direction: WebhookDirection?) async throws(StoreError) -> [Webhook] {
+        try await queue.run { [store] () throws(StoreError) in try store.webhooks(direction: direction) }
+    }
+
+    func delete(_ key: WebhookKey) async throws(StoreError) -> Bool {
+        try await queue.run { [store] () throws(StoreError) in try store.delete(key) }
+    }
+
+    func hasLegacyCredential(_ key: WebhookKey) async throws(StoreError) -> Bool {
+        try await queue.run { [store] () throws(StoreError) in try store.legacyCredential(for: key) != nil }
+    }
+}

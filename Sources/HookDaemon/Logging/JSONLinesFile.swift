@@ -1,0 +1,87 @@
+import Foundation
+import HookJSON
+import Synchronization
+
+/// An append-only JSON Lines file written off the request path: `append` only buffers; a thread
+/// of its own writes the buffer out every 100 ms (or sooner when it grows), and `reopen` follows
+/// logrotate (SIGHUP).
+///
+/// Used for the audit log now and the structured webhook logs later.
+public final class JSONLinesFile: @unchecked Sendable {
+    // `handle` is only used by the writer thread and `flush`, both under `writeLock`.
+    public let path: String
+    private let pending = Mutex<(lines: [UInt8], stopped: Bool)>(([], false))
+    private let writeLock = NSLock()
+    private var handle: FileHandle?
+    private let wake = DispatchSemaphore(value: 0)
+    private static let flushThreshold = 64 * 1024
+
+    /// Opens (creating, mode 0640) the file and starts the writer.
+    public init(path: String) throws {
+        self.path = path
+        handle = try Self.open(path)
+        let thread = Thread { [self] in writerLoop() }
+        thread.name = "hookd.log.\(URL(fileURLWithPath: path).lastPathComponent)"
+        thread.start()
+    }
+
+    /// Queues one line. Never blocks on disk.
+    public func append(_ value: JSONValue) {
+        let size = pending.withLock { state -> Int in
+            value.encode(into: &state.lines)
+            state.lines.append(UInt8(ascii: "\n"))
+            return state.lines.count
+        }
+        if size >= Self.flushThreshold { wake.signal() }
+    }
+
+    /// Writes everything queued so far (tests, shutdown).
+    public func flush() {
+        let lines = pending.withLock { state -> [UInt8] in
+            defer { state.lines.removeAll(keepingCapacity: true) }
+            return state.lines
+        }
+        guard !lines.isEmpty else { return }
+        writeLock.withLock { handle?.write(Data(lines)) }
+    }
+
+    /// Closes and reopens the file by name, so a rotated file is let go.
+    public func reopen() {
+        flush()
+        writeLock.withLock {
+            try? handle?.close()
+            handle = try? Self.open(path)
+        }
+    }
+
+    /// Flushes and stops the writer thread.
+    public func close() {
+        pending.withLock { $0.stopped = true }
+        wake.signal()
+        flush()
+        writeLock.withLock {
+            try? handle?.close()
+            handle = nil
+        }
+    }
+
+    private func writerLoop() {
+        while !pending.withLock({ $0.stopped }) {
+            _ = wake.wait(timeout: .now() + .milliseconds(100))
+            flush()
+        }
+    }
+
+    private static func open(_ path: String) throws -> FileHandle {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640]) else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        return handle
+    }
+}

@@ -1,0 +1,84 @@
+import HookCore
+import HookJSON
+import HookRPC
+
+/// `credential.get`, `credential.source`, `credential.invalidate`.
+enum CredentialMethods {
+    static func register(
+        into table: inout MethodTable, service: CredentialService, registry: WebhookRegistry,
+        sources: [CredentialSourceKind: CredentialSourceReader], audit: CredentialAudit?
+    ) {
+        // The hot path: an L1 hit is answered on the event loop, with no task and no disk.
+        table.register(MethodName.credentialGet) { params, context throws(RPCError) in
+            let key = try params.webhookKey()
+            if let hit = service.cachedLookup(key) {
+                audit?.record(context, key: key, lookup: hit, error: nil)
+                return .value(hit.json)
+            }
+            return .later { () throws(RPCError) -> JSONValue in
+                do throws(CredentialError) {
+                    let lookup = try await service.lookup(key)
+                    audit?.record(context, key: key, lookup: lookup, error: nil)
+                    return lookup.json
+                } catch {
+                    let failure = RPCError(error)
+                    audit?.record(context, key: key, lookup: nil, error: RPCErrorSummary(kind: failure.kind.rawValue))
+                    throw failure
+                }
+            }
+        }
+
+        table.register(MethodName.credentialSource) { params, _ throws(RPCError) in
+            let key = try params.webhookKey()
+            return .later { () throws(RPCError) -> JSONValue in
+                let webhook: Webhook
+                do throws(CredentialError) {
+                    guard let found = try await registry.webhook(key) else { throw CredentialError.unknownWebhook(key) }
+                    webhook = found
+                } catch {
+                    throw RPCError(error)
+                }
+                let cached = service.cachedLookup(key) != nil
+                var exists: JSONValue = .null
+                var problem: JSONValue = .null
+                if webhook.authType == .none {
+                    exists = true
+                } else if let reader = sources[webhook.credentialSource] {
+                    do throws(CredentialSourceError) {
+                        exists = .bool(try await reader.read(webhook.credentialReference, for: webhook) != nil)
+                    } catch {
+                        problem = .string(error.message)
+                    }
+                } else {
+                    problem = .string("source '\(webhook.credentialSource.rawValue)' is not configured")
+                }
+                var result: JSONObject = [
+                    "code": .string(key.code), "direction": .string(key.direction.rawValue),
+                    "source": .string(webhook.credentialSource.rawValue),
+                    "ref": webhook.credentialReference.map(JSONValue.string) ?? .null,
+                    "exists": exists, "cached": .bool(cached),
+                    "uses_database": .bool(webhook.credentialSource == .database),
+                ]
+                if problem != .null { result["error"] = problem }
+                return .object(result)
+            }
+        }
+
+        table.register(MethodName.credentialInvalidate) { params, _ throws(RPCError) in
+            let code: String?
+            let direction: WebhookDirection?
+            do throws(JSONAccessError) {
+                code = try params.optionalString("code")
+                direction = try params.direction()
+            } catch {
+                throw .invalidParams(error)
+            }
+            if let code, !WebhookKey.isValidCode(code) {
+                throw RPCError(WebhookValidationError(field: "code", reason: "must be 1 to 64 characters of A-Z, 0-9 and _"))
+            }
+            return .later {
+                ["invalidated": .integer(Int64(await service.invalidate(code: code, direction: direction)))]
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import HookCore
+import HookJSON
+import HookRPC
+
+/// One place where domain errors become wire errors, each kind to one JSON-RPC code.
+extension RPCError {
+    init(_ error: CredentialError) {
+        switch error {
+        case .unknownWebhook: self.init(.notFound, error.description)
+        case .missing, .recentlyMissing, .malformed: self.init(.credentialUnavailable, error.description)
+        case .sourceFailed(_, let failure):
+            switch failure.reason {
+            case .timeout: self.init(.upstreamTimeout, error.description)
+            case .rateLimited: self.init(.rateLimited, error.description)
+            case .unavailable, .unauthorized: self.init(.upstreamError, error.description)
+            }
+        case .registryFailed: self.init(.internalError, "internal error: the webhook registry could not be read")
+        }
+    }
+
+    init(_ error: WebhookValidationError) {
+        self.init(.invalidParams, "invalid params: \(error.description)", details: ["parameter": .string(error.field)])
+    }
+}
+
+extension JSONObject {
+    /// `{code, direction="OUT"}` as a webhook key; errors name the parameter.
+    func webhookKey() throws(RPCError) -> WebhookKey {
+        let code: String
+        let direction: WebhookDirection
+        do throws(JSONAccessError) {
+            code = try string("code")
+            direction = try self.direction() ?? .outbound
+        } catch {
+            throw .invalidParams(error)
+        }
+        do throws(WebhookValidationError) {
+            return try WebhookKey(code: code, direction: direction)
+        } catch {
+            throw RPCError(error)
+        }
+    }
+
+    /// An optional `direction`, `OUT` or `IN`.
+    func direction(_ key: String = "direction") throws(JSONAccessError) -> WebhookDirection? {
+        guard let text = try optionalString(key) else { return nil }
+        guard let direction = WebhookDirection(rawValue: text) else {
+            throw JSONAccessError(key: key, problem: .invalid(reason: "must be OUT or IN"))
+        }
+        return direction
+    }
+}

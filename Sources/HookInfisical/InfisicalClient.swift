@@ -1,0 +1,186 @@
+import HookCore
+import HookHTTP
+import HookJSON
+import Synchronization
+
+/// Reads webhook credentials from Infisical with a Universal Auth machine identity.
+///
+/// The access token is obtained once, renewed before it expires (and replaced by a fresh login
+/// when renewal is refused), and shared by every read; concurrent logins collapse into one.
+/// Transient failures (429, 5xx, transport) are retried with backoff, honouring `Retry-After`,
+/// within `retryBudgetSeconds`; a refused login is not retried for a while, because Infisical locks
+/// an identity out after a few failures.
+public final class InfisicalClient: CredentialSourceReader, Sendable {
+    private struct Token {
+        var value: String
+        /// Monotonic seconds.
+        var renewAt: Double
+        var expiresAt: Double
+        var maxExpiresAt: Double
+    }
+
+    private let configuration: InfisicalConfiguration
+    private let http: HTTPClient
+    private let now: @Sendable () -> Double
+    private let token = Mutex<Token?>(nil)
+    private let loginRefusedUntil = Mutex<(until: Double, reason: String)?>(nil)
+    private let logins = SingleFlight<Int, Result<String, CredentialSourceError>>()
+    /// After a refused login, how long before trying again (Infisical's lockout is 3 tries / 300 s).
+    static let loginCooldownSeconds = 30.0
+
+    /// - Parameter now: monotonic seconds, injectable for tests.
+    public init(configuration: InfisicalConfiguration, http: HTTPClient, now: @escaping @Sendable () -> Double) {
+        self.configuration = configuration
+        self.http = http
+        self.now = now
+    }
+
+    public func read(_ reference: String?, for webhook: Webhook) async throws(CredentialSourceError) -> String? {
+        guard let name = reference ?? Webhook.defaultReference(for: webhook.key, in: .infisical) else { return nil }
+        let deadline = now() + configuration.retryBudgetSeconds
+        var reloggedIn = false
+        while true {
+            let accessToken = try await validToken()
+            let response = try await exchange(secretRequest(name, token: accessToken), deadline: deadline, what: "reading \(name)")
+            switch response.statusCode {
+            case 200:
+                guard let value = try? JSONValue.parse(response.body), let secret = value["secret"]?["secretValue"]?.stringValue else {
+                    throw CredentialSourceError(.unavailable, "infisical: unexpected response reading \(name)")
+                }
+                return secret
+            case 404:
+                return nil
+            case 401 where !reloggedIn:
+                // The token was revoked or expired early: log in afresh, once.
+                token.withLock { $0 = nil }
+                reloggedIn = true
+            case 401, 403:
+                throw CredentialSourceError(.unauthorized, "infisical: access to \(name) refused (\(response.statusCode)); check the identity's project access")
+            default:
+                throw CredentialSourceError(.unavailable, "infisical: \(response.statusCode) reading \(name): \(Self.message(in: response))")
+            }
+        }
+    }
+
+    // MARK: - Token
+
+    private func validToken() async throws(CredentialSourceError) -> String {
+        let current = token.withLock { $0 }
+        let time = now()
+        if let current, time < current.renewAt { return current.value }
+        if let current, time < current.expiresAt, time < current.maxExpiresAt - 1 {
+            if let renewed = try? await renew(current.value) { return renewed }
+        }
+        return try await logins.run(0) { [self] in
+            do throws(CredentialSourceError) {
+                return .success(try await login())
+            } catch {
+                return .failure(error)
+            }
+        }.get()
+    }
+
+    private func login() async throws(CredentialSourceError) -> String {
+        if let refused = loginRefusedUntil.withLock({ $0 }), now() < refused.until {
+            throw CredentialSourceError(.unauthorized, refused.reason)
+        }
+        let body: JSONValue = ["clientId": .string(configuration.clientID), "clientSecret": .string(configuration.clientSecret)]
+        let request = HTTPRequest(method: "POST", url: "\(configuration.siteURL)/api/v1/auth/universal-auth/login",
+                                  headers: [("Content-Type", "application/json")], body: body.encoded(), timeoutSeconds: configuration.timeoutSeconds)
+        let response = try await exchange(request, deadline: now() + configuration.retryBudgetSeconds, what: "logging in")
+        switch response.statusCode {
+        case 200:
+            return try adopt(response, what: "login")
+        case 400, 401, 403, 404:
+            let reason = "infisical: login refused (\(response.statusCode)): \(Self.message(in: response)); not retrying for \(Int(Self.loginCooldownSeconds)) s"
+            loginRefusedUntil.withLock { $0 = (now() + Self.loginCooldownSeconds, reason) }
+            throw CredentialSourceError(.unauthorized, reason)
+        default:
+            throw CredentialSourceError(.unavailable, "infisical: login failed (\(response.statusCode)): \(Self.message(in: response))")
+        }
+    }
+
+    private func renew(_ accessToken: String) async throws(CredentialSourceError) -> String {
+        let body: JSONValue = ["accessToken": .string(accessToken)]
+        let request = HTTPRequest(method: "POST", url: "\(configuration.siteURL)/api/v1/auth/token/renew",
+                                  headers: [("Content-Type", "application/json")], body: body.encoded(), timeoutSeconds: configuration.timeoutSeconds)
+        let response = try await exchange(request, deadline: now() + configuration.timeoutSeconds, what: "renewing the token")
+        guard response.statusCode == 200 else {
+            token.withLock { $0 = nil }
+            throw CredentialSourceError(.unauthorized, "infisical: token renewal refused (\(response.statusCode))")
+        }
+        return try adopt(response, what: "renewal")
+    }
+
+    /// Stores the token from a login or renewal answer; renews when 80% of its life has passed.
+    private func adopt(_ response: HTTPResponse, what: String) throws(CredentialSourceError) -> String {
+        guard let value = try? JSONValue.parse(response.body), let accessToken = value["accessToken"]?.stringValue,
+              let expiresIn = value["expiresIn"]?.doubleValue else {
+            throw CredentialSourceError(.unavailable, "infisical: unexpected \(what) response")
+        }
+        let time = now()
+        let maxTTL = value["accessTokenMaxTTL"]?.doubleValue ?? 0
+        let previousMax = token.withLock { $0?.maxExpiresAt }
+        let maxExpiresAt = maxTTL > 0 ? (previousMax ?? time + maxTTL) : .infinity
+        token.withLock {
+            $0 = Token(value: accessToken, renewAt: time + expiresIn * 0.8, expiresAt: time + expiresIn, maxExpiresAt: maxExpiresAt)
+        }
+        return accessToken
+    }
+
+    // MARK: - HTTP
+
+    private func secretRequest(_ name: String, token accessToken: String) -> HTTPRequest {
+        let projectParameter = configuration.api == .v4 ? "projectId" : "workspaceId"
+        let path = configuration.api == .v4 ? "/api/v4/secrets/" : "/api/v3/secrets/raw/"
+        let query = [(projectParameter, configuration.projectID), ("environment", configuration.environment), ("secretPath", configuration.secretPath)]
+            .map { "\($0.0)=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
+        return HTTPRequest(url: configuration.siteURL + path + PercentEncoding.encode(name) + "?" + query,
+                           headers: [("Authorization", "Bearer \(accessToken)"), ("Accept", "application/json")],
+                           timeoutSeconds: configuration.timeoutSeconds)
+    }
+
+    /// Sends `request`, retrying 429, 5xx and transport failures with backoff (honouring
+    /// Retry-After) until `deadline`; any other answer is returned for the caller to judge.
+    private func exchange(_ request: HTTPRequest, deadline: Double, what: String) async throws(CredentialSourceError) -> HTTPResponse {
+        var attempt = 0
+        while true {
+            attempt += 1
+            var request = request
+            request.timeoutSeconds = max(0.05, min(configuration.timeoutSeconds, deadline - now()))
+            let outcome: Result<HTTPResponse, HTTPError>
+            do throws(HTTPError) {
+                outcome = .success(try await http.send(request))
+            } catch {
+                outcome = .failure(error)
+            }
+            var wait = min(2.0, 0.1 * Double(1 << min(attempt - 1, 5)))
+            let failure: CredentialSourceError
+            switch outcome {
+            case .success(let response) where response.statusCode == 429:
+                wait = Self.retryAfter(response) ?? wait
+                failure = CredentialSourceError(.rateLimited, "infisical: rate limited while \(what)")
+            case .success(let response) where response.statusCode >= 500:
+                wait = Self.retryAfter(response) ?? wait
+                failure = CredentialSourceError(.unavailable, "infisical: \(response.statusCode) while \(what)")
+            case .success(let response):
+                return response
+            case .failure(let error):
+                let timedOut = error.curlCode == 28
+                failure = CredentialSourceError(timedOut ? .timeout : .unavailable, "infisical: \(error.message) while \(what)")
+            }
+            guard now() + wait < deadline else { throw failure }
+            try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+        }
+    }
+
+    private static func retryAfter(_ response: HTTPResponse) -> Double? {
+        response.header(named: "Retry-After").flatMap(Double.init)
+    }
+
+    /// Infisical's error text (`message`), shortened; it never carries a secret value.
+    private static func message(in response: HTTPResponse) -> String {
+        let text = (try? JSONValue.parse(response.body))?["message"]?.stringValue ?? String(decoding: response.body.prefix(200), as: UTF8.self)
+        return String(text.prefix(200))
+    }
+}
