@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "hookrpc", dependencies: [
-            "HookClient",
+            "HookClient", "HookCore",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -73,8 +73,9 @@ let package = Package(
             "HookDaemon", "HookRPC", "HookJSON",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "HookIntegrationTests", dependencies: ["HookClient", "HookJSON", "HookRPC"]),
+        .testTarget(name: "HookIntegrationTests", dependencies: ["HookClient", "HookJSON", "HookRPC", "HookHTTP", "HookRedis"]),
     ],
     swiftLanguageModes: [.v6]
 )

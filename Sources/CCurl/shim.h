@@ -26,6 +26,10 @@ static inline CURLcode hookd_curl_getinfo_long(CURL *handle, CURLINFO info, long
 static inline CURLcode hookd_curl_getinfo_double(CURL *handle, CURLINFO info, double *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+/* CURLINFO_CERTINFO fills a pointer to curl-owned certificate data, valid until the handle is reset or freed. */
+static inline CURLcode hookd_curl_getinfo_certinfo(CURL *handle, struct curl_certinfo **value) {
+    return curl_easy_getinfo(handle, CURLINFO_CERTINFO, value);
+}
 static inline CURLMcode hookd_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }

@@ -2,17 +2,14 @@ import CCurl
 
 /// One blocking HTTP transfer on a curl easy handle, which this type owns and cleans up once.
 ///
-/// Blocking: `perform` must run on a thread of its own, never on an event loop. The credential and
-/// alerting issues drive many of these through curl's multi interface on a dedicated thread.
+/// Blocking: `perform` must run on a thread of its own, never on an event loop or Swift's cooperative
+/// pool. Async callers use `HTTPClient`, which drives many transfers on one dedicated thread.
 public final class CurlEasyTransfer {
     private let handle: UnsafeMutableRawPointer
     private let received = ReceivedBytes()
 
-    /// curl_global_init is not thread-safe; doing it once in a static initializer makes it so.
-    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-
     public init() throws(HTTPError) {
-        _ = Self.globalInit
+        CurlGlobal.initialize()
         guard let handle = curl_easy_init() else { throw HTTPError(curlCode: -1, message: "curl_easy_init failed") }
         self.handle = handle
     }

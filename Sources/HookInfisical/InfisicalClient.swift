@@ -50,8 +50,9 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
                 return secret
             case 404:
                 return nil
-            case 401 where !reloggedIn:
-                // The token was revoked or expired early: log in afresh, once.
+            case 401 where !reloggedIn, 403 where !reloggedIn:
+                // Infisical answers 403 (TokenError) for an expired or unknown token and 401 for a
+                // revoked one: log in afresh, once, before judging the identity's access.
                 token.withLock { $0 = nil }
                 reloggedIn = true
             case 401, 403:

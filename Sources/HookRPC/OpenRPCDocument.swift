@@ -136,6 +136,439 @@ public enum OpenRPCDocument {
           "$ref": "#/components/errors/invalid_config"
         }
       ]
+    },
+    {
+      "name": "webhook.upsert",
+      "summary": "Register a webhook, or replace the one with the same code and direction.",
+      "description": "Checks the definition field by field and stores it in the registry: inserted when new, replaced when a webhook with the same `code` and `direction` exists (`created_at` is kept, `updated_at` is set). Parameters are the webhook's fields (see the WebhookDefinition schema); a null parameter is the same as an absent one, and members not listed are ignored. The first field that is wrong is refused with `invalid_params` whose message names it and whose `data.parameter` is the field (`url`, `credential.ref`, `headers.Authorization`, ...). A secret never goes in the definition, except `credential.value` for source `database` (legacy); for that source an update without `credential.value` keeps the value already stored, and switching to another source drops it. Afterwards every cached credential of this webhook is dropped, in this process, in Redis and in every hookd sharing that Redis. The result is the webhook as stored, which never contains a credential value.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT` (hookd's callers send it) or `IN` (they receive it). Absent or null: `OUT`.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        },
+        {
+          "name": "type",
+          "description": "`HTTP` (reached at `url`) or `SERVICE` (an internal service; `url` is then optional and not checked). Default `HTTP`.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookType"
+          }
+        },
+        {
+          "name": "auth_type",
+          "description": "How the credential is applied to a call; it also fixes the credential's shape.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/AuthType"
+          }
+        },
+        {
+          "name": "url",
+          "description": "Required (non-empty) for type `HTTP`: must start with `https://` or `http://` and must not carry `user:password@`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        {
+          "name": "method",
+          "description": "HTTP method, case-insensitive, stored upper case. Default `POST`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "default": "POST",
+            "description": "One of GET, POST, PUT, PATCH, DELETE, HEAD (any case)."
+          }
+        },
+        {
+          "name": "credential",
+          "description": "Where the credential lives. Absent or null: source `infisical` with the default `ref`.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookCredentialDefinition"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "headers",
+          "description": "Static, non-secret headers sent with every call. Names are visible ASCII without `:`; values must not contain CR or LF; `Authorization`, `Proxy-Authorization`, `Cookie` and `X-Api-Key` (any case) are refused: use the credential.",
+          "required": false,
+          "schema": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": {
+              "type": "string"
+            }
+          }
+        },
+        {
+          "name": "timeout_seconds",
+          "description": "Call timeout in seconds, more than 0 and at most 300. Default 10.",
+          "required": false,
+          "schema": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "exclusiveMinimum": 0,
+            "maximum": 300,
+            "default": 10
+          }
+        },
+        {
+          "name": "enabled",
+          "description": "Default true.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": true
+          }
+        },
+        {
+          "name": "description",
+          "description": "Free text. Default empty.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "default": ""
+          }
+        }
+      ],
+      "result": {
+        "name": "webhook",
+        "description": "The webhook as stored, with `created_at` and `updated_at`; never a credential value.",
+        "schema": {
+          "$ref": "#/components/schemas/Webhook"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "webhook.get",
+      "summary": "Return one registered webhook.",
+      "description": "Returns the webhook with this `code` and `direction` (default `OUT`): every field, never a credential value. When none is registered: `not_found` with `data.code`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT` (hookd's callers send it) or `IN` (they receive it). Absent or null: `OUT`.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        }
+      ],
+      "result": {
+        "name": "webhook",
+        "schema": {
+          "$ref": "#/components/schemas/Webhook"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "webhook.list",
+      "summary": "List the registered webhooks.",
+      "description": "Returns every registered webhook, or only those of one `direction` when it is given, ordered by code, then direction (`IN` before `OUT`). No entry contains a credential value. Unlike the other methods, an absent `direction` means both directions.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "direction",
+          "description": "Only webhooks of this direction; absent or null: both.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        }
+      ],
+      "result": {
+        "name": "list",
+        "schema": {
+          "$ref": "#/components/schemas/WebhookListResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "webhook.delete",
+      "summary": "Remove a webhook.",
+      "description": "Removes the webhook with this `code` and `direction` (default `OUT`), together with any legacy (`database`) credential stored with it. `deleted` is false when no such webhook was registered (that is not an error). When one was removed, its cached credentials are dropped as by `credential.invalidate`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT` (hookd's callers send it) or `IN` (they receive it). Absent or null: `OUT`.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        }
+      ],
+      "result": {
+        "name": "delete",
+        "schema": {
+          "$ref": "#/components/schemas/DeleteResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "credential.get",
+      "summary": "Return a webhook's credential, from the cache or its source.",
+      "description": "Returns the credential of the webhook with this `code` and `direction` (default `OUT`) in the shape its `auth_type` requires, and how it was served (`cache`). Lookup order: the in-process cache (L1), then Redis (L2, when `redis.enabled`), then the webhook's source (`infisical`, `env`, `file` or `database`); concurrent misses for one webhook make one source call. A value within `cache.ttl_seconds` is served from a cache; when the source cannot answer, a value past its TTL but within `cache.max_stale_seconds` is served with `cache.stale: true`. A credential found missing at its source is remembered as missing for `cache.negative_ttl_seconds`: calls in that time get `credential_unavailable` without asking the source. For `oauth2_client_credentials` hookd exchanges the stored client credentials for an access token and returns the token, cached until a minute before it expires. For `none` the credential is `{}` and no source is read. Every call is written to the audit log (never with the value).",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT` (hookd's callers send it) or `IN` (they receive it). Absent or null: `OUT`.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        }
+      ],
+      "result": {
+        "name": "lookup",
+        "schema": {
+          "$ref": "#/components/schemas/CredentialLookup"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/credential_unavailable"
+        },
+        {
+          "$ref": "#/components/errors/upstream_error"
+        },
+        {
+          "$ref": "#/components/errors/upstream_timeout"
+        },
+        {
+          "$ref": "#/components/errors/rate_limited"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "credential.source",
+      "summary": "Tell where a webhook's credential lives and whether it exists there, without returning it.",
+      "description": "For the webhook with this `code` and `direction` (default `OUT`): its source, the `ref` (name) in that source, whether the value exists there (asked of the source now, bypassing the caches; the value is not returned nor checked against the auth_type's shape), whether a fresh copy is in this process's cache, and whether it still uses the legacy `database` source. When the source cannot answer or is not configured, `exists` is null and `error` says why; that is a result, not an error. For auth_type `none`, `exists` is true and no source is asked.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT` (hookd's callers send it) or `IN` (they receive it). Absent or null: `OUT`.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        }
+      ],
+      "result": {
+        "name": "source",
+        "schema": {
+          "$ref": "#/components/schemas/CredentialSourceResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "credential.invalidate",
+      "summary": "Drop cached credentials, in this hookd and every hookd sharing its Redis.",
+      "description": "Drops the cached credentials (and remembered misses) matching `code` and `direction`; an absent parameter matches any, so `{}` drops everything. The matching Redis entries are deleted and the invalidation is published on `<redis.key_prefix>invalidate`, so every hookd sharing that Redis drops its in-process copies too. The next `credential.get` asks the source. `invalidated` counts the in-process entries this hookd dropped (not the Redis entries nor other processes' entries). Unlike the other credential methods, `direction` has no default here.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "Only this webhook code; absent or null: every code. 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookCode"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "direction",
+          "description": "Only this direction; absent or null: both.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        }
+      ],
+      "result": {
+        "name": "invalidate",
+        "schema": {
+          "$ref": "#/components/schemas/InvalidateResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        }
+      ]
     }
   ],
   "components": {
@@ -288,9 +721,627 @@ public enum OpenRPCDocument {
             "description": "Path of the configuration file that was read, or null when hookd runs on the embedded defaults."
           }
         }
+      },
+      "WebhookCode": {
+        "title": "WebhookCode",
+        "description": "A webhook's code.",
+        "type": "string",
+        "pattern": "^[A-Z0-9_]{1,64}$"
+      },
+      "WebhookDirection": {
+        "title": "WebhookDirection",
+        "description": "`OUT`: hookd's callers send the webhook; `IN`: they receive it. As a parameter, null is the same as absent.",
+        "type": [
+          "string",
+          "null"
+        ],
+        "enum": [
+          "OUT",
+          "IN",
+          null
+        ],
+        "default": "OUT"
+      },
+      "WebhookType": {
+        "title": "WebhookType",
+        "description": "`HTTP`: reached at `url`; `SERVICE`: an internal service, not reachable by URL. As a parameter, null is the same as absent.",
+        "type": [
+          "string",
+          "null"
+        ],
+        "enum": [
+          "HTTP",
+          "SERVICE",
+          null
+        ],
+        "default": "HTTP"
+      },
+      "AuthType": {
+        "title": "AuthType",
+        "description": "How the credential is applied to a call; fixes the credential's shape.",
+        "type": "string",
+        "enum": [
+          "bearer",
+          "basic",
+          "api_key",
+          "hmac",
+          "oauth2_client_credentials",
+          "none"
+        ]
+      },
+      "CredentialSourceKind": {
+        "title": "CredentialSourceKind",
+        "description": "Where a credential lives: `infisical` (the secrets manager), `env` (hookd's environment), `file` (`$CREDENTIALS_DIRECTORY`, then `credentials.directory`), `database` (the legacy value stored in the registry).",
+        "type": "string",
+        "enum": [
+          "infisical",
+          "database",
+          "env",
+          "file"
+        ]
+      },
+      "WebhookCredentialDefinition": {
+        "title": "WebhookCredentialDefinition",
+        "description": "The `credential` member of a webhook definition. Members other than these three are refused.",
+        "type": "object",
+        "properties": {
+          "source": {
+            "description": "Default `infisical`; null is the same as absent.",
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/CredentialSourceKind"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "default": "infisical"
+          },
+          "ref": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "minLength": 1,
+            "description": "The secret's name in its source. Absent or null: the default name (infisical `WEBHOOK_<CODE>_<DIRECTION>`, env `HOOKD_CRED_<CODE>_<DIRECTION>`, file `webhook-<code>-<direction>` in lower case). Must not be empty; for `file` it must not contain `/`; for `database` it must be absent."
+          },
+          "value": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The legacy secret itself, accepted only with source `database`. Never returned."
+          }
+        },
+        "additionalProperties": false
+      },
+      "WebhookDefinition": {
+        "title": "WebhookDefinition",
+        "description": "The parameters of `webhook.upsert` as one object (also the shape `hookrpc webhook import` reads). A null member is the same as an absent one; members not listed are ignored.",
+        "type": "object",
+        "required": [
+          "code",
+          "auth_type"
+        ],
+        "properties": {
+          "code": {
+            "$ref": "#/components/schemas/WebhookCode"
+          },
+          "direction": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          },
+          "type": {
+            "$ref": "#/components/schemas/WebhookType"
+          },
+          "auth_type": {
+            "$ref": "#/components/schemas/AuthType"
+          },
+          "url": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Required (non-empty) for type `HTTP`: `https://` or `http://`, without `user:password@`."
+          },
+          "method": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "default": "POST",
+            "description": "GET, POST, PUT, PATCH, DELETE or HEAD, any case; stored upper case."
+          },
+          "credential": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookCredentialDefinition"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "headers": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "Static, non-secret headers. Names: visible ASCII without `:`; values without CR or LF; Authorization, Proxy-Authorization, Cookie and X-Api-Key (any case) are refused."
+          },
+          "timeout_seconds": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "exclusiveMinimum": 0,
+            "maximum": 300,
+            "default": 10
+          },
+          "enabled": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": true
+          },
+          "description": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "default": ""
+          }
+        }
+      },
+      "Webhook": {
+        "title": "Webhook",
+        "description": "A registered webhook, every field. Never contains a credential value: the credential is named by `credential.source` and `credential.ref`.",
+        "type": "object",
+        "required": [
+          "code",
+          "direction",
+          "type",
+          "url",
+          "method",
+          "auth_type",
+          "credential",
+          "headers",
+          "timeout_seconds",
+          "enabled",
+          "description",
+          "created_at",
+          "updated_at"
+        ],
+        "properties": {
+          "code": {
+            "$ref": "#/components/schemas/WebhookCode"
+          },
+          "direction": {
+            "type": "string",
+            "enum": [
+              "OUT",
+              "IN"
+            ]
+          },
+          "type": {
+            "type": "string",
+            "enum": [
+              "HTTP",
+              "SERVICE"
+            ]
+          },
+          "url": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "method": {
+            "type": "string",
+            "enum": [
+              "GET",
+              "POST",
+              "PUT",
+              "PATCH",
+              "DELETE",
+              "HEAD"
+            ]
+          },
+          "auth_type": {
+            "$ref": "#/components/schemas/AuthType"
+          },
+          "credential": {
+            "type": "object",
+            "required": [
+              "source",
+              "ref"
+            ],
+            "properties": {
+              "source": {
+                "$ref": "#/components/schemas/CredentialSourceKind"
+              },
+              "ref": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The secret's name in its source (the default name when the definition gave none); null for `database`."
+              }
+            }
+          },
+          "headers": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "timeout_seconds": {
+            "type": "number"
+          },
+          "enabled": {
+            "type": "boolean"
+          },
+          "description": {
+            "type": "string"
+          },
+          "created_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "ISO 8601, UTC."
+          },
+          "updated_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "ISO 8601, UTC."
+          }
+        }
+      },
+      "WebhookListResult": {
+        "title": "WebhookListResult",
+        "type": "object",
+        "required": [
+          "webhooks"
+        ],
+        "properties": {
+          "webhooks": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Webhook"
+            },
+            "description": "Ordered by code, then direction."
+          }
+        }
+      },
+      "DeleteResult": {
+        "title": "DeleteResult",
+        "type": "object",
+        "required": [
+          "deleted"
+        ],
+        "properties": {
+          "deleted": {
+            "type": "boolean",
+            "description": "False when no such webhook was registered."
+          }
+        }
+      },
+      "BearerCredential": {
+        "title": "BearerCredential",
+        "description": "auth_type `bearer`.",
+        "type": "object",
+        "required": [
+          "token"
+        ],
+        "properties": {
+          "token": {
+            "type": "string"
+          }
+        }
+      },
+      "BasicCredential": {
+        "title": "BasicCredential",
+        "description": "auth_type `basic`. `username` is empty when the source gave only a password.",
+        "type": "object",
+        "required": [
+          "username",
+          "password"
+        ],
+        "properties": {
+          "username": {
+            "type": "string"
+          },
+          "password": {
+            "type": "string"
+          }
+        }
+      },
+      "ApiKeyCredential": {
+        "title": "ApiKeyCredential",
+        "description": "auth_type `api_key`.",
+        "type": "object",
+        "required": [
+          "name",
+          "value",
+          "in"
+        ],
+        "properties": {
+          "name": {
+            "type": "string",
+            "description": "Header or query parameter name; `X-Api-Key` when the source does not name one."
+          },
+          "value": {
+            "type": "string"
+          },
+          "in": {
+            "type": "string",
+            "enum": [
+              "header",
+              "query"
+            ]
+          }
+        }
+      },
+      "HmacCredential": {
+        "title": "HmacCredential",
+        "description": "auth_type `hmac`.",
+        "type": "object",
+        "required": [
+          "secret",
+          "scheme"
+        ],
+        "properties": {
+          "secret": {
+            "type": "string"
+          },
+          "scheme": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "stripe",
+              "github",
+              "slack",
+              "shopify",
+              "twilio",
+              "standard_webhooks",
+              "generic",
+              null
+            ],
+            "description": "The signature scheme, null when the source does not name one."
+          }
+        }
+      },
+      "OAuth2AccessToken": {
+        "title": "OAuth2AccessToken",
+        "description": "auth_type `oauth2_client_credentials`: the access token hookd obtained from the token endpoint with the stored client credentials (which are never returned).",
+        "type": "object",
+        "required": [
+          "access_token",
+          "token_type",
+          "expires_at"
+        ],
+        "properties": {
+          "access_token": {
+            "type": "string"
+          },
+          "token_type": {
+            "type": "string",
+            "description": "As the token endpoint said; `Bearer` when it did not."
+          },
+          "expires_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601, UTC (from the endpoint's `expires_in`, 3600 s when absent)."
+          }
+        }
+      },
+      "NoCredential": {
+        "title": "NoCredential",
+        "description": "auth_type `none`: an empty object.",
+        "type": "object",
+        "maxProperties": 0
+      },
+      "Credential": {
+        "title": "Credential",
+        "description": "The `credential` member of `credential.get`'s result; its shape is fixed by `auth_type`: bearer: BearerCredential, basic: BasicCredential, api_key: ApiKeyCredential, hmac: HmacCredential, oauth2_client_credentials: OAuth2AccessToken, none: NoCredential.",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/BearerCredential"
+          },
+          {
+            "$ref": "#/components/schemas/BasicCredential"
+          },
+          {
+            "$ref": "#/components/schemas/ApiKeyCredential"
+          },
+          {
+            "$ref": "#/components/schemas/HmacCredential"
+          },
+          {
+            "$ref": "#/components/schemas/OAuth2AccessToken"
+          },
+          {
+            "$ref": "#/components/schemas/NoCredential"
+          }
+        ]
+      },
+      "CredentialCacheInfo": {
+        "title": "CredentialCacheInfo",
+        "description": "How `credential.get` produced the credential.",
+        "type": "object",
+        "required": [
+          "hit",
+          "tier",
+          "age_s",
+          "ttl_s"
+        ],
+        "properties": {
+          "hit": {
+            "type": "boolean",
+            "description": "True when a cache tier answered; false when the value was fetched from the source for this call."
+          },
+          "tier": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "memory",
+              "redis",
+              null
+            ],
+            "description": "`memory` (this process, L1), `redis` (shared, L2), or null when fetched from the source."
+          },
+          "age_s": {
+            "type": "number",
+            "minimum": 0,
+            "description": "Seconds since the value was fetched from its source (by any hookd, for a Redis hit), to the millisecond; 0 when fetched now."
+          },
+          "ttl_s": {
+            "type": "number",
+            "description": "Seconds a value is served without asking its source: `cache.ttl_seconds`, shorter for an OAuth2 token that expires sooner."
+          },
+          "stale": {
+            "type": "boolean",
+            "const": true,
+            "description": "Present (and true) only when the value is past its TTL and served because the source could not answer; `age_s` is then more than `ttl_s`."
+          }
+        }
+      },
+      "CredentialLookup": {
+        "title": "CredentialLookup",
+        "description": "The result of `credential.get`.",
+        "type": "object",
+        "required": [
+          "code",
+          "direction",
+          "auth_type",
+          "credential",
+          "source",
+          "cache"
+        ],
+        "properties": {
+          "code": {
+            "$ref": "#/components/schemas/WebhookCode"
+          },
+          "direction": {
+            "type": "string",
+            "enum": [
+              "OUT",
+              "IN"
+            ]
+          },
+          "auth_type": {
+            "$ref": "#/components/schemas/AuthType"
+          },
+          "credential": {
+            "$ref": "#/components/schemas/Credential"
+          },
+          "source": {
+            "$ref": "#/components/schemas/CredentialSourceKind"
+          },
+          "cache": {
+            "$ref": "#/components/schemas/CredentialCacheInfo"
+          }
+        }
+      },
+      "CredentialSourceResult": {
+        "title": "CredentialSourceResult",
+        "description": "The result of `credential.source`. Never contains the credential value.",
+        "type": "object",
+        "required": [
+          "code",
+          "direction",
+          "source",
+          "ref",
+          "exists",
+          "cached",
+          "uses_database"
+        ],
+        "properties": {
+          "code": {
+            "$ref": "#/components/schemas/WebhookCode"
+          },
+          "direction": {
+            "type": "string",
+            "enum": [
+              "OUT",
+              "IN"
+            ]
+          },
+          "source": {
+            "$ref": "#/components/schemas/CredentialSourceKind"
+          },
+          "ref": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The secret's name in its source; null for `database`."
+          },
+          "exists": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "Whether the source holds a value now; null when the source could not answer or is not configured (see `error`). Always true for auth_type `none`."
+          },
+          "cached": {
+            "type": "boolean",
+            "description": "Whether this hookd holds a fresh (within TTL) copy in its in-process cache."
+          },
+          "uses_database": {
+            "type": "boolean",
+            "description": "True when the credential is still the legacy value stored in the registry (source `database`)."
+          },
+          "error": {
+            "type": "string",
+            "description": "Present only when the source could not answer or is not configured: why."
+          }
+        }
+      },
+      "InvalidateResult": {
+        "title": "InvalidateResult",
+        "type": "object",
+        "required": [
+          "invalidated"
+        ],
+        "properties": {
+          "invalidated": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "In-process cache entries (credentials and remembered misses) this hookd dropped."
+          }
+        }
       }
     },
     "errors": {
+      "invalid_params": {
+        "code": -32602,
+        "message": "invalid params: 'code' must be 1 to 64 characters of A-Z, 0-9 and _",
+        "data": {
+          "kind": "invalid_params",
+          "parameter": "code"
+        }
+      },
+      "internal_error": {
+        "code": -32603,
+        "message": "internal error (incident 1); see hookd's log",
+        "data": {
+          "kind": "internal_error",
+          "incident": 1
+        }
+      },
       "permission_denied": {
         "code": -32001,
         "message": "permission denied",

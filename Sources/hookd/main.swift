@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HookDaemon
 import HookRPC
 import Logging
@@ -14,7 +15,26 @@ struct HookdCommand: ParsableCommand {
         commandName: "hookd",
         abstract: "Local webhook operations daemon: JSON-RPC 2.0 over a Unix socket.",
         discussion: "With no flags hookd runs on its embedded defaults. SIGHUP reloads the configuration; SIGTERM stops it gracefully.",
-        version: hookdVersion)
+        version: hookdVersion,
+        subcommands: [Serve.self, Keygen.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Prints a fresh 32-byte key, base64, for `redis.encryption_key_file`.
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a new AES-256 key (base64) for redis.encryption_key_file.",
+        discussion: "Example: umask 077; hookd keygen > /etc/hookd/credentials/redis-encryption-key")
+
+    func run() throws {
+        var generator = SystemRandomNumberGenerator()  // getrandom(2): suitable for keys
+        print(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString())
+    }
+}
+
+/// Runs the daemon (the default when no subcommand is named).
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the daemon (the default).")
 
     @Option(name: .long, help: ArgumentHelp("Configuration file (YAML).", valueName: "file"))
     var config: String?

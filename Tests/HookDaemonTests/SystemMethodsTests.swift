@@ -2,6 +2,8 @@
 import HookCore
 import HookJSON
 import HookRPC
+import Foundation
+import Logging
 import Testing
 
 struct SystemMethodsTests {
@@ -13,10 +15,20 @@ struct SystemMethodsTests {
         return table
     }
 
-    @Test func theMethodTableAndTheOpenRPCDocumentListTheSameMethods() throws {
+    @Test func theMethodTableAndTheOpenRPCDocumentListTheSameMethods() async throws {
+        let directory = "/tmp/hookd-catalogue-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        defer { _ = try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = DaemonConfiguration()
+        configuration.audit.enabled = false
+        let state = DaemonState(configuration: configuration, loader: ConfigurationLoader(environment: [:], daemonUserID: 0), daemonUserID: 0)
+        let credentials = try CredentialSubsystem(
+            configuration: configuration, directories: DaemonDirectories(state: directory, logs: directory, runtime: directory),
+            environment: [:], health: state.health, logger: Logger(label: "test"))
+        let served = MethodCatalogue.build(state: state, credentials: credentials, logger: Logger(label: "test")) { _ in }.names
+        await credentials.shutdown()
         let document = try JSONValue.parse(OpenRPCDocument.text)
         let documented = try #require(document["methods"]?.arrayValue).compactMap { $0["name"]?.stringValue }.sorted()
-        #expect(documented == table().names)
+        #expect(documented == served)
     }
 
     @Test func everyDocumentedParamIsOneTheHandlerReads() throws {

@@ -40,7 +40,9 @@ struct OpenRPCDocumentTests {
         let document = try JSONValue.parse(OpenRPCDocument.text)
         let names = try #require(document["methods"]?.arrayValue).compactMap { $0["name"]?.stringValue }
         let expected = [MethodName.discover, MethodName.systemEcho, MethodName.systemVersion,
-                        MethodName.systemHealth, MethodName.systemReload]
+                        MethodName.systemHealth, MethodName.systemReload,
+                        MethodName.webhookUpsert, MethodName.webhookGet, MethodName.webhookList, MethodName.webhookDelete,
+                        MethodName.credentialGet, MethodName.credentialSource, MethodName.credentialInvalidate]
         #expect(names.count == expected.count)
         #expect(Set(names) == Set(expected))
     }

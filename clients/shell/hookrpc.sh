@@ -6,7 +6,14 @@
 #   . clients/shell/hookrpc.sh
 #   hookrpc_call system.echo '{"value":"hi"}'     # prints {"value":"hi"}
 #
-# Return codes of hookrpc_call / hookrpc_notify / hookrpc_raw / hookrpc_health:
+# Webhooks and credentials (wrappers over hookrpc_call, params built with jq --arg):
+#   hookrpc_webhook_upsert JSON            hookrpc_webhook_get CODE [DIRECTION]
+#   hookrpc_webhook_list [DIRECTION]       hookrpc_webhook_delete CODE [DIRECTION]
+#   hookrpc_credential_get CODE [DIRECTION]   hookrpc_credential_source CODE [DIRECTION]
+#   hookrpc_credential_invalidate [CODE [DIRECTION]]
+#
+# Return codes of hookrpc_call / hookrpc_notify / hookrpc_raw / hookrpc_health (and of the
+# wrappers, which return 2 for a wrong number of arguments):
 #   0  success (hookrpc_call prints the result as compact JSON on stdout)
 #   1  hookd answered with an error: "hookd error CODE (KIND): MESSAGE" on stderr
 #   2  usage error or PARAMS_JSON is not a single JSON object (nothing was sent)
@@ -221,4 +228,100 @@ hookrpc_raw() {
 # hookrpc_health — print system.health's result (status, version, uptime_s, ...).
 hookrpc_health() {
     hookrpc_call system.health '{}'
+}
+
+# ---------------------------------------------------------------- webhooks and credentials
+# Thin wrappers over hookrpc_call (same output and return codes). Params are built with
+# jq --arg, so CODE and DIRECTION reach hookd as JSON strings whatever they contain; an
+# omitted DIRECTION is left out (hookd's default: OUT; for list/invalidate: any).
+
+# Internal: _hookrpc_key_params FN MIN_ARGS ARGS... — print {code?, direction?} for
+# [CODE [DIRECTION]]; returns 2 with a usage line when the arguments do not fit.
+_hookrpc_key_params() {
+    local fn=$1 min=$2
+    shift 2
+    if (($# < min || $# > 2)) || { (($# >= 1)) && [[ -z $1 ]]; }; then
+        if ((min == 0)); then
+            printf 'usage: %s [CODE [DIRECTION]]\n' "$fn" >&2
+        else
+            printf 'usage: %s CODE [DIRECTION]\n' "$fn" >&2
+        fi
+        return 2
+    fi
+    if ! command -v jq >/dev/null; then
+        printf 'hookrpc: needs socat and jq on PATH\n' >&2
+        return 2
+    fi
+    jq -cn --arg code "${1-}" --arg direction "${2-}" --argjson n "$#" '
+        (if $n >= 1 then {code: $code} else {} end)
+        + (if $n >= 2 then {direction: $direction} else {} end)'
+}
+
+# hookrpc_credential_get CODE [DIRECTION]
+# Prints credential.get's result: {code, direction, auth_type, credential, source,
+# cache: {hit, tier, age_s, ttl_s}}. The secret is .credential; keep it out of logs.
+hookrpc_credential_get() {
+    local params
+    params=$(_hookrpc_key_params hookrpc_credential_get 1 "$@") || return
+    hookrpc_call credential.get "$params"
+}
+
+# hookrpc_credential_source CODE [DIRECTION]
+# Prints {code, direction, source, ref, exists, cached, uses_database, error?}.
+hookrpc_credential_source() {
+    local params
+    params=$(_hookrpc_key_params hookrpc_credential_source 1 "$@") || return
+    hookrpc_call credential.source "$params"
+}
+
+# hookrpc_credential_invalidate [CODE [DIRECTION]]
+# Drops cached credentials (all of them without CODE); prints {"invalidated": N}.
+hookrpc_credential_invalidate() {
+    local params
+    params=$(_hookrpc_key_params hookrpc_credential_invalidate 0 "$@") || return
+    hookrpc_call credential.invalidate "$params"
+}
+
+# hookrpc_webhook_get CODE [DIRECTION]
+# Prints the webhook (never its secret); exit 1 with -32002 (not_found) when unregistered.
+hookrpc_webhook_get() {
+    local params
+    params=$(_hookrpc_key_params hookrpc_webhook_get 1 "$@") || return
+    hookrpc_call webhook.get "$params"
+}
+
+# hookrpc_webhook_list [DIRECTION]
+# Prints {"webhooks": [...]}, all directions unless DIRECTION (OUT or IN) is given.
+hookrpc_webhook_list() {
+    if (($# > 1)) || { (($# == 1)) && [[ -z $1 ]]; }; then
+        printf 'usage: hookrpc_webhook_list [DIRECTION]\n' >&2
+        return 2
+    fi
+    if ! command -v jq >/dev/null; then
+        printf 'hookrpc: needs socat and jq on PATH\n' >&2
+        return 2
+    fi
+    local params
+    params=$(jq -cn --arg direction "${1-}" --argjson n "$#" 'if $n == 1 then {direction: $direction} else {} end')
+    hookrpc_call webhook.list "$params"
+}
+
+# hookrpc_webhook_upsert JSON
+# Creates or replaces a webhook; JSON is webhook.upsert's params object, e.g.
+#   '{"code":"W1","url":"https://x/y","auth_type":"bearer","credential":{"source":"env"}}'
+# Prints the stored webhook. A bad field: exit 1, -32602 naming the field.
+hookrpc_webhook_upsert() {
+    if (($# != 1)); then
+        printf 'usage: hookrpc_webhook_upsert JSON\n' >&2
+        return 2
+    fi
+    hookrpc_call webhook.upsert "$1"
+}
+
+# hookrpc_webhook_delete CODE [DIRECTION]
+# Prints {"deleted": true|false}.
+hookrpc_webhook_delete() {
+    local params
+    params=$(_hookrpc_key_params hookrpc_webhook_delete 1 "$@") || return
+    hookrpc_call webhook.delete "$params"
 }

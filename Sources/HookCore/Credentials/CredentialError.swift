@@ -10,6 +10,8 @@ public enum CredentialError: Error, Sendable, Equatable, CustomStringConvertible
     case malformed(CredentialFormatError)
     /// The source (or the token endpoint) could not answer and no stale value was at hand.
     case sourceFailed(WebhookKey, CredentialSourceError)
+    /// The webhook names a source this hookd has no configuration for (say, no Infisical identity).
+    case sourceNotConfigured(WebhookKey, source: CredentialSourceKind)
     /// The registry could not be read.
     case registryFailed(String)
 
@@ -21,6 +23,8 @@ public enum CredentialError: Error, Sendable, Equatable, CustomStringConvertible
         case .recentlyMissing(_, let reason): reason
         case .malformed(let error): error.description
         case .sourceFailed(let key, let error): "credential for \(key) unavailable: \(error.message)"
+        case .sourceNotConfigured(let key, let source):
+            "credential for \(key) is in \(source.rawValue), which this hookd has no configuration for"
         case .registryFailed(let reason): "webhook registry unavailable: \(reason)"
         }
     }

@@ -131,9 +131,7 @@ public final class CredentialService: Sendable {
         if webhook.authType == .none {
             return CachedCredential(authType: .none, source: source, credential: .object([:]), secretValues: [], fetchedAt: wallClock())
         }
-        guard let reader = sources[source] else {
-            throw .sourceFailed(key, CredentialSourceError(.unavailable, "source '\(source.rawValue)' is not configured"))
-        }
+        guard let reader = sources[source] else { throw .sourceNotConfigured(key, source: source) }
         let text: String?
         do throws(CredentialSourceError) {
             text = try await reader.read(webhook.credentialReference, for: webhook)

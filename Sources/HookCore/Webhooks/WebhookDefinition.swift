@@ -59,8 +59,8 @@ public struct WebhookDefinition: Sendable, Equatable {
         if source == .database && reference != nil {
             throw WebhookValidationError(field: "credential.ref", reason: "has no meaning for source 'database' (the value is stored in the registry)")
         }
-        if let reference, reference.isEmpty || reference.contains("/") && source == .file {
-            throw WebhookValidationError(field: "credential.ref", reason: "must be a plain name")
+        if let reference, reference.isEmpty || (source == .file && reference.contains("/")) {
+            throw WebhookValidationError(field: "credential.ref", reason: source == .file ? "must be a file name without '/'" : "must not be empty")
         }
 
         var headers: [String: String] = [:]
@@ -126,8 +126,10 @@ public struct WebhookDefinition: Sendable, Equatable {
     }
 
     private static func isHeaderName(_ name: String) -> Bool {
+        // RFC 9110 token characters.
         !name.isEmpty && name.utf8.allSatisfy { byte in
-            (0x21...0x7E).contains(byte) && byte != UInt8(ascii: ":")
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
     }
 

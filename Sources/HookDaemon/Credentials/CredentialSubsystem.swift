@@ -19,6 +19,8 @@ final class CredentialSubsystem: Sendable {
     private let auditFile: JSONLinesFile?
     private let redisTier: RedisCredentialTier?
     private let http: HTTPClient
+    /// Infisical's own client when `infisical.ca_file` pins its CA; nil when it shares `http`.
+    private let pinnedHTTP: HTTPClient?
 
     init(configuration: DaemonConfiguration, directories: DaemonDirectories, environment: [String: String],
          health: HealthBoard, logger: Logger) throws(StartError) {
@@ -32,9 +34,8 @@ final class CredentialSubsystem: Sendable {
         health.report("store", .ok, detail: storePath)
         registry = WebhookRegistry(store: store)
 
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.caFile = configuration.infisical.caFile
-        http = HTTPClient(configuration: httpConfiguration)
+        // Token endpoints use the system's CAs; only Infisical may be pinned to its own (ca_file).
+        http = HTTPClient()
 
         var sources: [CredentialSourceKind: CredentialSourceReader] = [
             .database: registry,
@@ -43,14 +44,20 @@ final class CredentialSubsystem: Sendable {
         ]
         let infisical = configuration.infisical
         if let clientID = infisical.clientID, let clientSecret = infisical.clientSecret, let projectID = infisical.projectID {
+            var infisicalConfiguration = HTTPClient.Configuration()
+            infisicalConfiguration.caFile = infisical.caFile
+            pinnedHTTP = infisical.caFile == nil ? nil : HTTPClient(configuration: infisicalConfiguration)
+            let infisicalHTTP = pinnedHTTP ?? http
             sources[.infisical] = InfisicalClient(
                 configuration: InfisicalConfiguration(
                     siteURL: infisical.siteURL, clientID: clientID, clientSecret: clientSecret, projectID: projectID,
                     environment: infisical.environment, secretPath: infisical.secretPath,
                     api: infisical.api == .v4 ? .v4 : .v3, timeoutSeconds: infisical.timeoutSeconds,
                     retryBudgetSeconds: infisical.retryBudgetSeconds),
-                http: http, now: SystemClock.monotonicSeconds)
+                http: infisicalHTTP, now: SystemClock.monotonicSeconds)
             health.report("infisical", .ok, detail: infisical.siteURL)
+        } else {
+            pinnedHTTP = nil
         }
         self.sources = sources
 
@@ -97,5 +104,6 @@ final class CredentialSubsystem: Sendable {
         redisTier?.shutdown()
         auditFile?.close()
         await http.shutdown()
+        await pinnedHTTP?.shutdown()
     }
 }

@@ -80,12 +80,7 @@ public enum Daemon {
         }
         defer { waitFor { await credentials.shutdown() } }
 
-        var methods = MethodTable()
-        WebhookMethods.register(into: &methods, registry: credentials.registry, credentials: credentials.service,
-                                logger: IncidentLogger(logger: logger))
-        CredentialMethods.register(into: &methods, service: credentials.service, registry: credentials.registry,
-                                   sources: credentials.sources, audit: credentials.audit)
-        SystemMethods.register(into: &methods, state: state) { [logger] outcome in
+        let methods = MethodCatalogue.build(state: state, credentials: credentials, logger: logger) { [logger] outcome in
             switch outcome {
             case .success(let fresh):
                 credentials.reopenLogs()

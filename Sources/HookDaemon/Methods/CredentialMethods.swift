@@ -6,7 +6,7 @@ import HookRPC
 enum CredentialMethods {
     static func register(
         into table: inout MethodTable, service: CredentialService, registry: WebhookRegistry,
-        sources: [CredentialSourceKind: CredentialSourceReader], audit: CredentialAudit?
+        sources: [CredentialSourceKind: CredentialSourceReader], audit: CredentialAudit?, incidents: IncidentLogger
     ) {
         // The hot path: an L1 hit is answered on the event loop, with no task and no disk.
         table.register(MethodName.credentialGet) { params, context throws(RPCError) in
@@ -21,7 +21,7 @@ enum CredentialMethods {
                     audit?.record(context, key: key, lookup: lookup, error: nil)
                     return lookup.json
                 } catch {
-                    let failure = RPCError(error)
+                    let failure = RPCError(error, incidents: incidents, method: MethodName.credentialGet)
                     audit?.record(context, key: key, lookup: nil, error: RPCErrorSummary(kind: failure.kind.rawValue))
                     throw failure
                 }
@@ -36,7 +36,7 @@ enum CredentialMethods {
                     guard let found = try await registry.webhook(key) else { throw CredentialError.unknownWebhook(key) }
                     webhook = found
                 } catch {
-                    throw RPCError(error)
+                    throw RPCError(error, incidents: incidents, method: MethodName.credentialSource)
                 }
                 let cached = service.cachedLookup(key) != nil
                 var exists: JSONValue = .null

@@ -6,8 +6,9 @@ import HookRPC
 extension RPCError {
     init(_ error: CredentialError) {
         switch error {
-        case .unknownWebhook: self.init(.notFound, error.description)
-        case .missing, .recentlyMissing, .malformed: self.init(.credentialUnavailable, error.description)
+        case .unknownWebhook(let key):
+            self.init(.notFound, error.description, details: ["code": .string(key.code), "direction": .string(key.direction.rawValue)])
+        case .missing, .recentlyMissing, .malformed, .sourceNotConfigured: self.init(.credentialUnavailable, error.description)
         case .sourceFailed(_, let failure):
             switch failure.reason {
             case .timeout: self.init(.upstreamTimeout, error.description)
@@ -15,6 +16,15 @@ extension RPCError {
             case .unavailable, .unauthorized: self.init(.upstreamError, error.description)
             }
         case .registryFailed: self.init(.internalError, "internal error: the webhook registry could not be read")
+        }
+    }
+
+    /// As `init(_:)`, but a registry failure is logged with an incident number first.
+    init(_ error: CredentialError, incidents: IncidentLogger, method: String) {
+        if case .registryFailed = error {
+            self = incidents.internalError(method, error)
+        } else {
+            self.init(error)
         }
     }
 

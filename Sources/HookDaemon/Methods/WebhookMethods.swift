@@ -35,7 +35,7 @@ enum WebhookMethods {
                 } catch {
                     throw logger.internalError("webhook.get", error)
                 }
-                guard let webhook else { throw RPCError(.notFound, "no webhook \(key) is registered", details: ["code": .string(key.code)]) }
+                guard let webhook else { throw RPCError(CredentialError.unknownWebhook(key)) }
                 return webhook.json
             }
         }

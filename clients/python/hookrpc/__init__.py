@@ -12,6 +12,9 @@ domain socket. This package has no third-party dependencies::
         except HookRPCError as e:
             print(e.code, e.kind, e.message)
 
+Webhooks and credentials: ``rpc.webhook_get(code)``, ``rpc.credential_get(code)``
+and friends; :class:`ObjHook` is the drop-in shim for the legacy ``ObjHook``.
+
 Errors: :class:`HookRPCError` is an error *reply* from the daemon;
 :class:`HookRPCConnectionError` (an ``OSError``) is a transport failure, with
 :class:`HookRPCTimeoutError` and :class:`HookRPCProtocolError` as refinements.
@@ -32,6 +35,7 @@ from .errors import (
     HookRPCProtocolError,
     HookRPCTimeoutError,
 )
+from .objhook import ObjHook
 from .paths import SYSTEM_SOCKET_PATH, resolve_socket_path
 
 __version__ = "0.1.0"
@@ -49,6 +53,7 @@ __all__ = [
     "HookRPCProtocolError",
     "HookRPCTimeoutError",
     "Notification",
+    "ObjHook",
     "__version__",
     "resolve_socket_path",
 ]

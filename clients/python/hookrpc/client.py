@@ -187,6 +187,13 @@ def _outcome(response: Dict[str, Any]) -> Union[Any, HookRPCError]:
     raise HookRPCProtocolError(f"response has neither result nor error: {response!r}")
 
 
+def _object(result: Any, method: str) -> Dict[str, Any]:
+    """The result of ``method`` when it is a JSON object, else HookRPCProtocolError."""
+    if not isinstance(result, dict):
+        raise HookRPCProtocolError(f"{method} returned {result!r}, expected an object")
+    return result
+
+
 def _preview(data: bytes, limit: int = 200) -> str:
     text = data[:limit].decode("utf-8", "replace")
     return text + ("..." if len(data) > limit else "")
@@ -404,6 +411,72 @@ class HookRPC:
         """``system.reload``: reload the daemon's config (raises invalid_config on a bad one)."""
         result: Dict[str, Any] = self.call("system.reload")
         return result
+
+    # ------------------------------------------------------- webhooks and credentials
+    # Thin wrappers over the webhook.* and credential.* methods. Errors are the
+    # daemon's, raised as HookRPCError: -32602 invalid_params (``e.data["parameter"]``
+    # names the field), -32002 not_found, -32005 credential_unavailable, ...
+
+    def webhook_upsert(self, **fields: Any) -> Dict[str, Any]:
+        """``webhook.upsert``: create or replace a webhook; returns it (never its secret).
+
+        ``fields`` are the method's params: ``code``, ``auth_type`` and (for an
+        HTTP webhook) ``url`` are required; ``direction``, ``type``, ``method``,
+        ``credential={"source": ..., "ref": ..., "value": ...}``, ``headers``,
+        ``timeout_seconds``, ``enabled`` and ``description`` are optional. Fields
+        passed as ``None`` are left out (the daemon's default applies).
+        """
+        params = {name: value for name, value in fields.items() if value is not None}
+        return _object(self.call("webhook.upsert", params), "webhook.upsert")
+
+    def webhook_get(self, code: str, direction: str = "OUT") -> Dict[str, Any]:
+        """``webhook.get``: the webhook; HookRPCError -32002 (not_found) when not registered."""
+        return _object(self.call("webhook.get", {"code": code, "direction": direction}), "webhook.get")
+
+    def webhook_list(self, direction: Optional[str] = None) -> List[Dict[str, Any]]:
+        """``webhook.list``: every webhook (of one direction when given), i.e. the result's ``webhooks``."""
+        params: Dict[str, Any] = {} if direction is None else {"direction": direction}
+        result = _object(self.call("webhook.list", params), "webhook.list")
+        webhooks = result.get("webhooks")
+        if not isinstance(webhooks, list) or not all(isinstance(w, dict) for w in webhooks):
+            raise HookRPCProtocolError(f"webhook.list returned {result!r}, expected {{'webhooks': [...]}}")
+        return webhooks
+
+    def webhook_delete(self, code: str, direction: str = "OUT") -> bool:
+        """``webhook.delete``: True when a webhook was deleted, False when there was none."""
+        result = _object(self.call("webhook.delete", {"code": code, "direction": direction}), "webhook.delete")
+        deleted = result.get("deleted")
+        if not isinstance(deleted, bool):
+            raise HookRPCProtocolError(f"webhook.delete returned {result!r}, expected {{'deleted': bool}}")
+        return deleted
+
+    def credential_get(self, code: str, direction: str = "OUT") -> Dict[str, Any]:
+        """``credential.get``: the whole result, ``{code, direction, auth_type, credential,
+        source, cache: {hit, tier, age_s, ttl_s, stale?}}``; the secret is ``["credential"]``."""
+        return _object(self.call("credential.get", {"code": code, "direction": direction}), "credential.get")
+
+    def credential_source(self, code: str, direction: str = "OUT") -> Dict[str, Any]:
+        """``credential.source``: ``{code, direction, source, ref, exists, cached, uses_database, error?}``."""
+        return _object(self.call("credential.source", {"code": code, "direction": direction}),
+                       "credential.source")
+
+    def credential_invalidate(self, code: Optional[str] = None, direction: Optional[str] = None) -> int:
+        """``credential.invalidate``: drop cached credentials; returns how many were dropped.
+
+        No arguments: every cached credential. ``code``: that webhook's (both
+        directions unless ``direction`` is given). ``direction`` alone: that direction's.
+        """
+        params: Dict[str, Any] = {}
+        if code is not None:
+            params["code"] = code
+        if direction is not None:
+            params["direction"] = direction
+        result = _object(self.call("credential.invalidate", params), "credential.invalidate")
+        count = result.get("invalidated")
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise HookRPCProtocolError(
+                f"credential.invalidate returned {result!r}, expected {{'invalidated': int}}")
+        return count
 
     # ------------------------------------------------------------------ internals
     # Everything below expects self._lock to be held.

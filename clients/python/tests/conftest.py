@@ -5,6 +5,10 @@ It is started once per session with its socket and state in a private temporary
 directory and always stopped by pid at the end (SIGTERM, then SIGKILL after
 10 s), whether the tests passed or not. A missing binary is a test *failure*,
 not a skip: these tests exist to check the real daemon.
+
+``hookd_creds`` is a second, independent session daemon started the same way
+with :data:`CRED_ENV` added to its environment (credentials for the ``env``
+source); it is only started when a test asks for it (``cred_client``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator, Mapping
 
 import pytest
 
@@ -87,9 +91,43 @@ def _accepts(path: str) -> bool:
         s.close()
 
 
+#: Credentials in the environment of the ``hookd_creds`` daemon (the ``env``
+#: source reads ``HOOKD_CRED_<CODE>_<DIRECTION>``). Test values, not secrets,
+#: but tests check that webhook results never contain them.
+CRED_ENV: Dict[str, str] = {
+    "HOOKD_CRED_STRIPE_PAYMENT_OUT": "sk_test_xxx_bearer_5f1c",
+    "HOOKD_CRED_PARTNER_BASIC_OUT": '{"username":"partner","password":"pw_basic_9d2e"}',
+    "HOOKD_CRED_PARTNER_APIKEY_OUT": '{"name":"X-Partner-Key","value":"ak_value_77b3","in":"query"}',
+    "HOOKD_CRED_PLAIN_APIKEY_IN": "ak_plain_in_41aa",
+    "HOOKD_CRED_CACHE_A_OUT": "tok_cache_a_0001",
+    "HOOKD_CRED_CACHE_B_OUT": "tok_cache_b_0002",
+    "HOOKD_CRED_CACHE_C_OUT": "tok_cache_c_0003",
+    "HOOKD_CRED_THREADS_OUT": "tok_threads_0004",
+    "CUSTOM_SECRET_VARIABLE": "tok_custom_ref_0005",
+}
+
+
 @pytest.fixture(scope="session")
 def hookd(request: pytest.FixtureRequest) -> Iterator[Daemon]:
     """Start hookd for the session and yield how to reach it."""
+    yield from _run_hookd(request, {})
+
+
+@pytest.fixture(scope="session")
+def hookd_creds(request: pytest.FixtureRequest) -> Iterator[Daemon]:
+    """A second session daemon whose environment also holds :data:`CRED_ENV`."""
+    yield from _run_hookd(request, CRED_ENV)
+
+
+@pytest.fixture
+def cred_client(hookd_creds: Daemon) -> Iterator[HookRPC]:
+    """A fresh client connected to the ``hookd_creds`` daemon, closed after the test."""
+    with HookRPC(hookd_creds.socket_path, timeout=10.0) as rpc:
+        yield rpc
+
+
+def _run_hookd(request: pytest.FixtureRequest, extra_env: Mapping[str, str]) -> Iterator[Daemon]:
+    """Start hookd (with ``extra_env`` added to its environment), yield it, always stop it."""
     binary = Path(os.environ.get("HOOKD_BIN") or DEFAULT_HOOKD_BIN)
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"hookd binary not found at {binary}: build hookd first (make test does)",
@@ -101,6 +139,7 @@ def hookd(request: pytest.FixtureRequest) -> Iterator[Daemon]:
     env = dict(os.environ)
     for var in ("HOOKD_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
         env.pop(var, None)
+    env.update(extra_env)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [str(binary), "--socket", socket_path, "--state-dir", state_dir],

@@ -53,8 +53,11 @@ run() {
 # ---------------------------------------------------------------- start hookd
 mkdir -p "$tmp/state"
 sock=$tmp/hookd.sock
+# A credential for the env source (HOOKD_CRED_<CODE>_<DIRECTION>), used by the webhook tests.
+sh_secret=sh_test_bearer_7c41e9
 env -u HOOKD_SOCKET -u LISTEN_FDS -u LISTEN_PID -u LISTEN_FDNAMES -u NOTIFY_SOCKET \
     -u WATCHDOG_USEC -u WATCHDOG_PID -u RUNTIME_DIRECTORY \
+    HOOKD_CRED_SH_BEARER_OUT="$sh_secret" \
     "$HOOKD_BIN" --socket "$sock" --state-dir "$tmp/state" >"$tmp/hookd.log" 2>&1 &
 hookd_pid=$!
 track_pid "$hookd_pid"
@@ -330,6 +333,74 @@ check "a call after notifications works" "exit $RC, out [$OUT], err [$ERR]" \
     jq -e '. == {value: "after notify"}' <<<"${OUT:-null}"
 run hookrpc_raw '{"jsonrpc":"2.0","method":"system.echo","params":{"value":1}}'
 if ((RC == 0)) && [[ -z $OUT ]]; then ok "hookrpc_raw: a notification gets no response"; else not_ok "hookrpc_raw: a notification gets no response" "exit $RC, out [$OUT], err [$ERR]"; fi
+
+# ---------------------------------------------------------------- webhooks and credentials
+# hookd was started with HOOKD_CRED_SH_BEARER_OUT=$sh_secret in its environment.
+run hookrpc_webhook_upsert '{"code":"SH_BEARER","url":"https://hooks.example.test/sh","auth_type":"bearer","credential":{"source":"env"},"description":"shell test"}'
+check "hookrpc_webhook_upsert: stores the webhook, returns it without the secret" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e --arg s "$sh_secret" '.code == "SH_BEARER" and .direction == "OUT" and .auth_type == "bearer"
+        and .credential == {source: "env", ref: "HOOKD_CRED_SH_BEARER_OUT"} and (tostring | contains($s) | not)' <<<"${OUT:-null}"
+run hookrpc_webhook_get SH_BEARER
+check "hookrpc_webhook_get CODE: the webhook, no secret" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e --arg s "$sh_secret" '.code == "SH_BEARER" and .url == "https://hooks.example.test/sh"
+        and .description == "shell test" and (tostring | contains($s) | not)' <<<"${OUT:-null}"
+run hookrpc_webhook_list OUT
+check "hookrpc_webhook_list DIRECTION: lists it, no secret" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e --arg s "$sh_secret" '(.webhooks | map(.code) | index("SH_BEARER")) != null
+        and all(.webhooks[]; .direction == "OUT") and (tostring | contains($s) | not)' <<<"${OUT:-null}"
+run hookrpc_credential_get SH_BEARER OUT
+check "hookrpc_credential_get CODE DIRECTION: the env credential, a cache miss first" "exit $RC, err [$ERR]" \
+    jq -e --arg s "$sh_secret" '.credential == {token: $s} and .source == "env" and .cache.hit == false' <<<"${OUT:-null}"
+run hookrpc_credential_get SH_BEARER
+check "hookrpc_credential_get CODE: then a memory cache hit" "exit $RC, err [$ERR]" \
+    jq -e '.cache.hit == true and .cache.tier == "memory"' <<<"${OUT:-null}"
+run hookrpc_credential_source SH_BEARER
+check "hookrpc_credential_source CODE: env, exists, cached" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '.source == "env" and .ref == "HOOKD_CRED_SH_BEARER_OUT" and .exists == true
+        and .cached == true and .uses_database == false' <<<"${OUT:-null}"
+run hookrpc_credential_invalidate SH_BEARER OUT
+check "hookrpc_credential_invalidate CODE DIRECTION: one entry dropped" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '. == {invalidated: 1}' <<<"${OUT:-null}"
+run hookrpc_credential_get SH_BEARER
+check "after invalidating: credential.get is a miss again" "exit $RC, err [$ERR]" \
+    jq -e '.cache.hit == false' <<<"${OUT:-null}"
+run hookrpc_credential_invalidate
+check "hookrpc_credential_invalidate (no arguments): drops everything" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '.invalidated >= 1' <<<"${OUT:-null}"
+run hookrpc_webhook_delete SH_BEARER
+check "hookrpc_webhook_delete CODE: deleted" "exit $RC, out [$OUT], err [$ERR]" jq -e '. == {deleted: true}' <<<"${OUT:-null}"
+run hookrpc_webhook_get SH_BEARER OUT
+if ((RC == 1)) && [[ -z $OUT && $ERR == "hookd error -32002 (not_found): "*SH_BEARER* ]]; then
+    ok "hookrpc_webhook_get of a deleted webhook: exit 1, not_found"
+else
+    not_ok "hookrpc_webhook_get of a deleted webhook: exit 1, not_found" "exit $RC, out [$OUT], err [$ERR]"
+fi
+run hookrpc_webhook_upsert '{"code":"SH_BAD","url":"ftp://x","auth_type":"bearer"}'
+if ((RC == 1)) && [[ $ERR == "hookd error -32602 (invalid_params): "*"'url'"* ]]; then
+    ok "hookrpc_webhook_upsert with a bad field: exit 1, invalid_params naming it"
+else
+    not_ok "hookrpc_webhook_upsert with a bad field: exit 1, invalid_params naming it" "exit $RC, err [$ERR]"
+fi
+# CODE travels as a JSON string (jq --arg): quotes and braces cannot change the params.
+run hookrpc_credential_get 'X", "direction": "IN' OUT
+if ((RC == 1)) && [[ $ERR == "hookd error -32602 (invalid_params): "*"'code'"* ]]; then
+    ok "hookrpc_credential_get: a hostile CODE is sent as one string (invalid_params for code)"
+else
+    not_ok "hookrpc_credential_get: a hostile CODE is sent as one string (invalid_params for code)" "exit $RC, err [$ERR]"
+fi
+usage_ok=1
+usage_detail=
+for args in "hookrpc_credential_get" "hookrpc_credential_source" "hookrpc_webhook_get" "hookrpc_webhook_delete" \
+    "hookrpc_webhook_upsert" "hookrpc_credential_get A OUT extra" "hookrpc_credential_invalidate A OUT extra" \
+    "hookrpc_webhook_list OUT extra"; do
+    # shellcheck disable=SC2086 # word splitting of the test's argument list is intended
+    run $args
+    if ((RC != 2)) || [[ $ERR != usage:* ]]; then
+        usage_ok=0
+        usage_detail+="[$args]: exit $RC, err [$ERR]; "
+    fi
+done
+if ((usage_ok)); then ok "webhook/credential functions: wrong arguments exit 2 with usage"; else not_ok "webhook/credential functions: wrong arguments exit 2 with usage" "$usage_detail"; fi
 
 # ---------------------------------------------------------------- socket path resolution
 # resolve VAR=VALUE...: hookrpc_socket_path with only the given resolution variables set.

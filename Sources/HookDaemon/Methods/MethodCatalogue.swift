@@ -1,0 +1,17 @@
+import Logging
+
+/// Every method hookd serves, in one table: what `rpc.discover`'s document must list.
+enum MethodCatalogue {
+    static func build(
+        state: DaemonState, credentials: CredentialSubsystem, logger: Logger,
+        onReload: @escaping @Sendable (Result<DaemonConfiguration, ConfigurationError>) -> Void
+    ) -> MethodTable {
+        var methods = MethodTable()
+        let incidents = IncidentLogger(logger: logger)
+        SystemMethods.register(into: &methods, state: state, onReload: onReload)
+        WebhookMethods.register(into: &methods, registry: credentials.registry, credentials: credentials.service, logger: incidents)
+        CredentialMethods.register(into: &methods, service: credentials.service, registry: credentials.registry,
+                                   sources: credentials.sources, audit: credentials.audit, incidents: incidents)
+        return methods
+    }
+}

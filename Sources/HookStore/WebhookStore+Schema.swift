@@ -1,0 +1,39 @@
+extension WebhookStore {
+    /// The registry's schema history. Append new steps; never edit a released one.
+    ///
+    /// v1: one row per webhook, keyed by (code, direction). Enumerations (`type`, `auth_type`,
+    /// `credential_source`, `direction`) are stored as their wire strings without CHECKs, so a
+    /// newer hookd may add values; this one reports such rows as undecodable rather than
+    /// guessing. `legacy_credential` holds the database-source secret and nothing else.
+    static let migrations: [SQLiteMigration] = [
+        SQLiteMigration(
+            version: 1, summary: "create webhooks",
+            sql: """
+                CREATE TABLE webhooks (
+                    code              TEXT    NOT NULL,
+                    direction         TEXT    NOT NULL,
+                    type              TEXT    NOT NULL,
+                    url               TEXT,
+                    method            TEXT    NOT NULL,
+                    auth_type         TEXT    NOT NULL,
+                    credential_source TEXT    NOT NULL,
+                    credential_ref    TEXT,
+                    legacy_credential TEXT,
+                    headers           TEXT    NOT NULL DEFAULT '{}',
+                    timeout_seconds   REAL    NOT NULL,
+                    enabled           INTEGER NOT NULL,
+                    description       TEXT    NOT NULL DEFAULT '',
+                    created_at        TEXT    NOT NULL,
+                    updated_at        TEXT    NOT NULL,
+                    PRIMARY KEY (code, direction),
+                    CONSTRAINT enabled_is_boolean CHECK (enabled IN (0, 1)),
+                    CONSTRAINT timeout_is_positive CHECK (timeout_seconds > 0),
+                    CONSTRAINT legacy_credential_only_for_database
+                        CHECK (legacy_credential IS NULL OR credential_source = 'database')
+                );
+                """),
+    ]
+
+    /// The newest schema version this hookd knows.
+    public static var supportedSchemaVersion: Int { migrations.count }
+}

@@ -1,0 +1,329 @@
+"""``ObjHook``: a drop-in replacement for the legacy ``factory.core/ObjHook.py``.
+
+The legacy class read a webhook row from the application database and fetched
+its credential itself (with its own cache). This shim keeps the same calls but
+asks hookd for both, so the daemon owns the registry, the credential sources
+and the cache::
+
+    from hookrpc import ObjHook
+
+    hook = ObjHook()
+    if not hook.read("STRIPE_PAYMENT"):
+        raise LookupError("webhook STRIPE_PAYMENT is not registered")
+    hook.url, hook.auth_type, hook.credential_source          # the webhook's fields
+    token = hook._get_webhook_credential_cached()["token"]    # bearer: {"token": ...}
+    hook.invalidate_webhook_credential_cache()                # -> 1
+
+Differences from the legacy class, on purpose:
+
+* ``_get_webhook_credential()`` and ``_get_webhook_credential_cached()`` are
+  **identical**: both call ``credential.get`` and hookd's cache decides whether
+  the source is asked. The uncached name is kept for compatibility only; to force
+  a fresh read call :meth:`ObjHook.invalidate_webhook_credential_cache` first.
+* Errors are hookd's: a missing credential raises :class:`~hookrpc.HookRPCError`
+  (-32005 credential_unavailable), an unreachable daemon raises
+  :class:`~hookrpc.HookRPCConnectionError`.
+* Webhook results never carry the secret, so the attributes hold none.
+* ``hook.credential_source`` is both the legacy attribute (the source's name,
+  a ``str``) and the new method: the attribute is a callable ``str``
+  (:class:`CredentialSourceName`), so ``hook.credential_source == "env"`` and
+  ``hook.credential_source()`` (``credential.source``'s result) both work after
+  a read; before one it is ``""``. :meth:`ObjHook.get_credential_source` is the
+  unambiguous spelling.
+
+Thread safety: every ``ObjHook()`` created without a client shares one
+module-level :class:`~hookrpc.HookRPC` (created on first use under a lock;
+``HookRPC`` is itself thread-safe). One ``ObjHook`` may be shared between
+threads too: every credential call uses the webhook key read last as one
+consistent ``(code, direction)`` pair, and :meth:`ObjHook.as_dict` returns a
+consistent snapshot. Reading several attributes one by one while another thread
+calls ``read()`` on the same object may mix two webhooks; give each thread its
+own ``ObjHook`` (they are cheap) if that matters.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict, Optional, Tuple
+
+from .client import HookRPC
+from .errors import HookRPCError
+
+__all__ = [
+    "CredentialSourceName",
+    "ObjHook",
+    "WebhookNotReadError",
+    "get_default_client",
+    "set_default_client",
+]
+
+#: JSON-RPC code of hookd's not_found error (``read`` turns it into ``False``).
+_NOT_FOUND = -32002
+
+_DIRECTIONS = ("OUT", "IN")
+
+_default_client: Optional[HookRPC] = None
+_default_lock = threading.Lock()
+
+
+def get_default_client() -> HookRPC:
+    """The module-level client every ``ObjHook()`` without ``client`` uses.
+
+    Created on first use with ``HookRPC()`` (the socket path from
+    :func:`hookrpc.resolve_socket_path`, i.e. ``$HOOKD_SOCKET`` and friends).
+    """
+    global _default_client
+    with _default_lock:
+        if _default_client is None:
+            _default_client = HookRPC()
+        return _default_client
+
+
+def set_default_client(client: Optional[HookRPC]) -> Optional[HookRPC]:
+    """Replace the shared client (``None``: create a new one on next use); returns the old one.
+
+    ``ObjHook`` instances created earlier keep the client they were given.
+    The old client is not closed.
+    """
+    global _default_client
+    with _default_lock:
+        old, _default_client = _default_client, client
+        return old
+
+
+class CredentialSourceName(str):
+    """The ``credential_source`` attribute: the source's name, and callable.
+
+    The legacy attribute ``hook.credential_source`` (``"infisical"``, ``"database"``,
+    ``"env"``, ``"file"``) and the method ``hook.credential_source()`` share one
+    name, which Python cannot give two meanings. So the attribute is a ``str``
+    (it compares, hashes, formats and serializes as the plain name) that, when
+    called, returns ``credential.source``'s result for the webhook it came from,
+    exactly like :meth:`ObjHook.get_credential_source`.
+    """
+
+    __slots__ = ("_hook",)
+
+    _hook: "ObjHook"
+
+    def __new__(cls, name: str, hook: "ObjHook") -> "CredentialSourceName":
+        self = super().__new__(cls, name)
+        self._hook = hook
+        return self
+
+    def __call__(self) -> Dict[str, Any]:
+        return self._hook.get_credential_source()
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (str, (str(self),))  # pickles/copies as the plain name
+
+
+class WebhookNotReadError(RuntimeError):
+    """A credential method was called before a successful :meth:`ObjHook.read`."""
+
+
+def _check_direction(direction: str) -> str:
+    if direction not in _DIRECTIONS:
+        raise ValueError(f"direction must be 'OUT' or 'IN', got {direction!r}")
+    return direction
+
+
+class ObjHook:
+    """One webhook of hookd's registry, with the legacy ``ObjHook`` interface.
+
+    ``client``: the :class:`HookRPC` to use; ``None`` shares the module-level
+    default (see :func:`get_default_client`). ``direction``: what :meth:`read`
+    uses when it is not given one (``"OUT"`` or ``"IN"``).
+
+    Before a successful :meth:`read` every webhook attribute is ``None`` except
+    ``direction`` (the default direction), ``headers`` (``{}``) and
+    ``credential_source`` (``""``, falsy; calling it raises
+    :class:`WebhookNotReadError`).
+    """
+
+    client: HookRPC
+    default_direction: str
+
+    # The webhook's fields (webhook.get's result), set by read().
+    code: Optional[str]
+    direction: str
+    type: Optional[str]
+    url: Optional[str]
+    method: Optional[str]
+    auth_type: Optional[str]
+    headers: Dict[str, str]
+    timeout_seconds: Optional[float]
+    enabled: Optional[bool]
+    description: Optional[str]
+    credential_source: CredentialSourceName
+    credential_ref: Optional[str]
+    created_at: Optional[str]
+    updated_at: Optional[str]
+
+    def __init__(self, client: HookRPC | None = None, direction: str = "OUT") -> None:
+        self.client = client if client is not None else get_default_client()
+        self.default_direction = _check_direction(direction)
+        self._lock = threading.Lock()
+        self._key: Optional[Tuple[str, str]] = None
+        self._webhook: Optional[Dict[str, Any]] = None
+        self._clear()
+
+    # ------------------------------------------------------------------ webhook
+
+    def read(self, code: str, direction: Optional[str] = None) -> bool:
+        """Load webhook ``code`` (in ``direction``, default the constructor's) from hookd.
+
+        Returns True and sets the attributes when the webhook is registered.
+        Returns False when it is not (hookd's -32002 not_found), as the legacy
+        ``read`` did; the object is then *empty* (as before any read), so a
+        following :meth:`invalidate_webhook_credential_cache` invalidates all.
+        Any other error is raised: :class:`~hookrpc.HookRPCError` (e.g. -32602
+        for a malformed code) or :class:`~hookrpc.HookRPCConnectionError`.
+        """
+        wanted = _check_direction(direction) if direction is not None else self.default_direction
+        try:
+            webhook = self.client.webhook_get(code, wanted)
+        except HookRPCError as e:
+            if e.code != _NOT_FOUND:
+                raise
+            with self._lock:
+                self._clear()
+            return False
+        with self._lock:
+            self._load(webhook)
+        return True
+
+    @property
+    def loaded(self) -> bool:
+        """True after a successful :meth:`read`."""
+        with self._lock:
+            return self._key is not None
+
+    def as_dict(self) -> Dict[str, Any]:
+        """A copy of the webhook as ``webhook.get`` returned it (``{}`` before a read)."""
+        with self._lock:
+            return dict(self._webhook) if self._webhook is not None else {}
+
+    # ------------------------------------------------------------------ credential
+
+    def get_credential_info(self) -> Dict[str, Any]:
+        """The full ``credential.get`` result for the webhook read last.
+
+        ``{code, direction, auth_type, credential, source, cache: {hit, tier,
+        age_s, ttl_s, stale?}}``. Raises :class:`WebhookNotReadError` before a
+        successful :meth:`read`, :class:`~hookrpc.HookRPCError` when hookd cannot
+        produce the credential (-32005 credential_unavailable, -32002 when the
+        webhook was deleted meanwhile, -32006/-32007/-32008 for source failures).
+        """
+        code, direction = self._require_key("get_credential_info")
+        return self.client.credential_get(code, direction)
+
+    def _get_webhook_credential_cached(self) -> Dict[str, Any]:
+        """The credential, shaped by ``auth_type``: bearer ``{"token"}``, basic
+        ``{"username", "password"}``, api_key ``{"name", "value", "in"}``, hmac
+        ``{"secret", "scheme"}``, none ``{}``. Served from hookd's cache when fresh."""
+        credential = self.get_credential_info().get("credential")
+        if not isinstance(credential, dict):
+            raise TypeError(f"credential.get returned a credential that is not an object: {type(credential).__name__}")
+        return credential
+
+    def _get_webhook_credential(self) -> Dict[str, Any]:
+        """Kept for compatibility: **identical** to :meth:`_get_webhook_credential_cached`.
+
+        The legacy method bypassed the legacy cache; with hookd the daemon's
+        cache decides. Call :meth:`invalidate_webhook_credential_cache` first to
+        force a read from the credential's source.
+        """
+        return self._get_webhook_credential_cached()
+
+    def invalidate_webhook_credential_cache(self) -> int:
+        """Drop this webhook's cached credential in hookd; returns how many entries were dropped.
+
+        Before a successful :meth:`read` (or after a ``read`` that returned
+        False) this drops **every** cached credential of the daemon.
+        """
+        with self._lock:
+            key = self._key
+        if key is None:
+            return self.client.credential_invalidate()
+        return self.client.credential_invalidate(key[0], key[1])
+
+    def get_credential_source(self) -> Dict[str, Any]:
+        """``credential.source`` for the webhook read last: where its credential lives.
+
+        ``{code, direction, source, ref, exists, cached, uses_database, error?}``.
+        ``hook.credential_source()`` does the same (see
+        :class:`CredentialSourceName`). Before a successful read both raise
+        :class:`WebhookNotReadError`.
+        """
+        code, direction = self._require_key("get_credential_source")
+        return self.client.credential_source(code, direction)
+
+    # ------------------------------------------------------------------ internals
+
+    def _require_key(self, what: str) -> Tuple[str, str]:
+        with self._lock:
+            key = self._key
+        if key is None:
+            raise WebhookNotReadError(f"ObjHook.{what}(): no webhook has been read; call read(code) first")
+        return key
+
+    def _clear(self) -> None:
+        """Forget the webhook (caller holds the lock, or is __init__)."""
+        self._key = None
+        self._webhook = None
+        self.code = None
+        self.direction = self.default_direction
+        self.type = None
+        self.url = None
+        self.method = None
+        self.auth_type = None
+        self.headers = {}
+        self.timeout_seconds = None
+        self.enabled = None
+        self.description = None
+        self.credential_source = CredentialSourceName("", self)
+        self.credential_ref = None
+        self.created_at = None
+        self.updated_at = None
+
+    def _load(self, webhook: Dict[str, Any]) -> None:
+        """Set the attributes from webhook.get's result (caller holds the lock)."""
+        code = webhook.get("code")
+        direction = webhook.get("direction")
+        if not isinstance(code, str) or direction not in _DIRECTIONS:
+            raise TypeError(f"webhook.get returned no valid code/direction: {webhook!r}")
+        credential = webhook.get("credential")
+        if not isinstance(credential, dict):
+            credential = {}
+        headers = webhook.get("headers")
+        timeout = webhook.get("timeout_seconds")
+        source = credential.get("source")
+        self._webhook = dict(webhook)
+        self._key = (code, str(direction))
+        self.code = code
+        self.direction = str(direction)
+        self.type = _opt_str(webhook.get("type"))
+        self.url = _opt_str(webhook.get("url"))
+        self.method = _opt_str(webhook.get("method"))
+        self.auth_type = _opt_str(webhook.get("auth_type"))
+        self.headers = {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
+        self.timeout_seconds = float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None
+        enabled = webhook.get("enabled")
+        self.enabled = enabled if isinstance(enabled, bool) else None
+        self.description = _opt_str(webhook.get("description"))
+        self.credential_source = CredentialSourceName(source if isinstance(source, str) else "", self)
+        self.credential_ref = _opt_str(credential.get("ref"))
+        self.created_at = _opt_str(webhook.get("created_at"))
+        self.updated_at = _opt_str(webhook.get("updated_at"))
+
+    def __repr__(self) -> str:
+        with self._lock:
+            key = self._key
+        if key is None:
+            return f"ObjHook(<not read>, direction={self.default_direction!r})"
+        return f"ObjHook(code={key[0]!r}, direction={key[1]!r}, url={self.url!r}, auth_type={self.auth_type!r})"
+
+
+def _opt_str(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) else None
