@@ -22,23 +22,79 @@ redis-cli -s "$work/redis.sock" set hookbench:key hello >/dev/null
 sleep 0.5
 idle_rss=$(rss_kib "$hookd_pid")
 
-# name connections depth requests
-shapes=("1-connection-sequential 1 1 100000" "50-connections 50 1 500000" "pipelined-depth-16 1 16 500000")
-printf '%-26s %14s %9s %9s %14s %9s %9s %8s\n' shape "hookd ops/s" "p50 µs" "p99 µs" "redis ops/s" "p50 µs" "p99 µs" ratio
-hookd_requests=0
-for shape in "${shapes[@]}"; do
-  read -r name connections depth requests <<<"$shape"
-  h=$("$bin/hookbench" --protocol jsonrpc --socket "$work/hookd.sock" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
-  r=$("$bin/hookbench" --protocol resp --socket "$work/redis.sock" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
-  hookd_requests=$((hookd_requests + requests))
+# compare NAME CONNECTIONS DEPTH REQUESTS HOOKD_SOCKET HOOKD_REQUEST REDIS_COMMAND: one table row,
+# hookd and redis-server driven by the same generator with the same shape.
+compare() {
+  local name="$1" connections="$2" depth="$3" requests="$4" socket="$5" request="$6" command="$7" h r
+  h=$("$bin/hookbench" --protocol jsonrpc --socket "$socket" --request "$request" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
+  r=$("$bin/hookbench" --protocol resp --socket "$work/redis.sock" --request "$command" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
   python3 - "$name" "$h" "$r" <<'PY'
 import json, sys
 name, h, r = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-print(f"{name:<26} {h['ops_per_second']:>14,.0f} {h['p50_us']:>9.1f} {h['p99_us']:>9.1f} "
-      f"{r['ops_per_second']:>14,.0f} {r['p50_us']:>9.1f} {r['p99_us']:>9.1f} {h['ops_per_second'] / r['ops_per_second']:>7.2f}x")
+print(f"{name:<34} {h['ops_per_second']:>12,.0f} {h['p50_us']:>8.1f} {h['p99_us']:>8.1f} "
+      f"{r['ops_per_second']:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f} {h['ops_per_second'] / r['ops_per_second']:>7.2f}x")
 PY
-done
+}
+header() { printf '%-34s %12s %8s %8s %12s %8s %8s %8s\n' "$1" "hookd ops/s" "p50 µs" "p99 µs" "redis ops/s" "p50 µs" "p99 µs" ratio; }
+
+echo "== Foundation: system.echo vs redis GET"
+header shape
+echo_request='{"jsonrpc":"2.0","method":"system.echo","params":{"value":"hello"},"id":1}'
+compare 1-connection-sequential 1 1 100000 "$work/hookd.sock" "$echo_request" "GET hookbench:key"
+compare 50-connections 50 1 500000 "$work/hookd.sock" "$echo_request" "GET hookbench:key"
+compare pipelined-depth-16 1 16 500000 "$work/hookd.sock" "$echo_request" "GET hookbench:key"
+hookd_requests=1100000
 after_rss=$(rss_kib "$hookd_pid")
 echo
 echo "hookd RSS: ${idle_rss} KiB at idle, ${after_rss} KiB after ${hookd_requests} requests"
 echo "machine: $(nproc) cores; generator: hookbench, 1 event-loop thread; hookd: $(nproc) event-loop threads; redis-server $(redis-server --version | awk '{print $3}')"
+
+# ---------------------------------------------------------------- credentials (issue 3)
+echo
+echo "== Credentials: credential.get (Infisical test server 75 ms a read, Redis L2) vs redis GET"
+python3 -c 'import redis' 2>/dev/null || python3 -m pip install --quiet redis
+python3 "$repo/Tests/Fixtures/infisical_server.py" --port 0 --port-file "$work/infisical.port" 2> "$work/infisical.log" &
+track_pid $!
+wait_for 10 "the Infisical test server" test -s "$work/infisical.port" || exit 1
+infisical="http://127.0.0.1:$(cat "$work/infisical.port")"
+curl -sf -X POST "$infisical/__test__/identities" -d '{"clientId":"bench","clientSecret":"bench-secret"}' >/dev/null || exit 1
+curl -sf -X PUT "$infisical/__test__/secrets" -d '{"projectId":"bench","environment":"prod","name":"STRIPE_SECRET","value":"sk_bench_0123456789"}' >/dev/null || exit 1
+curl -sf -X POST "$infisical/__test__/config" -d '{"delayMs":75}' >/dev/null || exit 1
+# Two hookd on one Redis: "l1" with the usual cache, "l2" whose L1 holds one entry, so that
+# alternating two webhooks makes every call an L2 (Redis) hit.
+key=$("$bin/hookd" keygen)  # both share one key, so each reads what the other stored
+for name in l1 l2; do
+  entries=10000; [ "$name" = l2 ] && entries=1
+  cat > "$work/$name.yaml" <<YAML
+infisical: {site_url: "$infisical", client_id: bench, client_secret: bench-secret, project_id: bench, environment: prod}
+redis: {enabled: true, socket: "$work/redis.sock", encryption_key: "$key"}
+cache: {max_entries: $entries}
+YAML
+done
+for name in l1 l2; do
+  "$bin/hookd" --config "$work/$name.yaml" --socket "$work/$name.sock" --state-dir "$work/state-$name" 2> "$work/$name.log" &
+  track_pid $!
+  wait_for 10 "hookd ($name)" "$bin/hookrpc" health --socket "$work/$name.sock" || exit 1
+done
+for code in STRIPE STRIPE_B; do
+  for name in l1 l2; do
+    "$bin/hookrpc" webhook upsert --socket "$work/$name.sock" --json \
+      "{\"code\":\"$code\",\"url\":\"https://api.stripe.test\",\"auth_type\":\"bearer\",\"credential\":{\"source\":\"infisical\",\"ref\":\"STRIPE_SECRET\"}}" >/dev/null || exit 1
+  done
+  "$bin/hookrpc" credential get "$code" --socket "$work/l1.sock" --json >/dev/null || exit 1
+done
+redis-cli -s "$work/redis.sock" set hookbench:credential '{"token":"sk_bench_0123456789"}' >/dev/null
+get_request='{"jsonrpc":"2.0","method":"credential.get","params":{"code":"STRIPE"},"id":1}'
+header shape
+compare "L1 hit, 1 connection" 1 1 100000 "$work/l1.sock" "$get_request" "GET hookbench:credential"
+compare "L1 hit, 50 connections" 50 1 300000 "$work/l1.sock" "$get_request" "GET hookbench:credential"
+printf '%s\n%s\n' "$get_request" '{"jsonrpc":"2.0","method":"credential.get","params":{"code":"STRIPE_B"},"id":2}' > "$work/alternate.jsonl"
+l2=$("$bin/hookbench" --protocol jsonrpc --socket "$work/l2.sock" --requests-file "$work/alternate.jsonl" --requests 20000 --json) || exit 1
+python3 - "$l2" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+print(f"{'L2 (Redis) hit, 1 connection':<34} {r['ops_per_second']:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f}   (every call decrypts a Redis value)")
+PY
+echo
+printf '%-44s %12s %12s\n' measurement p50 p99
+PYTHONPATH="$repo/clients/python" python3 "$repo/scripts/bench_credentials.py" --hookd-socket "$work/l1.sock" --redis-socket "$work/redis.sock"

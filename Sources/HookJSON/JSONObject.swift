@@ -25,8 +25,19 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
         for member in members { self[member.key] = member.value }
     }
 
+    /// Literal keys are written by hand and unique (a repeated key is caught in debug builds),
+    /// so a literal skips the de-duplicating setter: responses are built this way on hot paths.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self.init(elements.map { Member(key: $0.0, value: $0.1) })
+        self.init(literal: elements)
+    }
+
+    init(literal elements: [(String, JSONValue)]) {
+        members = []
+        members.reserveCapacity(elements.count)
+        for (key, value) in elements {
+            assert(!members.contains { $0.key == key }, "duplicate key \(key) in a JSON object literal")
+            members.append(Member(key: key, value: value))
+        }
     }
 
     /// Internal fast path for the parser, which has already rejected duplicate keys.

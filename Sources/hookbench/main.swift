@@ -34,6 +34,9 @@ struct HookBench: ParsableCommand {
     @Option(help: "The request: a JSON-RPC line (without newline) or a RESP command as words separated by spaces.")
     var request: String?
 
+    @Option(help: "A file of requests (JSON-RPC lines, or RESP commands as words), sent in turn; overrides --request.")
+    var requestsFile: String?
+
     @Option(help: "Event-loop threads of the generator.")
     var threads = 1
 
@@ -47,13 +50,20 @@ struct HookBench: ParsableCommand {
     }
 
     func run() throws {
-        let payload: [UInt8]
-        switch self.protocol {
-        case .jsonrpc:
-            payload = Array((request ?? #"{"jsonrpc":"2.0","method":"system.echo","params":{"value":"hello"},"id":1}"#).utf8) + [10]
-        case .resp:
-            let words = (request ?? "GET hookbench:key").split(separator: " ").map(String.init)
-            payload = Array(("*\(words.count)\r\n" + words.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()).utf8)
+        var texts = [request ?? (self.protocol == .jsonrpc ? #"{"jsonrpc":"2.0","method":"system.echo","params":{"value":"hello"},"id":1}"# : "GET hookbench:key")]
+        if let requestsFile {
+            guard let contents = try? String(contentsOfFile: requestsFile, encoding: .utf8) else { throw ValidationError("cannot read \(requestsFile)") }
+            texts = contents.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+            guard !texts.isEmpty else { throw ValidationError("\(requestsFile) holds no request") }
+        }
+        let payloads: [[UInt8]] = texts.map { text in
+            switch self.protocol {
+            case .jsonrpc:
+                return Array(text.utf8) + [10]
+            case .resp:
+                let words = text.split(separator: " ").map(String.init)
+                return Array(("*\(words.count)\r\n" + words.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()).utf8)
+            }
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         defer { try? group.syncShutdownGracefully() }
@@ -61,7 +71,7 @@ struct HookBench: ParsableCommand {
         let started = monotonicNanoseconds()
         let runs: [EventLoopFuture<[UInt64]>] = try (0..<connections).map { _ in
             let done = group.next().makePromise(of: [UInt64].self)
-            let handler = ClosedLoopHandler(payload: payload, framing: self.protocol == .jsonrpc ? .newline : .resp,
+            let handler = ClosedLoopHandler(payloads: payloads, framing: self.protocol == .jsonrpc ? .newline : .resp,
                                             total: perConnection, depth: depth, done: done)
             _ = try ClientBootstrap(group: group)
                 .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
@@ -97,7 +107,7 @@ final class ClosedLoopHandler: ChannelInboundHandler, @unchecked Sendable {
 
     enum Framing { case newline, resp }
 
-    private let payload: [UInt8]
+    private let payloads: [[UInt8]]
     private let framing: Framing
     private let total: Int
     private let depth: Int
@@ -107,8 +117,8 @@ final class ClosedLoopHandler: ChannelInboundHandler, @unchecked Sendable {
     private var latencies: [UInt64] = []
     private var pending = ByteBuffer()
 
-    init(payload: [UInt8], framing: Framing, total: Int, depth: Int, done: EventLoopPromise<[UInt64]>) {
-        self.payload = payload
+    init(payloads: [[UInt8]], framing: Framing, total: Int, depth: Int, done: EventLoopPromise<[UInt64]>) {
+        self.payloads = payloads
         self.framing = framing
         self.total = total
         self.depth = depth
@@ -151,7 +161,7 @@ final class ClosedLoopHandler: ChannelInboundHandler, @unchecked Sendable {
     private func send(context: ChannelHandlerContext) {
         sent += 1
         sendTimes.append(monotonicNanoseconds())
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: payload)), promise: nil)
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: payloads[(sent - 1) % payloads.count])), promise: nil)
     }
 
     /// Removes one complete reply from `pending`; false when none is complete yet.

@@ -550,6 +550,9 @@ def route(method: str, path: str) -> Optional[Tuple[str, str, Optional[str]]]:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes; with Nagle on, the second waits for the
+    # client's delayed ACK (~40 ms), a stall real Infisical does not have.
+    disable_nagle_algorithm = True
     server_version = "infisical-fake/1"
     sys_version = ""
     state: State = None  # type: ignore[assignment]  (set on the subclass)

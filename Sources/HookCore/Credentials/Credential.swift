@@ -142,7 +142,8 @@ extension String {
     /// Secrets read from files often end in a newline that is not part of the secret.
     func trimmingTrailingNewlines() -> String {
         var text = Substring(self)
-        while let last = text.last, last == "\n" || last == "\r" { text = text.dropLast() }
+        // `isNewline`, not a comparison with "\n": "\r\n" is a single Character in Swift.
+        while let last = text.last, last.isNewline { text = text.dropLast() }
         return String(text)
     }
 }

@@ -7,12 +7,22 @@ public struct WebhookDefinition: Sendable, Equatable {
     /// `credential.value`: the legacy secret, accepted only for `source: database`.
     public var legacyCredentialValue: String?
 
+    /// The fields of a definition; anything else is refused so that a typo is not silently dropped.
+    /// `created_at` and `updated_at` are accepted (and ignored) so an exported webhook re-imports.
+    static let fields: Set<String> = [
+        "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled",
+        "description", "created_at", "updated_at",
+    ]
+
     /// Header names that carry secrets: those belong in the credential, not in static headers.
     static let secretHeaderNames: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-api-key"]
 
     /// Reads and checks a definition.
     /// - Throws: `WebhookValidationError` naming the field (`auth_type`, `url`, `credential.source`, …).
     public init(json object: JSONObject) throws(WebhookValidationError) {
+        for member in object where !Self.fields.contains(member.key) {
+            throw WebhookValidationError(field: member.key, reason: "is not a webhook field (\(Self.fields.sorted().joined(separator: ", ")))")
+        }
         guard let code = try Self.string(object, "code") else { throw WebhookValidationError(field: "code", reason: "is required") }
         let direction = try Self.enumeration(object, "direction", default: WebhookDirection.outbound)
         let key = try WebhookKey(code: code, direction: direction)
@@ -24,8 +34,10 @@ public struct WebhookDefinition: Sendable, Equatable {
             throw WebhookValidationError(field: "auth_type", reason: "must be one of \(AuthType.allCases.map(\.rawValue).joined(separator: ", ")), not '\(authTypeText)'")
         }
         let url = try Self.string(object, "url")
-        if type == .http {
-            guard let url, !url.isEmpty else { throw WebhookValidationError(field: "url", reason: "is required for an HTTP webhook") }
+        if type == .http, url?.isEmpty ?? true {
+            throw WebhookValidationError(field: "url", reason: "is required for an HTTP webhook")
+        }
+        if let url, !url.isEmpty {
             guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
                 throw WebhookValidationError(field: "url", reason: "must start with https:// or http://")
             }
@@ -46,12 +58,22 @@ public struct WebhookDefinition: Sendable, Equatable {
         case .object(let credential)?:
             source = try Self.enumeration(credential, "source", default: .infisical, field: "credential.source")
             reference = try Self.string(credential, "ref", field: "credential.ref")
-            legacyValue = try Self.string(credential, "value", field: "credential.value")
+            switch credential["value"] {
+            case nil, .null?: legacyValue = nil
+            case .string(let text)?: legacyValue = text
+            // An object is the credential's JSON shape; it is stored as its text.
+            case .object(let fields)?: legacyValue = JSONValue.object(fields).compactText
+            case let other?:
+                throw WebhookValidationError(field: "credential.value", reason: "must be a string or an object, found \(other.typeName)")
+            }
             for member in credential where !["source", "ref", "value"].contains(member.key) {
                 throw WebhookValidationError(field: "credential.\(member.key)", reason: "is not a credential field (source, ref, value)")
             }
         case let other?:
             throw WebhookValidationError(field: "credential", reason: "must be an object {source, ref, value?}, found \(other.typeName)")
+        }
+        if legacyValue != nil && authType == .none {
+            throw WebhookValidationError(field: "credential.value", reason: "has no meaning for auth_type 'none'")
         }
         if legacyValue != nil && source != .database {
             throw WebhookValidationError(field: "credential.value", reason: "is only stored for source 'database'; put it in \(source.rawValue)")
@@ -71,7 +93,8 @@ public struct WebhookDefinition: Sendable, Equatable {
                 guard case .string(let value) = member.value else {
                     throw WebhookValidationError(field: "headers.\(member.key)", reason: "must be a string")
                 }
-                guard Self.isHeaderName(member.key), !value.contains("\r"), !value.contains("\n") else {
+                // Bytes, not Characters: "\r\n" is one Character, so contains("\r") would miss it.
+                guard Self.isHeaderName(member.key), !value.utf8.contains(13), !value.utf8.contains(10) else {
                     throw WebhookValidationError(field: "headers.\(member.key)", reason: "is not a valid header")
                 }
                 guard !Self.secretHeaderNames.contains(member.key.lowercased()) else {

@@ -83,7 +83,7 @@ extension ConfigurationLoader {
             throw node.error("cannot read the secret file \(path)")
         }
         var text = String(decoding: data, as: UTF8.self)
-        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        while text.last?.isNewline == true { text.removeLast() }  // "\r\n" is one Character
         guard !text.isEmpty else { throw node.error("the secret file \(path) is empty") }
         return text
     }

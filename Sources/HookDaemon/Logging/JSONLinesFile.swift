@@ -10,7 +10,7 @@ import Synchronization
 public final class JSONLinesFile: @unchecked Sendable {
     // `handle` is only used by the writer thread and `flush`, both under `writeLock`.
     public let path: String
-    private let pending = Mutex<(lines: [UInt8], stopped: Bool)>(([], false))
+    private let pending = Mutex<(lines: [UInt8], deferred: [@Sendable () -> JSONValue], stopped: Bool)>(([], [], false))
     private let writeLock = NSLock()
     private var handle: FileHandle?
     private let wake = DispatchSemaphore(value: 0)
@@ -35,11 +35,29 @@ public final class JSONLinesFile: @unchecked Sendable {
         if size >= Self.flushThreshold { wake.signal() }
     }
 
+    /// Queues a line to be built by the writer thread: for hot paths, where even formatting
+    /// the line (timestamps, encoding) should not happen on the caller's thread.
+    public func append(_ render: @escaping @Sendable () -> JSONValue) {
+        let queued = pending.withLock { state -> Int in
+            state.deferred.append(render)
+            return state.deferred.count
+        }
+        if queued >= 1024 { wake.signal() }
+    }
+
     /// Writes everything queued so far (tests, shutdown).
     public func flush() {
-        let lines = pending.withLock { state -> [UInt8] in
-            defer { state.lines.removeAll(keepingCapacity: true) }
-            return state.lines
+        let (ready, deferred) = pending.withLock { state -> ([UInt8], [@Sendable () -> JSONValue]) in
+            defer {
+                state.lines.removeAll(keepingCapacity: true)
+                state.deferred.removeAll(keepingCapacity: true)
+            }
+            return (state.lines, state.deferred)
+        }
+        var lines = ready
+        for render in deferred {
+            render().encode(into: &lines)
+            lines.append(UInt8(ascii: "\n"))
         }
         guard !lines.isEmpty else { return }
         writeLock.withLock { handle?.write(Data(lines)) }

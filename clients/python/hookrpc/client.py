@@ -25,6 +25,7 @@ import itertools
 import json
 import logging
 import socket
+import struct
 import threading
 import time
 from types import TracebackType
@@ -223,6 +224,7 @@ class HookRPC:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._sock: Optional[socket.socket] = None
+        self._last_used = 0.0
         self._buf = bytearray()
         self._ids: Iterator[int] = itertools.count(1)
 
@@ -500,13 +502,17 @@ class HookRPC:
         return HookRPCTimeoutError(
             f"timed out after {self.timeout} s {what} hookd at {self.socket_path}", self.socket_path)
 
-    def _settimeout(self, sock: socket.socket, deadline: _Deadline, what: str) -> None:
-        """Arm the socket with the time left; never 0 (that would mean non-blocking)."""
+    def _check_deadline(self, deadline: _Deadline, what: str) -> None:
+        """Fail when the call's deadline has passed.
+
+        The socket itself stays in blocking mode with kernel timeouts (SO_RCVTIMEO and
+        SO_SNDTIMEO, set once per connection): Python's own timeout mode would add a poll()
+        before every send and recv, which is most of the cost of a cached credential read.
+        """
         remaining = deadline.remaining()
         if remaining is not None and remaining <= 0:
             self._drop()
             raise self._timeout_error(what)
-        sock.settimeout(remaining)
 
     def _connect(self, deadline: _Deadline) -> socket.socket:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -516,6 +522,12 @@ class HookRPC:
                 raise self._timeout_error("connecting to")
             sock.settimeout(remaining)
             sock.connect(self.socket_path)
+            sock.settimeout(None)
+            if self.timeout is not None:
+                seconds = int(self.timeout)
+                interval = struct.pack("ll", seconds, int((self.timeout - seconds) * 1_000_000))
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, interval)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, interval)
         except HookRPCTimeoutError:
             sock.close()
             raise
@@ -530,6 +542,7 @@ class HookRPC:
                 self.socket_path, e.errno) from e
         self._sock = sock
         self._buf.clear()
+        self._last_used = time.monotonic()
         return sock
 
     def _drop(self) -> None:
@@ -542,12 +555,16 @@ class HookRPC:
             except OSError:  # pragma: no cover - close() on a socket hardly fails
                 pass
 
-    @staticmethod
-    def _peer_closed(sock: socket.socket) -> bool:
+    #: hookd closes idle connections after at least a second; a connection used more recently
+    #: cannot have been closed that way, so the peek (a syscall) is skipped on busy connections.
+    _IDLE_CHECK_SECONDS = 1.0
+
+    def _peer_closed(self, sock: socket.socket) -> bool:
         """Non-blocking check whether the daemon has closed this idle connection."""
+        if time.monotonic() - self._last_used < self._IDLE_CHECK_SECONDS:
+            return False
         try:
-            sock.settimeout(0.0)
-            data = sock.recv(1, socket.MSG_PEEK)
+            data = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
         except (BlockingIOError, InterruptedError):
             return False
         except OSError:
@@ -558,9 +575,8 @@ class HookRPC:
         """After a failed write: did the daemon leave an id-null error (e.g. overloaded)?"""
         data = bytearray(self._buf)
         try:
-            sock.settimeout(0.0)
             while len(data) < MAX_RESPONSE_LINE_BYTES:
-                chunk = sock.recv(_RECV_CHUNK)
+                chunk = sock.recv(_RECV_CHUNK, socket.MSG_DONTWAIT)
                 if not chunk:
                     break
                 data += chunk
@@ -597,12 +613,13 @@ class HookRPC:
                 sock = self._connect(deadline)
                 fresh = True
             try:
-                self._settimeout(sock, deadline, "sending to")
+                self._check_deadline(deadline, "sending to")
                 sock.sendall(payload, _MSG_NOSIGNAL)
+                self._last_used = time.monotonic()
                 return
             except HookRPCTimeoutError:
                 raise
-            except socket.timeout as e:
+            except (socket.timeout, BlockingIOError) as e:  # SO_SNDTIMEO expired
                 self._drop()
                 raise self._timeout_error("sending to") from e
             except OSError as e:
@@ -644,10 +661,10 @@ class HookRPC:
                 raise HookRPCProtocolError(
                     f"response line from hookd at {self.socket_path} exceeds "
                     f"{MAX_RESPONSE_LINE_BYTES} bytes", self.socket_path)
-            self._settimeout(sock, deadline, "waiting for a response from")
+            self._check_deadline(deadline, "waiting for a response from")
             try:
                 chunk = sock.recv(_RECV_CHUNK)
-            except socket.timeout as e:
+            except (socket.timeout, BlockingIOError) as e:  # SO_RCVTIMEO expired
                 self._drop()
                 raise self._timeout_error("waiting for a response from") from e
             except OSError as e:
