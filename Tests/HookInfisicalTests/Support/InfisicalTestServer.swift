@@ -75,8 +75,11 @@ final class InfisicalTestServer: @unchecked Sendable {
 
     /// SIGTERM, then SIGKILL if the server has not gone after 5 s.
     func stop() async {
+        let t0 = ContinuousClock.now
         await control.shutdown()
+        print("DEBUG control shutdown", ContinuousClock.now - t0)
         Self.terminate(process)
+        print("DEBUG terminate", ContinuousClock.now - t0)
     }
 
     private static func terminate(_ process: Process) {
