@@ -12,6 +12,14 @@ public enum MethodName {
     public static let credentialGet = "credential.get"
     public static let credentialSource = "credential.source"
     public static let credentialInvalidate = "credential.invalidate"
+    public static let alertRecord = "alert.record"
+    public static let alertMetrics = "alert.metrics"
+    public static let alertList = "alert.list"
+    public static let alertHistory = "alert.history"
+    public static let alertSilence = "alert.silence"
+    public static let alertUnsilence = "alert.unsilence"
+    public static let alertConfig = "alert.config"
+    public static let alertTest = "alert.test"
 }
 
 /// The protocol revision; bumped only for incompatible changes (see protocol/PROTOCOL.md).

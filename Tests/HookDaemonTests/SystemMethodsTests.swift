@@ -24,7 +24,9 @@ struct SystemMethodsTests {
         let credentials = try CredentialSubsystem(
             configuration: configuration, directories: DaemonDirectories(state: directory, logs: directory, runtime: directory),
             environment: [:], health: state.health, logger: Logger(label: "test"))
-        let served = MethodCatalogue.build(state: state, credentials: credentials, logger: Logger(label: "test")) { _ in }.names
+        let alerts = try AlertSubsystem(configuration: configuration, directories: DaemonDirectories(state: directory, logs: directory, runtime: directory),
+                                        health: state.health, logger: Logger(label: "test"))
+        let served = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, logger: Logger(label: "test")) { _ in }.names
         await credentials.shutdown()
         let document = try JSONValue.parse(OpenRPCDocument.text)
         let documented = try #require(document["methods"]?.arrayValue).compactMap { $0["name"]?.stringValue }.sorted()

@@ -13,7 +13,7 @@ import Glibc
 public struct ConfigurationLoader: Sendable {
     /// Top-level sections this version accepts but does not read yet.
     public static let reservedSections: Set<String> = [
-        "webhooks", "structured_logging", "mqtt", "slack", "smtp", "pagerduty",
+        "mqtt", "slack", "smtp", "pagerduty",
     ]
 
     let environment: [String: String]
@@ -53,6 +53,12 @@ public struct ConfigurationLoader: Sendable {
             case "redis": try readRedis(value, into: &configuration)
             case "infisical": try readInfisical(value, into: &configuration.infisical)
             case "audit": try readAudit(value, into: &configuration.audit)
+            case "webhooks":
+                for (key, member) in try value.mapping() {
+                    guard key == "alerting" else { throw member.error("unknown key (expected alerting)") }
+                    try readAlerting(member, into: &configuration.alerting)
+                }
+            case "structured_logging": try readStructuredLogging(value, into: &configuration.structuredLogging)
             case "store":
                 for (key, member) in try value.mapping() {
                     guard key == "path" else { throw member.error("unknown key (expected path)") }
@@ -65,7 +71,8 @@ public struct ConfigurationLoader: Sendable {
                 }
             case let section where Self.reservedSections.contains(section): configuration.unusedSections.append(section)
             default:
-                let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials"] + Self.reservedSections.sorted()
+                let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging"]
+                    + Self.reservedSections.sorted()
                 throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
         }
@@ -221,6 +228,14 @@ struct ConfigurationNode {
         case "false", "no", "off", "0": return false
         default: throw error("expected true or false, found '\(text)'")
         }
+    }
+
+    func number(in range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+        let text = try string()
+        guard let value = Double(text), range.contains(value) else {
+            throw error("expected a number from \(range.lowerBound) to \(range.upperBound), found '\(text)'")
+        }
+        return value
     }
 
     func integer(in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {

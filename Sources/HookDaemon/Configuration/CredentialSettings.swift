@@ -52,6 +52,18 @@ public struct InfisicalSettings: Sendable, Equatable {
     public var isConfigured: Bool { clientID != nil }
 }
 
+/// `structured_logging.*`: the webhook request/response log (JSON Lines) and its masking.
+public struct StructuredLoggingSettings: Sendable, Equatable {
+    public var enabled = true
+    /// Default: `<logs_dir>/webhooks.log`.
+    public var file: String?
+    public var maskSensitive = true
+    public var extraMaskedHeaders: [String] = []
+    public var extraMaskedKeys: [String] = []
+
+    public init() {}
+}
+
 /// `audit.*`: one JSON line per `credential.get`, never with the secret.
 public struct AuditSettings: Sendable, Equatable {
     public var enabled = true

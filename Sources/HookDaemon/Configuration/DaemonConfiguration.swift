@@ -1,5 +1,6 @@
 import HookCore
 
+
 /// Everything hookd reads from its configuration file, with the embedded defaults.
 ///
 /// With no file at all hookd runs on these defaults; `ConfigurationLoader` overlays a YAML file.
@@ -43,6 +44,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var redis = RedisSettings()
     public var infisical = InfisicalSettings()
     public var audit = AuditSettings()
+    /// `webhooks.alerting.*` and `structured_logging.*`.
+    public var alerting = AlertingSettings()
+    public var structuredLogging = StructuredLoggingSettings()
     /// `store.path`: the SQLite registry (default `<state_dir>/hookd.db`).
     public var storePath: String?
     /// `credentials.directory`: where `file` credentials live when not in `$CREDENTIALS_DIRECTORY`.

@@ -79,11 +79,20 @@ public enum Daemon {
             return unavailableExitCode
         }
         defer { waitFor { await credentials.shutdown() } }
+        let alerts: AlertSubsystem
+        do {
+            alerts = try AlertSubsystem(configuration: configuration, directories: directories, health: state.health, logger: logger)
+        } catch {
+            logger.critical("cannot start alerting: \(error)")
+            return unavailableExitCode
+        }
+        defer { alerts.shutdown() }
 
-        let methods = MethodCatalogue.build(state: state, credentials: credentials, logger: logger) { [logger] outcome in
+        let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, logger: logger) { [logger] outcome in
             switch outcome {
             case .success(let fresh):
                 credentials.reopenLogs()
+                alerts.reopenLogs()
                 logger.info("configuration reloaded", metadata: ["config": "\(fresh.sourcePath ?? "-")"])
             case .failure(let error): logger.error("configuration not reloaded: \(error.description)")
             }
@@ -102,6 +111,7 @@ public enum Daemon {
         logger.info("hookd \(hookdVersion) listening", metadata: ["socket": "\(address)", "state_dir": "\(directories.state)"])
         notifier.ready(status: "serving on \(address)")
 
+        let alertTimer = alerts.startTimer(on: group.next())
         let watchdog = notifier.watchdogIntervalMicroseconds.map { interval in
             group.next().scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(Int64(interval))) { _ in notifier.watchdog() }
         }
@@ -113,6 +123,7 @@ public enum Daemon {
         signals.watch(SIGHUP) { [logger] in
             notifier.reloading()
             credentials.reopenLogs()
+            alerts.reopenLogs()
             do throws(ConfigurationError) {
                 let fresh = try state.reload()
                 logger.info("configuration reloaded on SIGHUP", metadata: ["config": "\(fresh.sourcePath ?? "-")"])
@@ -127,6 +138,7 @@ public enum Daemon {
         logger.info("stopping", metadata: ["signal": "\(signalNumber)"])
         notifier.stopping()
         watchdog?.cancel()
+        alertTimer.cancel()
         signals.cancelAll()
         try? listener.close().wait()
         server.drainConnections(grace: .seconds(Int64(state.configuration.limits.shutdownGraceSeconds)))

@@ -3,7 +3,7 @@ import Logging
 /// Every method hookd serves, in one table: what `rpc.discover`'s document must list.
 enum MethodCatalogue {
     static func build(
-        state: DaemonState, credentials: CredentialSubsystem, logger: Logger,
+        state: DaemonState, credentials: CredentialSubsystem, alerts: AlertSubsystem, logger: Logger,
         onReload: @escaping @Sendable (Result<DaemonConfiguration, ConfigurationError>) -> Void
     ) -> MethodTable {
         var methods = MethodTable()
@@ -12,6 +12,8 @@ enum MethodCatalogue {
         WebhookMethods.register(into: &methods, registry: credentials.registry, credentials: credentials.service, logger: incidents)
         CredentialMethods.register(into: &methods, service: credentials.service, registry: credentials.registry,
                                    sources: credentials.sources, audit: credentials.audit, incidents: incidents)
+        AlertMethods.register(into: &methods, alerts: alerts, credentials: credentials.service,
+                              invalidateOnAuthFailure: state.configuration.cache.invalidateOnAuthFailure)
         return methods
     }
 }

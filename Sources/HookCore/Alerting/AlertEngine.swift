@@ -1,0 +1,250 @@
+import Synchronization
+
+/// hookd's alerting: records call outcomes per webhook over a sliding window, judges the rules,
+/// and moves each (webhook, alert type) through ok → firing → resolved, with repeats, silences
+/// and history.
+///
+/// `record` is the hot path of `alert.record`: one lock, O(1) window updates and two cheap rules;
+/// the latency rule (a percentile) is judged at most once a second per webhook there, and
+/// always by `evaluate`, which the daemon calls on a timer so that alerts resolve when traffic stops.
+public final class AlertEngine: Sendable {
+    /// An alert that is firing now.
+    public struct ActiveAlert: Sendable, Equatable {
+        public var webhookCode: String
+        public var type: AlertType
+        public var value: Double
+        public var firstFiredAt: Double
+        public var lastNotifiedAt: Double
+        public var silencedUntil: Double?
+    }
+
+    private struct RuleState {
+        var firstFiredAt: Double
+        var lastNotifiedAt: Double
+        var value: Double
+    }
+
+    private struct Webhook {
+        var window: CallWindow
+        var firing: [AlertType: RuleState] = [:]
+        var latencyJudgedAt: Int64 = .min
+    }
+
+    private struct Silence {
+        var until: Double
+        var reason: String
+    }
+
+    private struct State {
+        var webhooks: [String: Webhook] = [:]
+        /// Keyed by webhook code and alert type (nil: every type).
+        var silences: [String: [AlertType?: Silence]] = [:]
+        var history: [AlertEvent] = []
+        var nextEventID = 1
+    }
+
+    public let settings: AlertingSettings
+    public let host: String
+    private let now: @Sendable () -> Double
+    private let state = Mutex(State())
+
+    /// - Parameter now: wall-clock seconds since 1970; injectable so tests drive time.
+    public init(settings: AlertingSettings, host: String, now: @escaping @Sendable () -> Double) {
+        self.settings = settings
+        self.host = host
+        self.now = now
+    }
+
+    /// Records one call and returns the alert events it caused (usually none).
+    public func record(_ call: CallRecord) -> [AlertEvent] {
+        let time = now()
+        let second = Int64(time.rounded(.down))
+        let callSecond = min(second, Int64(call.timestamp.rounded(.down)))
+        return state.withLock { state -> [AlertEvent] in
+            var webhook = state.webhooks[call.webhookCode] ?? Webhook(window: CallWindow(seconds: settings.windowSeconds))
+            webhook.window.advance(to: second)
+            guard webhook.window.contains(callSecond) else {
+                state.webhooks[call.webhookCode] = webhook
+                return []  // too old to count in the window
+            }
+            webhook.window.record(second: callSecond, success: call.success, authFailure: call.isAuthFailure, duration: call.duration)
+            // The latency rule sorts the window's durations: at most once a second on this path.
+            let judgeLatency = webhook.latencyJudgedAt < second
+            if judgeLatency { webhook.latencyJudgedAt = second }
+            let events = judge(&webhook, code: call.webhookCode, time: time, latency: judgeLatency, state: &state)
+            state.webhooks[call.webhookCode] = webhook
+            return events
+        }
+    }
+
+    /// Judges every webhook's rules at the current time (the timer): resolves alerts whose
+    /// traffic stopped, sends repeats, and judges latency.
+    public func evaluate() -> [AlertEvent] {
+        let time = now()
+        let second = Int64(time.rounded(.down))
+        return state.withLock { state -> [AlertEvent] in
+            var events: [AlertEvent] = []
+            for code in state.webhooks.keys.sorted() {
+                guard var webhook = state.webhooks[code] else { continue }
+                webhook.window.advance(to: second)
+                webhook.latencyJudgedAt = second
+                events += judge(&webhook, code: code, time: time, latency: true, state: &state)
+                if webhook.window.total == 0 && webhook.firing.isEmpty {
+                    state.webhooks[code] = nil  // nothing left to remember
+                } else {
+                    state.webhooks[code] = webhook
+                }
+            }
+            return events
+        }
+    }
+
+    /// The window's numbers for one webhook (nil: no calls in the window).
+    public func metrics(for code: String) -> WindowMetrics? {
+        let second = Int64(now().rounded(.down))
+        return state.withLock { state -> WindowMetrics? in
+            guard var webhook = state.webhooks[code] else { return nil }
+            webhook.window.advance(to: second)
+            state.webhooks[code] = webhook
+            return WindowMetrics(webhookCode: code, windowMinutes: settings.windowMinutes, window: webhook.window,
+                                 activeAlerts: webhook.firing.keys.sorted { $0.rawValue < $1.rawValue })
+        }
+    }
+
+    /// Every webhook with calls in the window or a firing alert, by code.
+    public func allMetrics() -> [WindowMetrics] {
+        let codes = state.withLock { Array($0.webhooks.keys) }.sorted()
+        return codes.compactMap(metrics(for:))
+    }
+
+    public func activeAlerts() -> [ActiveAlert] {
+        let time = now()
+        return state.withLock { state in
+            state.webhooks.keys.sorted().flatMap { code -> [ActiveAlert] in
+                guard let webhook = state.webhooks[code] else { return [] }
+                return webhook.firing.keys.sorted { $0.rawValue < $1.rawValue }.compactMap { type in
+                    guard let rule = webhook.firing[type] else { return nil }
+                    return ActiveAlert(webhookCode: code, type: type, value: rule.value, firstFiredAt: rule.firstFiredAt,
+                                       lastNotifiedAt: rule.lastNotifiedAt, silencedUntil: Self.silence(state, code, type, time)?.until)
+                }
+            }
+        }
+    }
+
+    /// The newest events first, optionally for one webhook.
+    public func history(webhookCode: String? = nil, limit: Int = 100) -> [AlertEvent] {
+        state.withLock { state in
+            Array(state.history.reversed().filter { webhookCode == nil || $0.webhookCode == webhookCode }.prefix(max(0, limit)))
+        }
+    }
+
+    /// Mutes notifications for a webhook (one alert type, or all) until `until`; state is still tracked.
+    public func silence(webhookCode: String, type: AlertType?, until: Double, reason: String) {
+        state.withLock { $0.silences[webhookCode, default: [:]][type] = Silence(until: until, reason: reason) }
+    }
+
+    /// Lifts silences; returns how many were lifted.
+    @discardableResult
+    public func unsilence(webhookCode: String, type: AlertType?) -> Int {
+        state.withLock { state in
+            guard var silences = state.silences[webhookCode] else { return 0 }
+            let before = silences.count
+            if let type { silences[type] = nil } else { silences.removeAll() }
+            state.silences[webhookCode] = silences.isEmpty ? nil : silences
+            return before - silences.count
+        }
+    }
+
+    /// A test alert through the normal path (history included), for `alert.test`.
+    public func testEvent(webhookCode: String, severity: AlertSeverity) -> AlertEvent {
+        let time = now()
+        return state.withLock { state in
+            let event = makeEvent(&state, kind: .test, code: webhookCode, type: nil, severity: severity, value: 0, threshold: 0,
+                                  message: "Test alert for \(webhookCode) from hookd on \(host)", metrics: nil,
+                                  firstFiredAt: time, time: time, silenced: false)
+            return event
+        }
+    }
+
+    // MARK: - Rules
+
+    private func judge(_ webhook: inout Webhook, code: String, time: Double, latency: Bool, state: inout State) -> [AlertEvent] {
+        var events: [AlertEvent] = []
+        var metrics: WindowMetrics? = nil
+        func currentMetrics() -> WindowMetrics {
+            if let metrics { return metrics }
+            let fresh = WindowMetrics(webhookCode: code, windowMinutes: settings.windowMinutes, window: webhook.window, activeAlerts: [])
+            metrics = fresh
+            return fresh
+        }
+        let window = webhook.window
+        let enoughCalls = window.total >= settings.minCalls
+        var verdicts: [(AlertType, Bool, Double, Double)] = [
+            (.highFailureRate, enoughCalls && window.failureRatePercent > settings.failureRateThreshold,
+             window.failureRatePercent, settings.failureRateThreshold),
+            (.authFailures, window.authFailures >= settings.authFailureThreshold, Double(window.authFailures), Double(settings.authFailureThreshold)),
+        ]
+        if latency {
+            let p95 = enoughCalls ? currentMetrics().p95Latency : 0
+            verdicts.append((.highLatency, enoughCalls && p95 > settings.latencyThresholdSeconds, p95, settings.latencyThresholdSeconds))
+        }
+        for (type, breached, value, threshold) in verdicts {
+            let silenced = Self.silence(state, code, type, time) != nil
+            switch (webhook.firing[type], breached) {
+            case (nil, true):
+                webhook.firing[type] = RuleState(firstFiredAt: time, lastNotifiedAt: time, value: value)
+                events.append(makeEvent(&state, kind: .firing, code: code, type: type, severity: type.severity, value: value,
+                                        threshold: threshold, message: Self.message(type, value, threshold), metrics: currentMetrics(),
+                                        firstFiredAt: time, time: time, silenced: silenced))
+            case (var rule?, true):
+                rule.value = value
+                if time - rule.lastNotifiedAt >= Double(settings.repeatIntervalMinutes * 60) {
+                    rule.lastNotifiedAt = time
+                    events.append(makeEvent(&state, kind: .repeat, code: code, type: type, severity: type.severity, value: value,
+                                            threshold: threshold, message: Self.message(type, value, threshold), metrics: currentMetrics(),
+                                            firstFiredAt: rule.firstFiredAt, time: time, silenced: silenced))
+                }
+                webhook.firing[type] = rule
+            case (let rule?, false):
+                webhook.firing[type] = nil
+                events.append(makeEvent(&state, kind: .resolved, code: code, type: type, severity: type.severity, value: value,
+                                        threshold: threshold, message: "Resolved: " + Self.message(type, value, threshold),
+                                        metrics: currentMetrics(), firstFiredAt: rule.firstFiredAt, time: time,
+                                        silenced: silenced || !settings.sendResolved))
+            case (nil, false):
+                break
+            }
+        }
+        return events
+    }
+
+    private func makeEvent(
+        _ state: inout State, kind: AlertEvent.Kind, code: String, type: AlertType?, severity: AlertSeverity, value: Double,
+        threshold: Double, message: String, metrics: WindowMetrics?, firstFiredAt: Double, time: Double, silenced: Bool
+    ) -> AlertEvent {
+        let event = AlertEvent(id: state.nextEventID, kind: kind, webhookCode: code, type: type, severity: severity, value: value,
+                               threshold: threshold, message: message, metrics: metrics, firstFiredAt: firstFiredAt,
+                               timestamp: time, host: host, silenced: silenced)
+        state.nextEventID += 1
+        state.history.append(event)
+        if state.history.count > settings.historyLimit { state.history.removeFirst(state.history.count - settings.historyLimit) }
+        return event
+    }
+
+    private static func silence(_ state: State, _ code: String, _ type: AlertType, _ time: Double) -> Silence? {
+        guard let silences = state.silences[code] else { return nil }
+        for candidate in [silences[type], silences[nil]] {
+            if let silence = candidate, silence.until > time { return silence }
+        }
+        return nil
+    }
+
+    static func message(_ type: AlertType, _ value: Double, _ threshold: Double) -> String {
+        func number(_ value: Double) -> String { String((value * 10).rounded() / 10) }
+        return switch type {
+        case .highFailureRate: "High failure rate: \(number(value))% of calls failed (threshold \(number(threshold))%)"
+        case .authFailures: "Authentication failures: \(Int(value)) calls got 401/403 (threshold \(Int(threshold)))"
+        case .highLatency: "High latency: p95 \(number(value)) s (threshold \(number(threshold)) s)"
+        }
+    }
+}

@@ -1,0 +1,44 @@
+/// `webhooks.alerting.*`: the seed's alerting keys, with the seed's defaults.
+public struct AlertingSettings: Sendable, Equatable {
+    public var enabled = true
+    public var windowMinutes = 5
+    /// Percent of failed calls in the window above which `high_failure_rate` fires.
+    public var failureRateThreshold = 10.0
+    /// Calls the window needs before the failure-rate and latency rules judge it.
+    public var minCalls = 10
+    /// 401/403 answers in the window at or above which `auth_failures` fires.
+    public var authFailureThreshold = 5
+    /// p95 duration above which `high_latency` fires.
+    public var latencyThresholdSeconds = 5.0
+    /// While an alert keeps firing, notify again this often.
+    public var repeatIntervalMinutes = 60
+    /// Notify when an alert resolves.
+    public var sendResolved = true
+    /// Where notifications go: slack, email, pagerduty, mqtt, log.
+    public var channels = ["log"]
+    /// How many alert events `alert.history` keeps.
+    public var historyLimit = 1000
+
+    public init() {}
+
+    public var windowSeconds: Int { windowMinutes * 60 }
+}
+
+/// What an alert is about; each type has one severity.
+public enum AlertType: String, Sendable, CaseIterable, Hashable {
+    case highFailureRate = "high_failure_rate"
+    case authFailures = "auth_failures"
+    case highLatency = "high_latency"
+
+    public var severity: AlertSeverity {
+        switch self {
+        case .highFailureRate, .highLatency: .warning
+        case .authFailures: .critical
+        }
+    }
+}
+
+/// PagerDuty's severities, which the other channels share.
+public enum AlertSeverity: String, Sendable, CaseIterable {
+    case info, warning, error, critical
+}

@@ -1,0 +1,79 @@
+import HookCore
+import HookJSON
+import Logging
+import Synchronization
+
+/// Sends alert events to the configured channels, off the caller's path: each delivery is a task
+/// of its own, retried with backoff (honouring a channel's Retry-After), so a dead or slow
+/// channel never delays `alert.record`. Outcomes are kept per event for `alert.history`.
+final class AlertDispatcher: Sendable {
+    private let channels: [AlertChannel]
+    private let logger: Logger
+    private let outcomes = Mutex<[Int: [String: String]]>([:])
+    /// Delivery attempts per event and channel, the first included.
+    static let maximumAttempts = 5
+    private static let keptOutcomes = 1000
+
+    init(channels: [AlertChannel], logger: Logger) {
+        self.channels = channels
+        self.logger = logger
+    }
+
+    var channelNames: [String] { channels.map(\.name) }
+
+    /// Queues the events' notifications; returns at once.
+    func submit(_ events: [AlertEvent]) {
+        for event in events where !event.silenced {
+            for channel in channels {
+                Task { await self.deliver(event, through: channel) }
+            }
+        }
+    }
+
+    /// Sends a test event through the named channels (all when nil) and reports each outcome.
+    func test(_ event: AlertEvent, channelNames: [String]?) async -> JSONObject {
+        var results = JSONObject()
+        for channel in channels where channelNames == nil || channelNames?.contains(channel.name) == true {
+            do throws(ChannelFailure) {
+                try await channel.deliver(event)
+                results[channel.name] = ["success": true]
+            } catch {
+                results[channel.name] = ["success": false, "error": .string(error.message)]
+            }
+        }
+        for name in channelNames ?? [] where results[name] == nil {
+            results[name] = ["success": false, "error": .string("channel '\(name)' is not configured")]
+        }
+        return results
+    }
+
+    /// What happened to an event's notifications: channel → "delivered" or the last failure.
+    func outcome(of eventID: Int) -> [String: String] { outcomes.withLock { $0[eventID] ?? [:] } }
+
+    private func deliver(_ event: AlertEvent, through channel: AlertChannel) async {
+        var delay = 1.0
+        for attempt in 1...Self.maximumAttempts {
+            do throws(ChannelFailure) {
+                try await channel.deliver(event)
+                record(event.id, channel.name, "delivered")
+                return
+            } catch {
+                record(event.id, channel.name, "failed (attempt \(attempt)): \(error.message)")
+                logger.warning("alert channel failed", metadata: [
+                    "channel": "\(channel.name)", "attempt": "\(attempt)", "error": "\(error.message)",
+                ])
+                guard !error.permanent, attempt < Self.maximumAttempts else { return }
+                let wait = error.retryAfterSeconds ?? delay
+                try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                delay = min(delay * 2, 60)
+            }
+        }
+    }
+
+    private func record(_ eventID: Int, _ channel: String, _ outcome: String) {
+        outcomes.withLock { outcomes in
+            outcomes[eventID, default: [:]][channel] = outcome
+            if outcomes.count > Self.keptOutcomes, let oldest = outcomes.keys.min() { outcomes[oldest] = nil }
+        }
+    }
+}
