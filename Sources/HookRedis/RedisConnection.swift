@@ -13,26 +13,28 @@ public final class RedisConnection: @unchecked Sendable {
     private let context: UnsafeMutablePointer<redisContext>
 
     /// Connects to a Unix socket.
+    /// - Parameters:
+    ///   - timeoutSeconds: for connecting.
+    ///   - commandTimeoutSeconds: for each reply afterwards; nil means the same as `timeoutSeconds`,
+    ///     0 means none (a subscriber waits for messages as long as it takes).
     /// - Throws: `RedisError` when the connection fails (the path and hiredis's reason).
-    public init(unixSocketPath: String, timeoutSeconds: Double = 2) throws(RedisError) {
-        let timeout = Self.timeval(seconds: timeoutSeconds)
-        guard let context = redisConnectUnixWithTimeout(unixSocketPath, timeout) else {
+    public init(unixSocketPath: String, timeoutSeconds: Double = 2, commandTimeoutSeconds: Double? = nil) throws(RedisError) {
+        guard let context = redisConnectUnixWithTimeout(unixSocketPath, Self.timeval(seconds: timeoutSeconds)) else {
             throw RedisError("cannot allocate a connection to \(unixSocketPath)")
         }
         self.context = context
         try checkConnected(target: unixSocketPath)
-        redisSetTimeout(context, timeout)
+        redisSetTimeout(context, Self.timeval(seconds: commandTimeoutSeconds ?? timeoutSeconds))
     }
 
-    /// Connects over TCP.
-    public init(host: String, port: Int, timeoutSeconds: Double = 2) throws(RedisError) {
-        let timeout = Self.timeval(seconds: timeoutSeconds)
-        guard let context = redisConnectWithTimeout(host, Int32(port), timeout) else {
+    /// Connects over TCP; the timeouts are as for the Unix socket.
+    public init(host: String, port: Int, timeoutSeconds: Double = 2, commandTimeoutSeconds: Double? = nil) throws(RedisError) {
+        guard let context = redisConnectWithTimeout(host, Int32(port), Self.timeval(seconds: timeoutSeconds)) else {
             throw RedisError("cannot allocate a connection to \(host):\(port)")
         }
         self.context = context
         try checkConnected(target: "\(host):\(port)")
-        redisSetTimeout(context, timeout)
+        redisSetTimeout(context, Self.timeval(seconds: commandTimeoutSeconds ?? timeoutSeconds))
     }
 
     deinit { redisFree(context) }

@@ -28,11 +28,15 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Opens a connection, authenticates and selects the database.
-    public func connect(timeoutSeconds: Double? = nil) throws(RedisError) -> RedisConnection {
+    /// - Parameter waitForever: no reply timeout, for a subscriber that waits for messages.
+    public func connect(waitForever: Bool = false) throws(RedisError) -> RedisConnection {
         let connection: RedisConnection
+        let replyTimeout = waitForever ? 0 : commandTimeoutSeconds
         switch address {
-        case .unixSocket(let path): connection = try RedisConnection(unixSocketPath: path, timeoutSeconds: timeoutSeconds ?? connectTimeoutSeconds)
-        case .tcp(let host, let port): connection = try RedisConnection(host: host, port: port, timeoutSeconds: timeoutSeconds ?? connectTimeoutSeconds)
+        case .unixSocket(let path):
+            connection = try RedisConnection(unixSocketPath: path, timeoutSeconds: connectTimeoutSeconds, commandTimeoutSeconds: replyTimeout)
+        case .tcp(let host, let port):
+            connection = try RedisConnection(host: host, port: port, timeoutSeconds: connectTimeoutSeconds, commandTimeoutSeconds: replyTimeout)
         }
         if let password, !password.isEmpty {
             if case .error = try connection.command("AUTH", password) { throw RedisError("authentication to \(self) was refused") }

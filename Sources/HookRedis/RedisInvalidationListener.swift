@@ -37,10 +37,15 @@ final class RedisInvalidationListener: @unchecked Sendable {
         var failures = 0
         while isRunning {
             do throws(RedisError) {
-                // No read timeout: the subscriber waits for messages; `stop` interrupts it.
-                let connection = try endpoint.connect()
+                // No reply timeout: the subscriber waits for messages; `stop` interrupts it.
+                let connection = try endpoint.connect(waitForever: true)
                 guard case .array = try connection.command("SUBSCRIBE", channel) else { throw RedisError("SUBSCRIBE refused") }
                 active.withLock { $0.connection = connection }
+                if failures > 0 {
+                    // Invalidations published while we were away are lost: forget every L1 entry.
+                    onMessage(nil, nil)
+                    health.report("redis", .ok, detail: "\(endpoint)")
+                }
                 failures = 0
                 while isRunning {
                     handle(try connection.nextReply())

@@ -188,6 +188,9 @@ struct InfisicalClientTests {
     func logNeverShowsSecrets() async throws {
         try await Self.withClient { client, server in
             _ = try await client.read(nil, for: Self.webhook)
+            // The server logs a request after answering it: wait (bounded) for the read's line.
+            let deadline = ContinuousClock.now + .seconds(2)
+            while !server.log.contains("kind=read") && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             let log = server.log
             #expect(log.contains("kind=read"))
             #expect(!log.contains(Self.secretValue))

@@ -154,6 +154,23 @@ struct CredentialTests {
         #expect(dropped)
     }
 
+    @Test func anAuthFailureReportedToAlertRecordDropsTheCachedCredentialInBothTiers() throws {
+        let setup = try Setup(withRedis: true)
+        _ = try setup.client.credential(code: "STRIPE")
+        #expect(try setup.client.credential(code: "STRIPE")["cache"]?["tier"] == "memory")
+        _ = try setup.client.call("alert.record", params: ["webhook_code": "STRIPE", "success": false, "duration": 0.3, "status_code": 401])
+        let refetched = TestEnvironment.wait(seconds: 2) {
+            (try? setup.infisical.requestCount("read")) == 1 && (try? setup.redis?.connection().command("EXISTS", "hookd:cred:STRIPE:OUT")) == .integer(0)
+        }
+        #expect(refetched, "the Redis copy should be gone")
+        let after = try setup.client.credential(code: "STRIPE")
+        #expect(after["cache"]?["hit"] == false)
+        #expect(try setup.infisical.requestCount("read") == 2)
+        // A success does not invalidate.
+        _ = try setup.client.call("alert.record", params: ["webhook_code": "STRIPE", "success": true, "duration": 0.1, "status_code": 200])
+        #expect(try setup.client.credential(code: "STRIPE")["cache"]?["hit"] == true)
+    }
+
     @Test func killingRedisMidRunFailsNoCall() throws {
         let setup = try Setup(ttlSeconds: 1, withRedis: true)
         let client = setup.client

@@ -5,7 +5,7 @@ import HookJSON
 /// The Infisical stand-in (Tests/Fixtures/infisical_server.py) on a private port, started per test
 /// and stopped by pid on every path, with every wait bounded.
 final class InfisicalTestServer: @unchecked Sendable {
-    // `process` is only touched by the test that owns the server.
+    // `port` and `process` are only touched by the test that owns the server.
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -13,8 +13,9 @@ final class InfisicalTestServer: @unchecked Sendable {
     static let projectID = "proj-hookd-unit"
     static let environment = "prod"
 
-    let port: Int
+    private(set) var port = 0
     let logPath: String
+    private let portFile: String
     private let process: Process
     private let directory: String
     private let control = HTTPClient()
@@ -32,6 +33,7 @@ final class InfisicalTestServer: @unchecked Sendable {
     static func with<Result>(_ body: (InfisicalTestServer) async throws -> Result) async throws -> Result {
         let server = try InfisicalTestServer()
         do {
+            try await server.waitUntilListening()
             let result = try await body(server)
             await server.stop()
             return result
@@ -41,56 +43,65 @@ final class InfisicalTestServer: @unchecked Sendable {
         }
     }
 
+    /// Python, told to unblock the signals a test runner's thread may have blocked (a spawned child
+    /// inherits the mask, and a blocked SIGTERM would leave only SIGKILL), then running the script.
+    private static let launcher = """
+        import runpy, signal, sys
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        sys.argv = sys.argv[1:]
+        runpy.run_path(sys.argv[0], run_name="__main__")
+        """
+
     private init() throws {
         directory = NSTemporaryDirectory() + "hookd-infisical-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         logPath = directory + "/server.log"
-        let portFile = directory + "/port"
+        portFile = directory + "/port"
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
             throw Failure(description: "cannot create \(logPath)")
         }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, "--port", "0", "--port-file", portFile]
+        process.arguments = ["python3", "-c", Self.launcher, Self.script, "--port", "0", "--port-file", portFile]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log
         try process.run()
-
-        var found: Int? = nil
-        let deadline = Date().addingTimeInterval(10)
-        while found == nil && process.isRunning && Date() < deadline {
-            found = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            if found == nil { usleep(20_000) }
-        }
-        guard let found else {
-            Self.terminate(process)
-            throw Failure(description: "the Infisical test server did not start within 10 s: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
-        }
-        port = found
     }
 
-    deinit { Self.terminate(process) }
+    /// Waits (at most 10 s) for the port file the server writes once it listens.
+    private func waitUntilListening() async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning && ContinuousClock.now < deadline {
+            let text = try? String(contentsOfFile: portFile, encoding: .utf8)
+            if let found = text.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+                port = found
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure(description: "the Infisical test server did not start within 10 s: \(log)")
+    }
 
-    /// SIGTERM, then SIGKILL if the server has not gone after 5 s.
+    /// A last resort when a test never reached `stop`.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// SIGTERM, then SIGKILL if the server has not gone after 5 s; then removes its files.
     func stop() async {
-        let t0 = ContinuousClock.now
         await control.shutdown()
-        print("DEBUG control shutdown", ContinuousClock.now - t0)
-        Self.terminate(process)
-        print("DEBUG terminate", ContinuousClock.now - t0)
-    }
-
-    private static func terminate(_ process: Process) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            let killDeadline = ContinuousClock.now + .seconds(5)
+            while process.isRunning && ContinuousClock.now < killDeadline { try? await Task.sleep(for: .milliseconds(10)) }
         }
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     // MARK: - Test controls

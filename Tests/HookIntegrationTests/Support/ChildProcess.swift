@@ -2,61 +2,99 @@ import Foundation
 
 /// A process a test started; stopped by pid when the test ends, also when it fails.
 ///
-/// Every wait is bounded: a hung child fails the test instead of hanging the suite.
+/// Started with posix_spawn, with an empty signal mask and default signal dispositions: the test
+/// runner's threads block some signals, and a child inheriting that would ignore SIGTERM. Every
+/// wait is bounded: a hung child fails the test instead of hanging the suite.
 final class ChildProcess: @unchecked Sendable {
     // Only touched from the test that owns it.
-    let process = Process()
+    let processID: pid_t
     let outputPath: String
+    private var exitStatus: Int32?
     private var stopped = false
 
     /// Starts `executable` with `arguments`, its stdout and stderr going to `outputPath`.
     init(executable: String, arguments: [String], environment: [String: String]? = nil, outputPath: String) throws {
         ChildRegistry.installExitHandler
         self.outputPath = outputPath
-        guard FileManager.default.createFile(atPath: outputPath, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: outputPath])
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
         }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        ChildRegistry.add(process.processIdentifier)
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            throw DaemonFailure(message: "cannot start \(executable): \(String(cString: strerror(result)))")
+        }
+        processID = pid
+        ChildRegistry.add(pid)
     }
 
-    var processID: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { reap(blocking: false) == nil }
 
     /// What the process printed so far.
     var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
-    func signal(_ number: Int32) { kill(processID, number) }
+    func signal(_ number: Int32) {
+        if isRunning { kill(processID, number) }
+    }
 
     /// Waits for the process to exit; nil when it is still running after `seconds`.
     func waitForExit(seconds: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        return process.isRunning ? nil : process.terminationStatus
+        while Date() < deadline {
+            if let status = reap(blocking: false) { return status }
+            usleep(10_000)
+        }
+        return reap(blocking: false)
     }
 
     /// SIGTERM, then SIGKILL after `grace` seconds. Returns the exit status (nil if it had to be killed).
     @discardableResult
     func stop(grace: Double = 10) -> Int32? {
-        guard !stopped else { return process.isRunning ? nil : process.terminationStatus }
+        guard !stopped else { return exitStatus }
         stopped = true
-        defer { if !process.isRunning { ChildRegistry.remove(processID) } }
-        guard process.isRunning else { return process.terminationStatus }
-        signal(SIGTERM)
+        defer { ChildRegistry.remove(processID) }
+        if let status = reap(blocking: false) { return status }
+        kill(processID, SIGTERM)
         if let status = waitForExit(seconds: grace) { return status }
-        signal(SIGKILL)
+        kill(processID, SIGKILL)
         _ = waitForExit(seconds: 5)
         return nil
     }
 
     deinit { stop(grace: 2) }
+
+    /// The exit status once the process has ended (128 + signal when killed), nil while it runs.
+    private func reap(blocking: Bool) -> Int32? {
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        let result = waitpid(processID, &status, blocking ? 0 : WNOHANG)
+        guard result == processID else { return nil }
+        let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        exitStatus = code
+        return code
+    }
 }
 
 /// Every child's pid, killed when the test process exits, in case a test never reached its stop.

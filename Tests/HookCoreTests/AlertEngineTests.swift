@@ -1,0 +1,138 @@
+import HookCore
+import Testing
+
+struct AlertEngineTests {
+    let clock = ManualClock(1_800_000_000)  // shared with the cache tests (CredentialCacheTests.swift)
+
+    func engine(_ configure: (inout AlertingSettings) -> Void = { _ in }) -> AlertEngine {
+        var settings = AlertingSettings()
+        configure(&settings)
+        return AlertEngine(settings: settings, host: "test-host", now: { [clock] in clock.now })
+    }
+
+    func call(_ success: Bool, duration: Double = 0.1, status: Int? = nil, code: String = "STRIPE") -> CallRecord {
+        CallRecord(webhookCode: code, success: success, duration: duration, statusCode: status, timestamp: clock.now)
+    }
+
+    @Test func failureRateFiresOnlyAboveTheThresholdWithEnoughCalls() {
+        let engine = engine()  // threshold 10%, min_calls 10
+        for _ in 0..<9 { #expect(engine.record(call(true)).isEmpty) }
+        #expect(engine.record(call(false)).isEmpty, "10% is not above 10%")
+        let events = engine.record(call(false))  // 2 of 11: 18%
+        #expect(events.map(\.kind) == [.firing])
+        #expect(events.first?.type == .highFailureRate)
+        #expect(events.first?.severity == .warning)
+        #expect(events.first?.metrics?.failedCalls == 2)
+    }
+
+    @Test func tooFewCallsNeverFireTheFailureRule() {
+        let engine = engine()
+        for _ in 0..<9 { #expect(engine.record(call(false)).isEmpty) }
+    }
+
+    @Test func authFailuresFireCriticalAtTheThreshold() {
+        let engine = engine()
+        for _ in 0..<4 { #expect(engine.record(call(false, status: 403)).filter { $0.type == .authFailures }.isEmpty) }
+        let events = engine.record(call(false, status: 401)).filter { $0.type == .authFailures }
+        #expect(events.map(\.kind) == [.firing])
+        #expect(events.first?.severity == .critical)
+    }
+
+    @Test func latencyFiresWhenP95IsOverTheThreshold() {
+        let engine = engine { $0.latencyThresholdSeconds = 1 }
+        for _ in 0..<18 { _ = engine.record(call(true, duration: 0.2)) }
+        _ = engine.record(call(true, duration: 3))
+        clock.advance(1)
+        let events = engine.record(call(true, duration: 3))  // 2 of 20 slow: p95 is 3 s
+        #expect(events.contains { $0.type == .highLatency && $0.kind == .firing })
+    }
+
+    @Test func anAlertResolvesWhenItsCallsLeaveTheWindowEvenWithoutTraffic() {
+        let engine = engine { $0.windowMinutes = 1 }
+        for _ in 0..<10 { _ = engine.record(call(false)) }
+        #expect(engine.activeAlerts().map(\.type) == [.highFailureRate])
+        clock.advance(59)
+        #expect(engine.evaluate().isEmpty, "still within the 60 s window")
+        clock.advance(2)
+        let events = engine.evaluate()
+        #expect(events.map(\.kind) == [.resolved])
+        #expect(engine.activeAlerts().isEmpty)
+        #expect(engine.metrics(for: "STRIPE") == nil)
+    }
+
+    @Test func aFiringAlertRepeatsEveryRepeatInterval() {
+        let engine = engine { $0.repeatIntervalMinutes = 1; $0.windowMinutes = 10 }
+        for _ in 0..<10 { _ = engine.record(call(false)) }
+        clock.advance(59)
+        #expect(engine.evaluate().isEmpty)
+        clock.advance(1)
+        #expect(engine.evaluate().map(\.kind) == [.repeat])
+        clock.advance(30)
+        #expect(engine.evaluate().isEmpty)
+    }
+
+    @Test func aSilencedAlertIsTrackedAndRecordedButMarkedSilenced() {
+        let engine = engine()
+        engine.silence(webhookCode: "STRIPE", type: nil, until: clock.now + 600, reason: "maintenance")
+        var events: [AlertEvent] = []
+        for _ in 0..<10 { events += engine.record(call(false)) }
+        #expect(events.map(\.kind) == [.firing])
+        #expect(events.allSatisfy { $0.silenced })
+        #expect(engine.activeAlerts().first?.silencedUntil != nil)
+        #expect(engine.history().count == 1)
+        #expect(engine.unsilence(webhookCode: "STRIPE", type: nil) == 1)
+    }
+
+    @Test func aSilenceForOneTypeLeavesTheOthersLoud() {
+        let engine = engine()
+        engine.silence(webhookCode: "STRIPE", type: .highFailureRate, until: clock.now + 600, reason: "")
+        var events: [AlertEvent] = []
+        for _ in 0..<10 { events += engine.record(call(false, status: 401)) }
+        #expect(events.first { $0.type == .highFailureRate }?.silenced == true)
+        #expect(events.first { $0.type == .authFailures }?.silenced == false)
+    }
+
+    @Test func resolvedNotificationsCanBeTurnedOff() {
+        let engine = engine { $0.sendResolved = false; $0.windowMinutes = 1 }
+        for _ in 0..<10 { _ = engine.record(call(false)) }
+        clock.advance(61)
+        let events = engine.evaluate()
+        #expect(events.map(\.kind) == [.resolved])
+        #expect(events.first?.silenced == true)
+    }
+
+    @Test func callsOlderThanTheWindowAreNotCounted() {
+        let engine = engine { $0.windowMinutes = 1 }
+        let old = CallRecord(webhookCode: "STRIPE", success: false, duration: 1, timestamp: clock.now - 120)
+        #expect(engine.record(old).isEmpty)
+        #expect(engine.metrics(for: "STRIPE")?.totalCalls == 0)
+    }
+
+    @Test func metricsMatchTheSeedsShape() throws {
+        let engine = engine()
+        for duration in [0.1, 0.2, 0.3, 0.4] { _ = engine.record(call(true, duration: duration)) }
+        _ = engine.record(call(false, duration: 1.0, status: 500))
+        let metrics = try #require(engine.metrics(for: "STRIPE"))
+        #expect(metrics.totalCalls == 5)
+        #expect(metrics.successfulCalls == 4)
+        #expect(metrics.failureRate == 20)
+        #expect(metrics.p50Latency == 0.3)
+        #expect(metrics.maxLatency == 1.0)
+        #expect(abs(metrics.avgLatency - 0.4) < 1e-9)
+        let json = metrics.json
+        for key in ["webhook_code", "window_minutes", "total_calls", "successful_calls", "failed_calls", "failure_rate", "auth_failures",
+                    "avg_latency", "p50_latency", "p95_latency", "p99_latency", "max_latency", "active_alerts"] {
+            #expect(json[key] != nil, "missing \(key)")
+        }
+    }
+
+    @Test func aResolveCarriesTheSameDedupKeyAsItsTrigger() {
+        let engine = engine { $0.windowMinutes = 1 }
+        var events: [AlertEvent] = []
+        for _ in 0..<10 { events += engine.record(call(false)) }
+        clock.advance(61)
+        events += engine.evaluate()
+        #expect(events.count == 2)
+        #expect(events[0].dedupKey == events[1].dedupKey)
+    }
+}
