@@ -12,6 +12,8 @@ public enum MethodName {
     public static let credentialGet = "credential.get"
     public static let credentialSource = "credential.source"
     public static let credentialInvalidate = "credential.invalidate"
+    public static let logRequest = "log.request"
+    public static let logResponse = "log.response"
     public static let alertRecord = "alert.record"
     public static let alertMetrics = "alert.metrics"
     public static let alertList = "alert.list"

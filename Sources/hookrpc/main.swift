@@ -17,7 +17,8 @@ struct HookRPCCommand: ParsableCommand {
             3 when hookd cannot be reached.
             """,
         version: hookdVersion,
-        subcommands: [Call.self, Methods.self, Health.self, CredentialCommand.self, WebhookCommand.self])
+        subcommands: [Call.self, Methods.self, Health.self, CredentialCommand.self, WebhookCommand.self, MetricsCommand.self,
+                      TestAlertCommand.self, ConfigCommand.self, AlertsCommand.self, SilenceCommand.self])
 }
 
 /// Options every subcommand takes.

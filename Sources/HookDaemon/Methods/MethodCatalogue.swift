@@ -14,6 +14,7 @@ enum MethodCatalogue {
                                    sources: credentials.sources, audit: credentials.audit, incidents: incidents)
         AlertMethods.register(into: &methods, alerts: alerts, credentials: credentials.service,
                               invalidateOnAuthFailure: state.configuration.cache.invalidateOnAuthFailure)
+        LogMethods.register(into: &methods, alerts: alerts, credentials: credentials.service, settings: state.configuration.structuredLogging)
         return methods
     }
 }

@@ -1,0 +1,74 @@
+import HookCore
+import HookJSON
+import HookRPC
+
+/// `log.request` and `log.response`: the seed's structured request/response lines, masked.
+///
+/// The caller gets its guid at once; masking and formatting happen on the log's writer thread.
+enum LogMethods {
+    static func register(into table: inout MethodTable, alerts: AlertSubsystem, credentials: CredentialService, settings: StructuredLoggingSettings) {
+        let masker = Masker(enabled: settings.maskSensitive, extraHeaderNames: settings.extraMaskedHeaders, extraKeys: settings.extraMaskedKeys)
+        let file = alerts.structuredLog
+
+        /// The webhook's credential values hookd knows (cached), so they are masked wherever they appear.
+        @Sendable func maskerFor(_ code: String, _ direction: WebhookDirection) -> Masker {
+            guard let key = try? WebhookKey(code: code, direction: direction) else { return masker }
+            switch credentials.cache.lookup(key) {
+            case .fresh(let credential, _, _), .stale(let credential, _): return masker.adding(knownSecrets: credential.secretValues)
+            case .missing, .absent: return masker
+            }
+        }
+
+        table.register(MethodName.logRequest) { params, _ throws(RPCError) in
+            let code: String, direction: WebhookDirection, method: String, url: String
+            let headers: JSONObject?, credentialSource: String?, guid: String
+            do throws(JSONAccessError) {
+                code = try params.string("webhook_code")
+                direction = try params.direction() ?? .outbound
+                method = try params.string("method")
+                url = try params.string("url")
+                headers = try params.optionalObject("headers")
+                credentialSource = try params.optionalString("credential_source")
+                guid = try params.optionalString("guid") ?? StructuredLogEvent.newGUID()
+            } catch {
+                throw .invalidParams(error)
+            }
+            let payload = params["payload"]
+            let timestamp = SystemClock.wallSeconds()
+            let lineMasker = maskerFor(code, direction)
+            file?.append {
+                StructuredLogEvent.request(webhookCode: code, direction: direction.rawValue, method: method, url: url, payload: payload,
+                                           headers: headers, credentialSource: credentialSource, timestamp: timestamp, guid: guid,
+                                           masker: lineMasker)
+            }
+            return .value(["guid": .string(guid)])
+        }
+
+        table.register(MethodName.logResponse) { params, _ throws(RPCError) in
+            let code: String, direction: WebhookDirection, guid: String, status: Int64?, body: String?
+            let duration: Double, success: Bool, error: String?
+            do throws(JSONAccessError) {
+                code = try params.string("webhook_code")
+                direction = try params.direction() ?? .outbound
+                guid = try params.string("guid")
+                status = try params.optionalInteger("status_code")
+                body = try params.optionalString("response_body")
+                guard let seconds = try params.optionalDouble("duration") else { throw JSONAccessError(key: "duration", problem: .missing) }
+                duration = seconds
+                guard let succeeded = try params.optionalBool("success") else { throw JSONAccessError(key: "success", problem: .missing) }
+                success = succeeded
+                error = try params.optionalString("error")
+            } catch {
+                throw .invalidParams(error)
+            }
+            let timestamp = SystemClock.wallSeconds()
+            let lineMasker = maskerFor(code, direction)
+            file?.append {
+                StructuredLogEvent.response(webhookCode: code, direction: direction.rawValue, statusCode: status.map { Int($0) },
+                                            responseBody: body, duration: duration, success: success, error: error,
+                                            timestamp: timestamp, guid: guid, masker: lineMasker)
+            }
+            return .value(["guid": .string(guid)])
+        }
+    }
+}
