@@ -2,18 +2,20 @@
 public enum ISO8601 {
     /// Formats seconds since 1970 in UTC, with 0 (default) to 6 digits of the fraction.
     public static func format(_ secondsSince1970: Double, fractionalDigits: Int = 0) -> String {
-        let total = Int64(secondsSince1970.rounded(.down))
+        // Round once, on the scaled value, so 0.123 s does not print as .122 (binary fractions).
+        let digits = min(max(fractionalDigits, 0), 6)
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int64((secondsSince1970 * Double(scale)).rounded())
+        let total = scaled >= 0 ? scaled / scale : (scaled - scale + 1) / scale
+        let fractionValue = scaled - total * scale
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
         let secondsOfDay = total - days * 86_400
         let (year, month, day) = civilDate(daysSince1970: days)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         var fraction = ""
-        if fractionalDigits > 0 {
-            let digits = min(fractionalDigits, 6)
-            var scale: Int64 = 1
-            for _ in 0..<digits { scale *= 10 }
-            let value = Int64(((secondsSince1970 - Double(total)) * Double(scale)).rounded(.down))
-            let text = String(value)
+        if digits > 0 {
+            let text = String(fractionValue)
             fraction = "." + String(repeating: "0", count: max(0, digits - text.count)) + text
         }
         return "\(year)-\(two(month))-\(two(day))T\(two(secondsOfDay / 3600)):\(two(secondsOfDay % 3600 / 60)):\(two(secondsOfDay % 60))\(fraction)Z"
