@@ -569,6 +569,608 @@ public enum OpenRPCDocument {
           "$ref": "#/components/errors/invalid_params"
         }
       ]
+    },
+    {
+      "name": "alert.record",
+      "summary": "Record one webhook call's outcome for alerting (the hot path).",
+      "description": "Adds one call to the sliding window of `webhook_code` (one window per code, shared by both directions; `window_minutes` long, exact to the second) and judges the rules: `high_failure_rate` (warning: failed/total*100 > `failure_rate_threshold` with total >= `min_calls`), `auth_failures` (critical: calls with status_code 401 or 403 >= `auth_failure_threshold`) and `high_latency` (warning: p95 duration > `latency_threshold_seconds` with total >= `min_calls`; judged at most once a second per webhook here, and every second by the daemon's timer). Alerts that start firing, repeat or resolve are sent to the configured channels on tasks of their own; the call never waits for a channel. `fired` lists the alert types this call made start firing (silenced ones included; repeats are not listed). A call whose `timestamp` is older than the window is not counted, yet the answer is still `recorded: true`; a timestamp in the future counts as now. With `cache.invalidate_on_auth_failure` (default true), a status_code of 401 or 403 also drops the cached credential of (`webhook_code`, `direction`) in this process, in Redis and in every hookd sharing it, at most once per webhook in 5 seconds. Also accepted as a notification (no `id`): the call is recorded the same way and nothing is answered, not even an error; this is the intended form on the hot path.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "webhook_code",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "success",
+          "description": "Whether the call succeeded; false counts as a failed call for `high_failure_rate`. Null is the same as absent (missing).",
+          "required": true,
+          "schema": {
+            "type": "boolean"
+          }
+        },
+        {
+          "name": "duration",
+          "description": "The call's duration in seconds, zero or more.",
+          "required": true,
+          "schema": {
+            "type": "number",
+            "minimum": 0
+          }
+        },
+        {
+          "name": "status_code",
+          "description": "The HTTP status answered, 100 to 599. 401 and 403 count for `auth_failures` (whatever `success` says) and may drop the cached credential. Absent or null: none.",
+          "required": false,
+          "schema": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 100,
+            "maximum": 599
+          }
+        },
+        {
+          "name": "error",
+          "description": "The error text, if any. Checked to be a string, otherwise not used in this version.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT` or `IN`. Absent or null: `OUT`. Used only to pick the credential a 401/403 invalidates; the alerting window is per `webhook_code`.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        },
+        {
+          "name": "timestamp",
+          "description": "When the call happened, in seconds since 1970 (fractions allowed). Absent or null: now. Older than the window: not counted; in the future: counted as now.",
+          "required": false,
+          "schema": {
+            "type": [
+              "number",
+              "null"
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "record",
+        "schema": {
+          "$ref": "#/components/schemas/AlertRecordResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        }
+      ]
+    },
+    {
+      "name": "alert.metrics",
+      "summary": "Return the alerting window's numbers for one webhook, or for every webhook.",
+      "description": "With `webhook_code`: that webhook's WindowMetrics (all zero, with an empty `active_alerts`, when it has no calls in the window; an unknown code is not an error). Without: `{\"webhooks\": [...]}`, one WindowMetrics per webhook that has calls in the window or a firing alert, ordered by code.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "webhook_code",
+          "description": "The webhook code the calls were recorded under (compared exactly; not checked against the WebhookCode pattern here). Absent or null: every webhook.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "metrics",
+        "schema": {
+          "oneOf": [
+            {
+              "$ref": "#/components/schemas/WindowMetrics"
+            },
+            {
+              "$ref": "#/components/schemas/AlertMetricsList"
+            }
+          ]
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        }
+      ]
+    },
+    {
+      "name": "alert.list",
+      "summary": "List the alerts firing now.",
+      "description": "Every (webhook, alert type) that is firing now, ordered by webhook code, then alert type, with its current value, when it started firing, when it was last notified, and the end of the silence in force for it (null when none). A silenced alert is still listed. Takes no parameters.",
+      "paramStructure": "by-name",
+      "params": [],
+      "result": {
+        "name": "list",
+        "schema": {
+          "$ref": "#/components/schemas/AlertListResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        }
+      ]
+    },
+    {
+      "name": "alert.history",
+      "summary": "Return recent alert events, newest first.",
+      "description": "The alert events kept in memory (firing, repeat, resolved and test; at most `webhooks.alerting.history_limit`, the oldest dropped first; lost on restart), newest first, optionally for one webhook. Each event is the `webhook_alert` line (AlertEvent) plus `deliveries`: per channel, `delivered` or the latest failure (`failed (attempt N): ...`). `deliveries` is empty for silenced events, for test events, and for events older than the last 1000 with deliveries.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "webhook_code",
+          "description": "The webhook code the calls were recorded under (compared exactly; not checked against the WebhookCode pattern here). Absent or null: every webhook.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        {
+          "name": "limit",
+          "description": "At most this many events, 1 to 1000. Absent or null: 100.",
+          "required": false,
+          "schema": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 100
+          }
+        }
+      ],
+      "result": {
+        "name": "history",
+        "schema": {
+          "$ref": "#/components/schemas/AlertHistoryResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        }
+      ]
+    },
+    {
+      "name": "alert.silence",
+      "summary": "Mute an alert's notifications for a while.",
+      "description": "Mutes the notifications of one alert type of a webhook, or of all its types when `alert_type` is absent, for `minutes` from now. The alerts are still judged, listed and kept in history (with `silenced: true`); only sending is skipped. A second silence for the same webhook and type replaces the first. When a silence ends while the alert still fires, the next notification is the regular repeat.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "webhook_code",
+          "description": "The webhook to silence (compared exactly with the codes given to `alert.record`; not checked against the WebhookCode pattern here).",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "alert_type",
+          "description": "Only this alert type. Absent or null: every type.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/AlertType"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "minutes",
+          "description": "How long, in minutes: more than 0 and at most 10080 (a week). Fractions allowed.",
+          "required": true,
+          "schema": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 10080
+          }
+        },
+        {
+          "name": "reason",
+          "description": "Free text, returned in the result. Absent or null: empty.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "default": ""
+          }
+        }
+      ],
+      "result": {
+        "name": "silence",
+        "schema": {
+          "$ref": "#/components/schemas/AlertSilenceResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        }
+      ]
+    },
+    {
+      "name": "alert.unsilence",
+      "summary": "Lift silences.",
+      "description": "Lifts the silence of one alert type of a webhook (`alert_type` given), or every silence of the webhook (absent), and returns how many were lifted. Only the silence set for exactly that type is lifted by a typed call: a silence of all types stays. Silences that already ended but were not lifted count too. Lifting none is not an error.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "webhook_code",
+          "description": "The webhook whose silences to lift.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "alert_type",
+          "description": "Only the silence set for this alert type. Absent or null: every silence of the webhook.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/AlertType"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "unsilence",
+        "schema": {
+          "$ref": "#/components/schemas/AlertUnsilenceResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        }
+      ]
+    },
+    {
+      "name": "alert.config",
+      "summary": "Return the alerting settings in force.",
+      "description": "The `webhooks.alerting` settings hookd runs with (read at start-up), the channels configured and the channels actually running (`active_channels`: in this version only `log`), and `cache.invalidate_on_auth_failure`. Takes no parameters.",
+      "paramStructure": "by-name",
+      "params": [],
+      "result": {
+        "name": "config",
+        "schema": {
+          "$ref": "#/components/schemas/AlertConfigResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        }
+      ]
+    },
+    {
+      "name": "alert.test",
+      "summary": "Send a test alert through the channels and report each outcome.",
+      "description": "Makes a test event (`alert_type` and `notification` `test`, `state` `firing`, message `Test alert for <code> from hookd on <host>`), adds it to the history, and delivers it once (no retries) through each running channel, or through the named ones, waiting for each. `results` holds one entry per channel: `{\"success\": true}` or `{\"success\": false, \"error\": ...}`. A named channel that is not running gets `channel '<name>' is not configured`; this covers the planned channels (slack, email, pagerduty, mqtt), which this version does not have. Channel failures are results, not JSON-RPC errors.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "webhook_code",
+          "description": "The webhook code to put in the test event (any string).",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "severity",
+          "description": "Absent or null: `warning`.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/AlertSeverity"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "channels",
+          "description": "Only these channels (names). Absent or null: every running channel. An empty array tests none.",
+          "required": false,
+          "schema": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "type": "string"
+            }
+          }
+        }
+      ],
+      "result": {
+        "name": "test",
+        "schema": {
+          "$ref": "#/components/schemas/AlertTestResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        }
+      ]
+    },
+    {
+      "name": "log.request",
+      "summary": "Write a webhook_request line (masked) to the structured log.",
+      "description": "Writes the seed's `webhook_request` JSON line to structured_logging.file: webhook_code, direction, method, url (userinfo and secret query parameters masked), payload_size (the payload itself is not logged), headers (sensitive ones masked), credential_source, timestamp, guid. Any credential value hookd has cached for the webhook is masked wherever it appears. Masking and formatting happen on the log's writer thread; the reply carries the guid at once. When structured logging is off nothing is written and the guid is still returned.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "webhook_code",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^[A-Z0-9_]{1,64}$"
+          }
+        },
+        {
+          "name": "direction",
+          "schema": {
+            "type": "string",
+            "enum": [
+              "OUT",
+              "IN"
+            ],
+            "default": "OUT"
+          }
+        },
+        {
+          "name": "method",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "url",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "payload",
+          "summary": "Any JSON value; only its size is logged",
+          "schema": true
+        },
+        {
+          "name": "headers",
+          "schema": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          }
+        },
+        {
+          "name": "credential_source",
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "guid",
+          "summary": "The call's id; log.request makes one when absent",
+          "schema": {
+            "type": "string"
+          }
+        }
+      ],
+      "result": {
+        "name": "logged",
+        "schema": {
+          "type": "object",
+          "required": [
+            "guid"
+          ],
+          "properties": {
+            "guid": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        }
+      ]
+    },
+    {
+      "name": "log.response",
+      "summary": "Write a webhook_response line (masked) to the structured log.",
+      "description": "Writes the seed's `webhook_response` JSON line: webhook_code, direction, status_code, response_size (the body is not logged), duration_seconds, success, error (masked), timestamp, guid (pass the one log.request returned).",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "webhook_code",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^[A-Z0-9_]{1,64}$"
+          }
+        },
+        {
+          "name": "direction",
+          "schema": {
+            "type": "string",
+            "enum": [
+              "OUT",
+              "IN"
+            ],
+            "default": "OUT"
+          }
+        },
+        {
+          "name": "guid",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "status_code",
+          "schema": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          }
+        },
+        {
+          "name": "response_body",
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        {
+          "name": "duration",
+          "required": true,
+          "schema": {
+            "type": "number",
+            "minimum": 0
+          }
+        },
+        {
+          "name": "success",
+          "required": true,
+          "schema": {
+            "type": "boolean"
+          }
+        },
+        {
+          "name": "error",
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "logged",
+        "schema": {
+          "type": "object",
+          "required": [
+            "guid"
+          ],
+          "properties": {
+            "guid": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        }
+      ]
     }
   ],
   "components": {
@@ -1321,6 +1923,517 @@ public enum OpenRPCDocument {
             "type": "integer",
             "minimum": 0,
             "description": "In-process cache entries (credentials and remembered misses) this hookd dropped."
+          }
+        }
+      },
+      "AlertType": {
+        "title": "AlertType",
+        "description": "What an alert is about. `high_failure_rate` and `high_latency` are warnings, `auth_failures` is critical.",
+        "type": "string",
+        "enum": [
+          "high_failure_rate",
+          "auth_failures",
+          "high_latency"
+        ]
+      },
+      "AlertSeverity": {
+        "title": "AlertSeverity",
+        "description": "An alert's severity (PagerDuty's four).",
+        "type": "string",
+        "enum": [
+          "info",
+          "warning",
+          "error",
+          "critical"
+        ]
+      },
+      "AlertRecordResult": {
+        "title": "AlertRecordResult",
+        "description": "The result of `alert.record` (sent only when it was called as a request, with an id).",
+        "type": "object",
+        "required": [
+          "recorded",
+          "fired"
+        ],
+        "properties": {
+          "recorded": {
+            "type": "boolean",
+            "const": true,
+            "description": "Always true, also when the call was too old to count in the window."
+          },
+          "fired": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/AlertType"
+            },
+            "description": "The alert types this call made start firing (silenced ones included); usually empty."
+          }
+        }
+      },
+      "WindowMetrics": {
+        "title": "WindowMetrics",
+        "description": "A webhook's numbers over the alerting window (the last `window_minutes` minutes, to the second). Latencies are in seconds; percentiles are nearest-rank over every call in the window; all zero when the window is empty.",
+        "type": "object",
+        "required": [
+          "webhook_code",
+          "window_minutes",
+          "total_calls",
+          "successful_calls",
+          "failed_calls",
+          "failure_rate",
+          "auth_failures",
+          "avg_latency",
+          "p50_latency",
+          "p95_latency",
+          "p99_latency",
+          "max_latency",
+          "active_alerts"
+        ],
+        "properties": {
+          "webhook_code": {
+            "type": "string"
+          },
+          "window_minutes": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "total_calls": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "successful_calls": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "failed_calls": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Calls recorded with `success: false`."
+          },
+          "failure_rate": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 100,
+            "description": "failed_calls / total_calls * 100 (percent), rounded to 4 decimals; 0 when there are no calls."
+          },
+          "auth_failures": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Calls recorded with status_code 401 or 403."
+          },
+          "avg_latency": {
+            "type": "number",
+            "minimum": 0,
+            "description": "Mean duration, rounded to 4 decimals."
+          },
+          "p50_latency": {
+            "type": "number",
+            "minimum": 0,
+            "description": "Rounded to 4 decimals."
+          },
+          "p95_latency": {
+            "type": "number",
+            "minimum": 0,
+            "description": "What the `high_latency` rule compares, rounded to 4 decimals."
+          },
+          "p99_latency": {
+            "type": "number",
+            "minimum": 0,
+            "description": "Rounded to 4 decimals."
+          },
+          "max_latency": {
+            "type": "number",
+            "minimum": 0,
+            "description": "Rounded to 4 decimals."
+          },
+          "active_alerts": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/AlertType"
+            },
+            "description": "Alert types firing now for this webhook, by name. Always empty in the `metrics` member of an AlertEvent."
+          }
+        }
+      },
+      "AlertMetricsList": {
+        "title": "AlertMetricsList",
+        "description": "The result of `alert.metrics` without `webhook_code`.",
+        "type": "object",
+        "required": [
+          "webhooks"
+        ],
+        "properties": {
+          "webhooks": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/WindowMetrics"
+            },
+            "description": "Every webhook with calls in the window or a firing alert, ordered by code."
+          }
+        }
+      },
+      "ActiveAlert": {
+        "title": "ActiveAlert",
+        "description": "An alert firing now.",
+        "type": "object",
+        "required": [
+          "webhook_code",
+          "alert_type",
+          "severity",
+          "value",
+          "first_fired_at",
+          "last_notified_at",
+          "silenced_until"
+        ],
+        "properties": {
+          "webhook_code": {
+            "type": "string"
+          },
+          "alert_type": {
+            "$ref": "#/components/schemas/AlertType"
+          },
+          "severity": {
+            "$ref": "#/components/schemas/AlertSeverity"
+          },
+          "value": {
+            "type": "number",
+            "description": "The value last judged: failure rate in percent, count of 401/403 calls, or p95 latency in seconds."
+          },
+          "first_fired_at": {
+            "type": "string",
+            "description": "When it started firing, ISO 8601 UTC to the second."
+          },
+          "last_notified_at": {
+            "type": "string",
+            "description": "When it last caused a notification (firing or repeat; also when that notification was silenced), ISO 8601 UTC to the second."
+          },
+          "silenced_until": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "End of the silence in force for this alert (ISO 8601 UTC to the second), or null."
+          }
+        }
+      },
+      "AlertListResult": {
+        "title": "AlertListResult",
+        "type": "object",
+        "required": [
+          "alerts"
+        ],
+        "properties": {
+          "alerts": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ActiveAlert"
+            },
+            "description": "Ordered by webhook code, then alert type."
+          }
+        }
+      },
+      "AlertEvent": {
+        "title": "AlertEvent",
+        "description": "Something an alert did: started firing, fired again (repeat), resolved, or a test. This object is the `webhook_alert` line the `log` channel writes to the structured log (`structured_logging.file`), and the body of `alert.history` entries.",
+        "type": "object",
+        "required": [
+          "event",
+          "alert_type",
+          "severity",
+          "webhook_code",
+          "state",
+          "notification",
+          "message",
+          "value",
+          "threshold",
+          "metrics",
+          "first_fired_at",
+          "timestamp",
+          "host",
+          "silenced",
+          "id"
+        ],
+        "properties": {
+          "event": {
+            "type": "string",
+            "const": "webhook_alert"
+          },
+          "alert_type": {
+            "type": "string",
+            "enum": [
+              "high_failure_rate",
+              "auth_failures",
+              "high_latency",
+              "test"
+            ]
+          },
+          "severity": {
+            "$ref": "#/components/schemas/AlertSeverity"
+          },
+          "webhook_code": {
+            "type": "string"
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "firing",
+              "resolved"
+            ],
+            "description": "`resolved` for resolutions; `firing` for firing, repeat and test events."
+          },
+          "notification": {
+            "type": "string",
+            "enum": [
+              "firing",
+              "repeat",
+              "resolved",
+              "test"
+            ]
+          },
+          "message": {
+            "type": "string",
+            "description": "One line, e.g. `High failure rate: 40.0% of calls failed (threshold 10.0%)`; resolutions are prefixed `Resolved: `."
+          },
+          "value": {
+            "type": "number",
+            "description": "The judged value (failure rate in percent, 401/403 count, p95 latency in seconds); 0 for a test."
+          },
+          "threshold": {
+            "type": "number",
+            "description": "The threshold it was compared with; 0 for a test."
+          },
+          "metrics": {
+            "description": "The webhook's window at the time (with an empty `active_alerts`); null for a test.",
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WindowMetrics"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "first_fired_at": {
+            "type": "string",
+            "description": "When this alert started firing, ISO 8601 UTC with milliseconds; for a resolution, when the episode it ends started."
+          },
+          "timestamp": {
+            "type": "string",
+            "description": "When the event happened, ISO 8601 UTC with milliseconds."
+          },
+          "host": {
+            "type": "string",
+            "description": "The host name of the machine hookd runs on."
+          },
+          "silenced": {
+            "type": "boolean",
+            "description": "True when the event was recorded but not sent: a silence was in force, or it is a resolution and `send_resolved` is false."
+          },
+          "id": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Increasing per process, from 1 at start-up."
+          }
+        }
+      },
+      "AlertHistoryEntry": {
+        "title": "AlertHistoryEntry",
+        "description": "An AlertEvent as `alert.history` returns it, with its delivery outcomes.",
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/AlertEvent"
+          },
+          {
+            "type": "object",
+            "required": [
+              "deliveries"
+            ],
+            "properties": {
+              "deliveries": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "string"
+                },
+                "description": "Channel name -> `delivered`, or the latest failure `failed (attempt N): <reason>` (also while retries are pending). Empty when nothing was sent (silenced events, test events) or the outcome is no longer kept (only the last 1000 events' outcomes are)."
+              }
+            }
+          }
+        ]
+      },
+      "AlertHistoryResult": {
+        "title": "AlertHistoryResult",
+        "type": "object",
+        "required": [
+          "events"
+        ],
+        "properties": {
+          "events": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/AlertHistoryEntry"
+            },
+            "description": "Newest first."
+          }
+        }
+      },
+      "AlertSilenceResult": {
+        "title": "AlertSilenceResult",
+        "type": "object",
+        "required": [
+          "webhook_code",
+          "alert_type",
+          "until",
+          "reason"
+        ],
+        "properties": {
+          "webhook_code": {
+            "type": "string"
+          },
+          "alert_type": {
+            "description": "Null: every alert type of the webhook.",
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/AlertType"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "until": {
+            "type": "string",
+            "description": "When the silence ends, ISO 8601 UTC to the second."
+          },
+          "reason": {
+            "type": "string"
+          }
+        }
+      },
+      "AlertUnsilenceResult": {
+        "title": "AlertUnsilenceResult",
+        "type": "object",
+        "required": [
+          "removed"
+        ],
+        "properties": {
+          "removed": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "How many silences were lifted."
+          }
+        }
+      },
+      "AlertConfigResult": {
+        "title": "AlertConfigResult",
+        "description": "The alerting settings in force (`webhooks.alerting.*`, read at start-up).",
+        "type": "object",
+        "required": [
+          "enabled",
+          "window_minutes",
+          "failure_rate_threshold",
+          "min_calls",
+          "auth_failure_threshold",
+          "latency_threshold_seconds",
+          "repeat_interval_minutes",
+          "send_resolved",
+          "channels",
+          "active_channels",
+          "invalidate_on_auth_failure"
+        ],
+        "properties": {
+          "enabled": {
+            "type": "boolean",
+            "description": "`webhooks.alerting.enabled` as configured."
+          },
+          "window_minutes": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1440
+          },
+          "failure_rate_threshold": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 100,
+            "description": "Percent."
+          },
+          "min_calls": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "auth_failure_threshold": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "latency_threshold_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 3600
+          },
+          "repeat_interval_minutes": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10080
+          },
+          "send_resolved": {
+            "type": "boolean"
+          },
+          "channels": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "The channels configured (`webhooks.alerting.channels`)."
+          },
+          "active_channels": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "The channels running: in this version only `log` can be."
+          },
+          "invalidate_on_auth_failure": {
+            "type": "boolean",
+            "description": "`cache.invalidate_on_auth_failure`: whether a 401/403 in `alert.record` drops the webhook's cached credential."
+          }
+        }
+      },
+      "AlertChannelTestOutcome": {
+        "title": "AlertChannelTestOutcome",
+        "type": "object",
+        "required": [
+          "success"
+        ],
+        "properties": {
+          "success": {
+            "type": "boolean"
+          },
+          "error": {
+            "type": "string",
+            "description": "Present only when `success` is false: why (`channel 'slack' is not configured` for a channel that is not running)."
+          }
+        }
+      },
+      "AlertTestResult": {
+        "title": "AlertTestResult",
+        "type": "object",
+        "required": [
+          "webhook_code",
+          "severity",
+          "results"
+        ],
+        "properties": {
+          "webhook_code": {
+            "type": "string"
+          },
+          "severity": {
+            "$ref": "#/components/schemas/AlertSeverity"
+          },
+          "results": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/AlertChannelTestOutcome"
+            },
+            "description": "One entry per channel tested, keyed by channel name."
           }
         }
       }

@@ -18,7 +18,7 @@ struct HookRPCCommand: ParsableCommand {
             """,
         version: hookdVersion,
         subcommands: [Call.self, Methods.self, Health.self, CredentialCommand.self, WebhookCommand.self, MetricsCommand.self,
-                      TestAlertCommand.self, ConfigCommand.self, AlertsCommand.self, SilenceCommand.self])
+                      TestAlertCommand.self, ConfigCommand.self, AlertsCommand.self, SilenceCommand.self, LogsCommand.self])
 }
 
 /// Options every subcommand takes.

@@ -16,9 +16,9 @@ struct AlertEngineTests {
 
     @Test func failureRateFiresOnlyAboveTheThresholdWithEnoughCalls() {
         let engine = engine()  // threshold 10%, min_calls 10
-        for _ in 0..<9 { #expect(engine.record(call(true)).isEmpty) }
-        #expect(engine.record(call(false)).isEmpty, "10% is not above 10%")
-        let events = engine.record(call(false))  // 2 of 11: 18%
+        for _ in 0..<9 { #expect(engine.record(call(true)).events.isEmpty) }
+        #expect(engine.record(call(false)).events.isEmpty, "10% is not above 10%")
+        let events = engine.record(call(false)).events  // 2 of 11: 18%
         #expect(events.map(\.kind) == [.firing])
         #expect(events.first?.type == .highFailureRate)
         #expect(events.first?.severity == .warning)
@@ -27,13 +27,13 @@ struct AlertEngineTests {
 
     @Test func tooFewCallsNeverFireTheFailureRule() {
         let engine = engine()
-        for _ in 0..<9 { #expect(engine.record(call(false)).isEmpty) }
+        for _ in 0..<9 { #expect(engine.record(call(false)).events.isEmpty) }
     }
 
     @Test func authFailuresFireCriticalAtTheThreshold() {
         let engine = engine()
-        for _ in 0..<4 { #expect(engine.record(call(false, status: 403)).filter { $0.type == .authFailures }.isEmpty) }
-        let events = engine.record(call(false, status: 401)).filter { $0.type == .authFailures }
+        for _ in 0..<4 { #expect(engine.record(call(false, status: 403)).events.filter { $0.type == .authFailures }.isEmpty) }
+        let events = engine.record(call(false, status: 401)).events.filter { $0.type == .authFailures }
         #expect(events.map(\.kind) == [.firing])
         #expect(events.first?.severity == .critical)
     }
@@ -41,9 +41,9 @@ struct AlertEngineTests {
     @Test func latencyFiresWhenP95IsOverTheThreshold() {
         let engine = engine { $0.latencyThresholdSeconds = 1 }
         for _ in 0..<18 { _ = engine.record(call(true, duration: 0.2)) }
-        _ = engine.record(call(true, duration: 3))
+        _ = engine.record(call(true, duration: 3)).events
         clock.advance(1)
-        let events = engine.record(call(true, duration: 3))  // 2 of 20 slow: p95 is 3 s
+        let events = engine.record(call(true, duration: 3)).events  // 2 of 20 slow: p95 is 3 s
         #expect(events.contains { $0.type == .highLatency && $0.kind == .firing })
     }
 
@@ -75,7 +75,7 @@ struct AlertEngineTests {
         let engine = engine()
         engine.silence(webhookCode: "STRIPE", type: nil, until: clock.now + 600, reason: "maintenance")
         var events: [AlertEvent] = []
-        for _ in 0..<10 { events += engine.record(call(false)) }
+        for _ in 0..<10 { events += engine.record(call(false)).events }
         #expect(events.map(\.kind) == [.firing])
         #expect(events.allSatisfy { $0.silenced })
         #expect(engine.activeAlerts().first?.silencedUntil != nil)
@@ -87,7 +87,7 @@ struct AlertEngineTests {
         let engine = engine()
         engine.silence(webhookCode: "STRIPE", type: .highFailureRate, until: clock.now + 600, reason: "")
         var events: [AlertEvent] = []
-        for _ in 0..<10 { events += engine.record(call(false, status: 401)) }
+        for _ in 0..<10 { events += engine.record(call(false, status: 401)).events }
         #expect(events.first { $0.type == .highFailureRate }?.silenced == true)
         #expect(events.first { $0.type == .authFailures }?.silenced == false)
     }
@@ -104,14 +104,14 @@ struct AlertEngineTests {
     @Test func callsOlderThanTheWindowAreNotCounted() {
         let engine = engine { $0.windowMinutes = 1 }
         let old = CallRecord(webhookCode: "STRIPE", success: false, duration: 1, timestamp: clock.now - 120)
-        #expect(engine.record(old).isEmpty)
+        #expect(engine.record(old).events.isEmpty)
         #expect(engine.metrics(for: "STRIPE")?.totalCalls == 0)
     }
 
     @Test func metricsMatchTheSeedsShape() throws {
         let engine = engine()
         for duration in [0.1, 0.2, 0.3, 0.4] { _ = engine.record(call(true, duration: duration)) }
-        _ = engine.record(call(false, duration: 1.0, status: 500))
+        _ = engine.record(call(false, duration: 1.0, status: 500)).events
         let metrics = try #require(engine.metrics(for: "STRIPE"))
         #expect(metrics.totalCalls == 5)
         #expect(metrics.successfulCalls == 4)
@@ -129,10 +129,27 @@ struct AlertEngineTests {
     @Test func aResolveCarriesTheSameDedupKeyAsItsTrigger() {
         let engine = engine { $0.windowMinutes = 1 }
         var events: [AlertEvent] = []
-        for _ in 0..<10 { events += engine.record(call(false)) }
+        for _ in 0..<10 { events += engine.record(call(false)).events }
         clock.advance(61)
         events += engine.evaluate()
         #expect(events.count == 2)
         #expect(events[0].dedupKey == events[1].dedupKey)
+    }
+}
+
+extension AlertEngineTests {
+    @Test func anAbsurdTimestampCannotTrapTheEngine() {
+        let engine = engine()
+        for timestamp in [1e300, -1e300, .nan, .infinity] {
+            let outcome = engine.record(CallRecord(webhookCode: "STRIPE", success: true, duration: 0.1, timestamp: timestamp))
+            #expect(outcome.events.isEmpty)
+        }
+    }
+
+    @Test func disabledAlertingKeepsMetricsButNeverFires() {
+        let engine = engine { $0.enabled = false }
+        for _ in 0..<20 { #expect(engine.record(call(false, status: 401)).events.isEmpty) }
+        #expect(engine.metrics(for: "STRIPE")?.failedCalls == 20)
+        #expect(engine.evaluate().isEmpty)
     }
 }

@@ -55,25 +55,35 @@ public final class AlertEngine: Sendable {
         self.now = now
     }
 
-    /// Records one call and returns the alert events it caused (usually none).
-    public func record(_ call: CallRecord) -> [AlertEvent] {
+    /// What recording a call did.
+    public struct Outcome: Sendable {
+        /// False when the call was too old to fall in the window.
+        public var counted: Bool
+        /// The alert events it caused (usually none).
+        public var events: [AlertEvent]
+    }
+
+    /// Records one call and judges the rules.
+    public func record(_ call: CallRecord) -> Outcome {
         let time = now()
         let second = Int64(time.rounded(.down))
-        let callSecond = min(second, Int64(call.timestamp.rounded(.down)))
-        return state.withLock { state -> [AlertEvent] in
+        // Clamped: a caller's timestamp must not be able to trap the conversion (1e300, NaN).
+        let callTime = call.timestamp.isFinite ? min(max(call.timestamp, 0), time) : time
+        let callSecond = Int64(callTime.rounded(.down))
+        return state.withLock { state -> Outcome in
             var webhook = state.webhooks[call.webhookCode] ?? Webhook(window: CallWindow(seconds: settings.windowSeconds))
             webhook.window.advance(to: second)
             guard webhook.window.contains(callSecond) else {
                 state.webhooks[call.webhookCode] = webhook
-                return []  // too old to count in the window
+                return Outcome(counted: false, events: [])  // too old to count in the window
             }
             webhook.window.record(second: callSecond, success: call.success, authFailure: call.isAuthFailure, duration: call.duration)
             // The latency rule sorts the window's durations: at most once a second on this path.
             let judgeLatency = webhook.latencyJudgedAt < second
             if judgeLatency { webhook.latencyJudgedAt = second }
-            let events = judge(&webhook, code: call.webhookCode, time: time, latency: judgeLatency, state: &state)
+            let events = settings.enabled ? judge(&webhook, code: call.webhookCode, time: time, latency: judgeLatency, state: &state) : []
             state.webhooks[call.webhookCode] = webhook
-            return events
+            return Outcome(counted: true, events: events)
         }
     }
 
@@ -88,7 +98,7 @@ public final class AlertEngine: Sendable {
                 guard var webhook = state.webhooks[code] else { continue }
                 webhook.window.advance(to: second)
                 webhook.latencyJudgedAt = second
-                events += judge(&webhook, code: code, time: time, latency: true, state: &state)
+                if settings.enabled { events += judge(&webhook, code: code, time: time, latency: true, state: &state) }
                 if webhook.window.total == 0 && webhook.firing.isEmpty {
                     state.webhooks[code] = nil  // nothing left to remember
                 } else {
@@ -140,13 +150,19 @@ public final class AlertEngine: Sendable {
 
     /// Mutes notifications for a webhook (one alert type, or all) until `until`; state is still tracked.
     public func silence(webhookCode: String, type: AlertType?, until: Double, reason: String) {
-        state.withLock { $0.silences[webhookCode, default: [:]][type] = Silence(until: until, reason: reason) }
+        let time = now()
+        state.withLock { state in
+            Self.dropExpiredSilences(&state, at: time)
+            state.silences[webhookCode, default: [:]][type] = Silence(until: until, reason: reason)
+        }
     }
 
     /// Lifts silences; returns how many were lifted.
     @discardableResult
     public func unsilence(webhookCode: String, type: AlertType?) -> Int {
-        state.withLock { state in
+        let time = now()
+        return state.withLock { state in
+            Self.dropExpiredSilences(&state, at: time)
             guard var silences = state.silences[webhookCode] else { return 0 }
             let before = silences.count
             if let type { silences[type] = nil } else { silences.removeAll() }
@@ -229,6 +245,13 @@ public final class AlertEngine: Sendable {
         state.history.append(event)
         if state.history.count > settings.historyLimit { state.history.removeFirst(state.history.count - settings.historyLimit) }
         return event
+    }
+
+    private static func dropExpiredSilences(_ state: inout State, at time: Double) {
+        for code in Array(state.silences.keys) {
+            let live = state.silences[code]?.filter { $0.value.until > time } ?? [:]
+            state.silences[code] = live.isEmpty ? nil : live
+        }
     }
 
     private static func silence(_ state: State, _ code: String, _ type: AlertType, _ time: Double) -> Silence? {

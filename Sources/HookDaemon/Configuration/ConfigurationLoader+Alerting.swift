@@ -2,9 +2,12 @@ import HookCore
 
 extension ConfigurationLoader {
     /// The seed's `webhooks.alerting.*` keys.
-    func readAlerting(_ section: ConfigurationNode, into settings: inout AlertingSettings) throws(ConfigurationError) {
+    func readAlerting(_ section: ConfigurationNode, into configuration: inout DaemonConfiguration) throws(ConfigurationError) {
+        var settings = configuration.alerting
         for (key, value) in try section.mapping() {
             switch key {
+            case "alert_email": configuration.smtp.to = try value.stringList()
+            case "pagerduty_key": configuration.pagerDuty.routingKey = try value.string()
             case "enabled": settings.enabled = try value.bool()
             case "window_minutes": settings.windowMinutes = try value.integer(in: 1...1440)
             case "failure_rate_threshold": settings.failureRateThreshold = try value.number(in: 0...100)
@@ -20,16 +23,18 @@ extension ConfigurationLoader {
                 for channel in channels where !known.contains(channel) {
                     throw value.error("unknown channel '\(channel)' (expected \(known.joined(separator: ", ")))")
                 }
-                settings.channels = channels
-            case "alert_email", "pagerduty_key":
-                // Read with the channels that use them (email, pagerduty); accepted here for the seed's layout.
-                _ = try value.string()
+                var unique: [String] = []
+                for channel in channels where !unique.contains(channel) { unique.append(channel) }
+                settings.channels = unique
             default: throw value.error("unknown key")
             }
         }
+        configuration.alerting = settings
     }
 
-    func readStructuredLogging(_ section: ConfigurationNode, into settings: inout StructuredLoggingSettings) throws(ConfigurationError) {
+    func readStructuredLogging(_ section: ConfigurationNode, into configuration: inout DaemonConfiguration) throws(ConfigurationError) {
+        var settings = configuration.structuredLogging
+        defer { configuration.structuredLogging = settings }
         for (key, value) in try section.mapping() {
             switch key {
             case "enabled": settings.enabled = try value.bool()
@@ -37,9 +42,7 @@ extension ConfigurationLoader {
             case "mask_sensitive": settings.maskSensitive = try value.bool()
             case "extra_masked_headers": settings.extraMaskedHeaders = try value.stringList()
             case "extra_masked_keys": settings.extraMaskedKeys = try value.stringList()
-            case "mqtt_enabled":
-                // The MQTT publisher is not built yet; accepted so the seed's files load.
-                _ = try value.bool()
+            case "mqtt_enabled": configuration.mqtt.publishLogs = try value.bool()
             default: throw value.error("unknown key")
             }
         }

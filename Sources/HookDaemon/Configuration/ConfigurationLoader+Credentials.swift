@@ -76,7 +76,7 @@ extension ConfigurationLoader {
 
     /// Reads a secret from a file: absolute, or relative to `$CREDENTIALS_DIRECTORY` (systemd's
     /// LoadCredential=). A trailing newline is not part of the secret.
-    private func secretFile(_ node: ConfigurationNode) throws(ConfigurationError) -> String {
+    func secretFile(_ node: ConfigurationNode) throws(ConfigurationError) -> String {
         let name = try node.string()
         let path = name.hasPrefix("/") ? name : (environment["CREDENTIALS_DIRECTORY"].map { "\($0)/\(name)" } ?? name)
         guard let data = FileManager.default.contents(atPath: path) else {

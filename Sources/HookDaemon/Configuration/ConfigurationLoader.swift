@@ -13,7 +13,6 @@ import Glibc
 public struct ConfigurationLoader: Sendable {
     /// Top-level sections this version accepts but does not read yet.
     public static let reservedSections: Set<String> = [
-        "mqtt", "slack", "smtp", "pagerduty",
     ]
 
     let environment: [String: String]
@@ -56,9 +55,13 @@ public struct ConfigurationLoader: Sendable {
             case "webhooks":
                 for (key, member) in try value.mapping() {
                     guard key == "alerting" else { throw member.error("unknown key (expected alerting)") }
-                    try readAlerting(member, into: &configuration.alerting)
+                    try readAlerting(member, into: &configuration)
                 }
-            case "structured_logging": try readStructuredLogging(value, into: &configuration.structuredLogging)
+            case "structured_logging": try readStructuredLogging(value, into: &configuration)
+            case "slack": try readSlack(value, into: &configuration.slack)
+            case "pagerduty": try readPagerDuty(value, into: &configuration.pagerDuty)
+            case "smtp": try readSMTP(value, into: &configuration.smtp)
+            case "mqtt": try readMQTT(value, into: &configuration.mqtt)
             case "store":
                 for (key, member) in try value.mapping() {
                     guard key == "path" else { throw member.error("unknown key (expected path)") }
@@ -71,8 +74,8 @@ public struct ConfigurationLoader: Sendable {
                 }
             case let section where Self.reservedSections.contains(section): configuration.unusedSections.append(section)
             default:
-                let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging"]
-                    + Self.reservedSections.sorted()
+                let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging",
+                             "slack", "pagerduty", "smtp", "mqtt"] + Self.reservedSections.sorted()
                 throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
         }

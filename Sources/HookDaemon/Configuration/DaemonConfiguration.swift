@@ -47,6 +47,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// `webhooks.alerting.*` and `structured_logging.*`.
     public var alerting = AlertingSettings()
     public var structuredLogging = StructuredLoggingSettings()
+    /// `slack.*`, `pagerduty.*`, `smtp.*`, `mqtt.*`: where alerts and events go.
+    public var slack = SlackSettings()
+    public var pagerDuty = PagerDutySettings()
+    public var smtp = SMTPSettings()
+    public var mqtt = MQTTSettings()
     /// `store.path`: the SQLite registry (default `<state_dir>/hookd.db`).
     public var storePath: String?
     /// `credentials.directory`: where `file` credentials live when not in `$CREDENTIALS_DIRECTORY`.

@@ -11,7 +11,8 @@ enum AlertMethods {
         // Answered on the event loop: O(1) window update; notifications leave on tasks of their own.
         table.register(MethodName.alertRecord) { params, _ throws(RPCError) in
             let call = try callRecord(params)
-            let events = engine.record(call)
+            let outcome = engine.record(call)
+            let events = outcome.events
             if !events.isEmpty { dispatcher.submit(events) }
             if call.isAuthFailure && invalidateOnAuthFailure, let key = try? WebhookKey(code: call.webhookCode, direction: call.direction),
                alerts.shouldInvalidate(key) {
@@ -20,7 +21,7 @@ enum AlertMethods {
                 Task { await credentials.invalidate(code: key.code, direction: key.direction) }
             }
             let fired = events.filter { $0.kind == .firing }.compactMap { $0.type.map { JSONValue.string($0.rawValue) } }
-            return .value(["recorded": true, "fired": .array(fired)])
+            return .value(["recorded": .bool(outcome.counted), "fired": .array(fired)])
         }
 
         table.register(MethodName.alertMetrics) { params, _ throws(RPCError) in
@@ -96,6 +97,7 @@ enum AlertMethods {
                 "auth_failure_threshold": .integer(Int64(settings.authFailureThreshold)),
                 "latency_threshold_seconds": .double(settings.latencyThresholdSeconds),
                 "repeat_interval_minutes": .integer(Int64(settings.repeatIntervalMinutes)), "send_resolved": .bool(settings.sendResolved),
+                "history_limit": .integer(Int64(settings.historyLimit)),
                 "channels": .array(settings.channels.map(JSONValue.string)),
                 "active_channels": .array(dispatcher.channelNames.map(JSONValue.string)),
                 "invalidate_on_auth_failure": .bool(invalidateOnAuthFailure),
@@ -145,7 +147,11 @@ enum AlertMethods {
             }
             _ = try params.optionalString("error")
             let direction = try params.direction() ?? .outbound
-            let timestamp = try params.optionalDouble("timestamp") ?? SystemClock.wallSeconds()
+            let now = SystemClock.wallSeconds()
+            let timestamp = try params.optionalDouble("timestamp") ?? now
+            guard timestamp.isFinite, timestamp > now - 86_400 * 7, timestamp < now + 3_600 else {
+                throw JSONAccessError(key: "timestamp", problem: .invalid(reason: "must be seconds since 1970 within the last week"))
+            }
             return CallRecord(webhookCode: code, direction: direction, success: success, duration: duration,
                               statusCode: status.map { Int($0) }, timestamp: timestamp)
         } catch {
@@ -155,7 +161,11 @@ enum AlertMethods {
 
     private static func optionalCode(_ params: JSONObject) throws(RPCError) -> String? {
         do throws(JSONAccessError) {
-            return try params.optionalString("webhook_code")
+            let code = try params.optionalString("webhook_code")
+            if let code, !WebhookKey.isValidCode(code) {
+                throw JSONAccessError(key: "webhook_code", problem: .invalid(reason: "must be 1 to 64 characters of A-Z, 0-9 and _"))
+            }
+            return code
         } catch {
             throw .invalidParams(error)
         }

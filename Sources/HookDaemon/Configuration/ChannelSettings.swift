@@ -1,0 +1,54 @@
+/// `slack.*`: an incoming webhook.
+public struct SlackSettings: Sendable, Equatable {
+    /// A secret: whoever has it can post to the channel.
+    public var webhookURL: String?
+    public var timeoutSeconds = 10.0
+
+    public init() {}
+}
+
+/// `pagerduty.*` (and the seed's `webhooks.alerting.pagerduty_key`): Events API v2.
+public struct PagerDutySettings: Sendable, Equatable {
+    /// The integration's routing key (32 characters). A secret.
+    public var routingKey: String?
+    public var eventsURL = "https://events.pagerduty.com/v2/enqueue"
+    public var timeoutSeconds = 10.0
+
+    public init() {}
+}
+
+/// `smtp.*` (and the seed's `webhooks.alerting.alert_email`): alert email over SMTP with libcurl.
+public struct SMTPSettings: Sendable, Equatable {
+    /// `smtps://host:465` (implicit TLS) or `smtp://host:587` (STARTTLS, required unless `requireTLS` is false).
+    public var url: String?
+    public var from: String?
+    /// Recipients (`webhooks.alerting.alert_email`, a comma string or list).
+    public var to: [String] = []
+    public var username: String?
+    public var password: String?
+    /// As Alertmanager: an `smtp://` server must offer STARTTLS unless this is turned off.
+    public var requireTLS = true
+    public var caFile: String?
+    public var timeoutSeconds = 15.0
+
+    public init() {}
+}
+
+/// `mqtt.*`: the broker that receives events (`webhook/requests`, `webhook/responses`,
+/// `webhook/alerts/{code}`).
+public struct MQTTSettings: Sendable, Equatable {
+    public var enabled = false
+    public var host = "localhost"
+    public var port = 1883
+    public var username: String?
+    public var password: String?
+    public var clientID = "hookd"
+    public var qos = 1
+    public var topicPrefix = ""
+    /// Messages kept while the broker is away; past it the oldest are dropped and counted.
+    public var queueSize = 10_000
+    /// `structured_logging.mqtt_enabled`: also publish request/response lines.
+    public var publishLogs = false
+
+    public init() {}
+}
