@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "HookStore", dependencies: ["HookCore", "HookJSON", "CSQLite"]),
         .target(name: "HookInfisical", dependencies: ["HookCore", "HookHTTP", "HookJSON"]),
         .target(name: "HookDaemon", dependencies: [
-            "HookJSON", "HookRPC", "HookCore", "HookStore", "HookRedis", "HookHTTP", "HookInfisical",
+            "HookJSON", "HookRPC", "HookCore", "HookStore", "HookRedis", "HookHTTP", "HookInfisical", "HookMQTT",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -98,3 +98,28 @@ PY
 echo
 printf '%-44s %12s %12s\n' measurement p50 p99
 PYTHONPATH="$repo/clients/python" python3 "$repo/scripts/bench_credentials.py" --hookd-socket "$work/l1.sock" --redis-socket "$work/redis.sock"
+
+# ---------------------------------------------------------------- alerting and structured logs (issue 4)
+echo
+echo "== Alerting and structured logs"
+header shape
+notification='{"jsonrpc":"2.0","method":"alert.record","params":{"webhook_code":"STRIPE","success":true,"duration":0.12,"status_code":200}}'
+h=$("$bin/hookbench" --protocol jsonrpc --socket "$work/l1.sock" --request "$notification" --fire-and-forget --requests 500000 --json) || exit 1
+r=$("$bin/hookbench" --protocol resp --socket "$work/redis.sock" --request "INCR hookbench:counter" --depth 16 --requests 500000 --json) || exit 1
+python3 - "$h" "$r" <<'PY'
+import json, sys
+h, r = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f"{'alert.record notifications vs INCR d16':<34} {h['ops_per_second']:>12,.0f} {'-':>8} {'-':>8} "
+      f"{r['ops_per_second']:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f} {h['ops_per_second'] / r['ops_per_second']:>7.2f}x")
+PY
+compare "alert.record requests, depth 16" 1 16 300000 "$work/l1.sock" \
+  '{"jsonrpc":"2.0","method":"alert.record","params":{"webhook_code":"STRIPE","success":true,"duration":0.12},"id":1}' "INCR hookbench:counter"
+printf '%s\n%s\n' \
+  '{"jsonrpc":"2.0","method":"log.request","params":{"webhook_code":"STRIPE","method":"POST","url":"https://api.stripe.test/v1/charges?api_key=sk_bench","headers":{"Authorization":"Bearer sk_bench_0123456789","Content-Type":"application/json"},"payload":{"amount":100,"card_number":"4111111111111111"},"guid":"bench"},"id":1}' \
+  '{"jsonrpc":"2.0","method":"log.response","params":{"webhook_code":"STRIPE","guid":"bench","status_code":200,"response_body":"{\"id\":\"ch_1\"}","duration":0.12,"success":true},"id":2}' > "$work/log-pair.jsonl"
+pairs=$("$bin/hookbench" --protocol jsonrpc --socket "$work/l1.sock" --requests-file "$work/log-pair.jsonl" --depth 16 --requests 200000 --json) || exit 1
+python3 - "$pairs" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+print(f"{'log.request + log.response pairs':<34} {r['ops_per_second'] / 2:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f}   pairs/s, masked, written to the JSON Lines file")
+PY

@@ -40,6 +40,9 @@ struct HookBench: ParsableCommand {
     @Option(help: "Event-loop threads of the generator.")
     var threads = 1
 
+    @Flag(help: "Send the requests as notifications (no replies), then one request whose reply stops the clock: throughput only (jsonrpc).")
+    var fireAndForget = false
+
     @Flag(help: "Print one JSON object instead of a line for people.")
     var json = false
 
@@ -68,6 +71,10 @@ struct HookBench: ParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         defer { try? group.syncShutdownGracefully() }
         let perConnection = requests / connections
+        if fireAndForget {
+            try runFireAndForget(group: group, payloads: payloads, perConnection: perConnection)
+            return
+        }
         let started = monotonicNanoseconds()
         let runs: [EventLoopFuture<[UInt64]>] = try (0..<connections).map { _ in
             let done = group.next().makePromise(of: [UInt64].self)
@@ -88,6 +95,34 @@ struct HookBench: ParsableCommand {
             print(#"{"protocol":"\#(self.protocol.rawValue)","connections":\#(connections),"depth":\#(depth),"requests":\#(latencies.count),"seconds":\#(elapsed),"ops_per_second":\#(opsPerSecond),"p50_us":\#(percentile(0.50)),"p99_us":\#(percentile(0.99))}"#)
         } else {
             print("\(self.protocol.rawValue) c=\(connections) d=\(depth): \(Int(opsPerSecond)) ops/s, p50 \(percentile(0.50)) µs, p99 \(percentile(0.99)) µs")
+        }
+    }
+}
+
+extension HookBench {
+    /// Notifications on each connection, then one request; elapsed until every reply arrived.
+    func runFireAndForget(group: EventLoopGroup, payloads: [[UInt8]], perConnection: Int) throws {
+        let sentinel = Array(#"{"jsonrpc":"2.0","method":"system.echo","params":{"value":0},"id":"end"}"#.utf8) + [10]
+        let started = monotonicNanoseconds()
+        let runs: [EventLoopFuture<[UInt64]>] = try (0..<connections).map { _ in
+            let done = group.next().makePromise(of: [UInt64].self)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(perConnection * (payloads[0].count + 1) + sentinel.count)
+            for index in 0..<perConnection { bytes += payloads[index % payloads.count] }
+            bytes += sentinel
+            let handler = ClosedLoopHandler(payloads: [bytes], framing: .newline, total: 1, depth: 1, done: done)
+            _ = try ClientBootstrap(group: group)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
+                .connect(unixDomainSocketPath: socket).wait()
+            return done.futureResult
+        }
+        for run in runs { _ = try run.wait() }
+        let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+        let opsPerSecond = Double(perConnection * connections) / elapsed
+        if json {
+            print(#"{"protocol":"jsonrpc","connections":\#(connections),"depth":0,"requests":\#(perConnection * connections),"seconds":\#(elapsed),"ops_per_second":\#(opsPerSecond),"p50_us":0,"p99_us":0}"#)
+        } else {
+            print("notifications c=\(connections): \(Int(opsPerSecond)) ops/s")
         }
     }
 }

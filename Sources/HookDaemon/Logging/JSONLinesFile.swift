@@ -15,6 +15,13 @@ public final class JSONLinesFile: @unchecked Sendable {
     private var handle: FileHandle?
     private let wake = DispatchSemaphore(value: 0)
     private static let flushThreshold = 64 * 1024
+    /// Lines waiting to be written at most; past it new lines are dropped and counted, because the
+    /// request path must never wait for the disk.
+    public static let maximumQueuedLines = 200_000
+    private let dropped = Atomic<Int>(0)
+
+    /// Lines dropped because the writer fell behind by `maximumQueuedLines`.
+    public var droppedLines: Int { dropped.load(ordering: .relaxed) }
 
     /// Opens (creating, mode 0640) the file and starts the writer.
     public init(path: String) throws {
@@ -39,8 +46,14 @@ public final class JSONLinesFile: @unchecked Sendable {
     /// the line (timestamps, encoding) should not happen on the caller's thread.
     public func append(_ render: @escaping @Sendable () -> JSONValue) {
         let queued = pending.withLock { state -> Int in
+            guard state.deferred.count < Self.maximumQueuedLines else { return -1 }
             state.deferred.append(render)
             return state.deferred.count
+        }
+        if queued < 0 {
+            dropped.add(1, ordering: .relaxed)
+            wake.signal()
+            return
         }
         if queued >= 1024 { wake.signal() }
     }
