@@ -28,6 +28,7 @@ struct SystemMethodsTests {
                                         health: state.health, logger: Logger(label: "test"))
         let served = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, logger: Logger(label: "test")) { _ in }.names
         await credentials.shutdown()
+        await alerts.shutdown()
         let document = try JSONValue.parse(OpenRPCDocument.text)
         let documented = try #require(document["methods"]?.arrayValue).compactMap { $0["name"]?.stringValue }.sorted()
         #expect(documented == served)

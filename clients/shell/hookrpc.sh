@@ -12,6 +12,10 @@
 #   hookrpc_credential_get CODE [DIRECTION]   hookrpc_credential_source CODE [DIRECTION]
 #   hookrpc_credential_invalidate [CODE [DIRECTION]]
 #
+# Alerting:
+#   hookrpc_alert_record CODE SUCCESS DURATION [STATUS]   (a notification: fire and forget)
+#   hookrpc_alert_metrics [CODE]           hookrpc_alert_list
+#
 # Return codes of hookrpc_call / hookrpc_notify / hookrpc_raw / hookrpc_health (and of the
 # wrappers, which return 2 for a wrong number of arguments):
 #   0  success (hookrpc_call prints the result as compact JSON on stdout)
@@ -324,4 +328,75 @@ hookrpc_webhook_delete() {
     local params
     params=$(_hookrpc_key_params hookrpc_webhook_delete 1 "$@") || return
     hookrpc_call webhook.delete "$params"
+}
+
+# ---------------------------------------------------------------- alerting
+# hookd keeps a sliding window of call outcomes per webhook code and fires alerts
+# (high_failure_rate, auth_failures, high_latency) from it. Other alert.* methods
+# (history, silence, unsilence, config, test) are reachable with hookrpc_call.
+
+# hookrpc_alert_record CODE SUCCESS DURATION [STATUS]
+# Reports one webhook call as an alert.record NOTIFICATION (fire and forget; prints
+# nothing): SUCCESS is true or false, DURATION seconds (e.g. 0.25), STATUS the HTTP status
+# (401/403 count as auth failures). Returns 0 once hookd has read it, 2 for bad arguments
+# (nothing sent), 3 when hookd cannot be reached. hookd never answers a notification, so
+# a CODE it refuses (not 1-64 of A-Z, 0-9, _) is dropped silently; to see the outcome use
+#   hookrpc_call alert.record '{"webhook_code":"W1","success":false,"duration":0.2}'
+# which prints {"recorded":true,"fired":[...]}.
+hookrpc_alert_record() {
+    local usage='usage: hookrpc_alert_record CODE SUCCESS(true|false) DURATION [STATUS]'
+    if (($# < 3 || $# > 4)) || [[ -z $1 ]]; then
+        printf '%s\n' "$usage" >&2
+        return 2
+    fi
+    if [[ $2 != true && $2 != false ]]; then
+        printf '%s\nhookrpc: SUCCESS must be true or false, got %q\n' "$usage" "$2" >&2
+        return 2
+    fi
+    if [[ ! $3 =~ ^[0-9]+([.][0-9]+)?$ ]]; then
+        printf '%s\nhookrpc: DURATION must be zero or more seconds (e.g. 0.25), got %q\n' "$usage" "$3" >&2
+        return 2
+    fi
+    if (($# == 4)) && [[ ! $4 =~ ^[1-5][0-9][0-9]$ ]]; then
+        printf '%s\nhookrpc: STATUS must be an HTTP status from 100 to 599, got %q\n' "$usage" "$4" >&2
+        return 2
+    fi
+    if ! command -v jq >/dev/null; then
+        printf 'hookrpc: needs socat and jq on PATH\n' >&2
+        return 2
+    fi
+    local params
+    params=$(jq -cn --arg code "$1" --argjson success "$2" --arg duration "$3" --arg status "${4-}" '
+        {webhook_code: $code, success: $success, duration: ($duration | tonumber)}
+        + (if $status == "" then {} else {status_code: ($status | tonumber)} end)') || return 2
+    hookrpc_notify alert.record "$params"
+}
+
+# hookrpc_alert_metrics [CODE]
+# Prints CODE's window numbers: {webhook_code, window_minutes, total_calls, successful_calls,
+# failed_calls, failure_rate (percent), auth_failures, avg/p50/p95/p99/max_latency,
+# active_alerts} (zeros for a code without calls). Without CODE: {"webhooks": [...]}.
+hookrpc_alert_metrics() {
+    if (($# > 1)) || { (($# == 1)) && [[ -z $1 ]]; }; then
+        printf 'usage: hookrpc_alert_metrics [CODE]\n' >&2
+        return 2
+    fi
+    if ! command -v jq >/dev/null; then
+        printf 'hookrpc: needs socat and jq on PATH\n' >&2
+        return 2
+    fi
+    local params
+    params=$(jq -cn --arg code "${1-}" --argjson n "$#" 'if $n == 1 then {webhook_code: $code} else {} end')
+    hookrpc_call alert.metrics "$params"
+}
+
+# hookrpc_alert_list
+# Prints {"alerts": [{webhook_code, alert_type, severity, value, first_fired_at,
+# last_notified_at, silenced_until}, ...]}: the alerts firing now.
+hookrpc_alert_list() {
+    if (($# != 0)); then
+        printf 'usage: hookrpc_alert_list\n' >&2
+        return 2
+    fi
+    hookrpc_call alert.list '{}'
 }

@@ -37,8 +37,10 @@ final class AlertDispatcher: Sendable {
             do throws(ChannelFailure) {
                 try await channel.deliver(event)
                 results[channel.name] = ["success": true]
+                record(event.id, channel.name, "delivered")
             } catch {
                 results[channel.name] = ["success": false, "error": .string(error.message)]
+                record(event.id, channel.name, "failed: \(error.message)")
             }
         }
         for name in channelNames ?? [] where results[name] == nil {

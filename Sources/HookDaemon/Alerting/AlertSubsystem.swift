@@ -1,4 +1,7 @@
 import HookCore
+import HookHTTP
+import HookJSON
+import HookMQTT
 import Logging
 import NIOCore
 import Synchronization
@@ -15,6 +18,12 @@ final class AlertSubsystem: Sendable {
     let settings: AlertingSettings
     /// The webhook request/response/alert log (JSON Lines), when structured logging is on.
     let structuredLog: JSONLinesFile?
+    /// The MQTT publisher, when `mqtt.enabled`: alerts (channel `mqtt`) and, with
+    /// `structured_logging.mqtt_enabled`, the request/response lines.
+    let mqtt: MQTTPublisher?
+    let mqttTopicPrefix: String
+    let publishLogsToMQTT: Bool
+    private let http = HTTPClient()
     private let invalidations = Mutex<[String: Double]>([:])
     /// At most one credential invalidation per webhook in this many seconds, however many 401s arrive.
     static let invalidationSpacingSeconds = 5.0
@@ -24,20 +33,58 @@ final class AlertSubsystem: Sendable {
         let logging = configuration.structuredLogging
         structuredLog = logging.enabled ? try JSONLinesFile(path: logging.file ?? "\(directories.logs)/webhooks.log") : nil
         engine = AlertEngine(settings: settings, host: Self.hostName(), now: SystemClock.wallSeconds)
+        let mqttSettings = configuration.mqtt
+        mqttTopicPrefix = mqttSettings.topicPrefix
+        publishLogsToMQTT = mqttSettings.enabled && mqttSettings.publishLogs
+        if mqttSettings.enabled {
+            health.report("mqtt", .degraded, detail: "connecting to \(mqttSettings.host):\(mqttSettings.port)")
+            mqtt = try MQTTPublisher(
+                host: mqttSettings.host, port: mqttSettings.port, clientID: mqttSettings.clientID, username: mqttSettings.username,
+                password: mqttSettings.password, qos: mqttSettings.qos, queueSize: mqttSettings.queueSize
+            ) { status in
+                switch status {
+                case .connected: health.report("mqtt", .ok, detail: "\(mqttSettings.host):\(mqttSettings.port)")
+                case .disconnected(let reason): health.report("mqtt", .degraded, detail: "disconnected: \(reason); queueing")
+                case .overflow(let dropped): health.report("mqtt", .degraded, detail: "queue full: \(dropped) messages dropped so far")
+                case .rejected(let topic, let reason): logger.error("mqtt rejected a message", metadata: ["topic": "\(topic)", "reason": "\(reason)"])
+                }
+            }
+        } else {
+            mqtt = nil
+        }
         var channels: [AlertChannel] = []
         var unavailable: [String] = []
         for name in settings.channels {
             switch AlertChannelName(rawValue: name) {
-            case .log?: channels.append(LogAlertChannel(file: structuredLog, logger: logger))
-            default: unavailable.append(name)
+            case .log?:
+                channels.append(LogAlertChannel(file: structuredLog, logger: logger))
+            case .slack?:
+                guard let url = configuration.slack.webhookURL else { unavailable.append("slack (slack.webhook_url is not set)"); continue }
+                channels.append(SlackAlertChannel(webhookURL: url, timeoutSeconds: configuration.slack.timeoutSeconds, http: http))
+            case .pagerduty?:
+                let pagerDuty = configuration.pagerDuty
+                guard let key = pagerDuty.routingKey else { unavailable.append("pagerduty (pagerduty.routing_key is not set)"); continue }
+                channels.append(PagerDutyAlertChannel(routingKey: key, eventsURL: pagerDuty.eventsURL, timeoutSeconds: pagerDuty.timeoutSeconds, http: http))
+            case .email?:
+                let smtp = configuration.smtp
+                guard smtp.url != nil, smtp.from != nil, !smtp.to.isEmpty else {
+                    unavailable.append("email (smtp.url, smtp.from and webhooks.alerting.alert_email are needed)")
+                    continue
+                }
+                channels.append(EmailAlertChannel(settings: smtp))
+            case .mqtt?:
+                guard let mqtt else { unavailable.append("mqtt (mqtt.enabled is false)"); continue }
+                channels.append(MQTTAlertChannel(publisher: mqtt, topicPrefix: mqttSettings.topicPrefix))
+            case nil:
+                unavailable.append(name)
             }
         }
         dispatcher = AlertDispatcher(channels: channels, logger: logger)
         if unavailable.isEmpty {
             health.report("alerting", .ok, detail: "channels: \(channels.map(\.name).joined(separator: ", "))")
         } else {
-            // Said loudly rather than dropped silently: these channels are configured but not built yet.
-            let detail = "channels not available in this version: \(unavailable.joined(separator: ", "))"
+            // Said loudly rather than dropped silently: these channels are listed but cannot work.
+            let detail = "channels not configured: \(unavailable.joined(separator: "; "))"
             health.report("alerting", .degraded, detail: detail)
             logger.error("alerting: \(detail)")
         }
@@ -63,7 +110,27 @@ final class AlertSubsystem: Sendable {
 
     func reopenLogs() { structuredLog?.reopen() }
 
-    func shutdown() { structuredLog?.close() }
+    /// Queues a structured log line (built off the caller's thread when there is a file) for the
+    /// file and, when configured, for MQTT `topic` (under the prefix).
+    func emit(topic: String, _ render: @escaping @Sendable () -> JSONValue) {
+        let publisher = publishLogsToMQTT ? mqtt : nil
+        let fullTopic = mqttTopicPrefix + topic
+        guard let structuredLog else {
+            if let publisher { try? publisher.publish(topic: fullTopic, payload: render().encoded()) }
+            return
+        }
+        structuredLog.append {
+            let line = render()
+            if let publisher { try? publisher.publish(topic: fullTopic, payload: line.encoded()) }
+            return line
+        }
+    }
+
+    func shutdown() async {
+        structuredLog?.close()
+        _ = mqtt?.shutdown()
+        await http.shutdown()
+    }
 
     private static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)

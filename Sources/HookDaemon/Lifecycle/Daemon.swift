@@ -86,7 +86,7 @@ public enum Daemon {
             logger.critical("cannot start alerting: \(error)")
             return unavailableExitCode
         }
-        defer { alerts.shutdown() }
+        defer { waitFor { await alerts.shutdown() } }
 
         let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, logger: logger) { [logger] outcome in
             switch outcome {

@@ -8,7 +8,6 @@ import HookRPC
 enum LogMethods {
     static func register(into table: inout MethodTable, alerts: AlertSubsystem, credentials: CredentialService, settings: StructuredLoggingSettings) {
         let masker = Masker(enabled: settings.maskSensitive, extraHeaderNames: settings.extraMaskedHeaders, extraKeys: settings.extraMaskedKeys)
-        let file = alerts.structuredLog
 
         /// The webhook's credential values hookd knows (cached), so they are masked wherever they appear.
         @Sendable func maskerFor(_ code: String, _ direction: WebhookDirection) -> Masker {
@@ -36,7 +35,7 @@ enum LogMethods {
             let payload = params["payload"]
             let timestamp = SystemClock.wallSeconds()
             let lineMasker = maskerFor(code, direction)
-            file?.append {
+            alerts.emit(topic: "webhook/requests") {
                 StructuredLogEvent.request(webhookCode: code, direction: direction.rawValue, method: method, url: url, payload: payload,
                                            headers: headers, credentialSource: credentialSource, timestamp: timestamp, guid: guid,
                                            masker: lineMasker)
@@ -63,7 +62,7 @@ enum LogMethods {
             }
             let timestamp = SystemClock.wallSeconds()
             let lineMasker = maskerFor(code, direction)
-            file?.append {
+            alerts.emit(topic: "webhook/responses") {
                 StructuredLogEvent.response(webhookCode: code, direction: direction.rawValue, statusCode: status.map { Int($0) },
                                             responseBody: body, duration: duration, success: success, error: error,
                                             timestamp: timestamp, guid: guid, masker: lineMasker)

@@ -15,11 +15,16 @@ domain socket. This package has no third-party dependencies::
 Webhooks and credentials: ``rpc.webhook_get(code)``, ``rpc.credential_get(code)``
 and friends; :class:`ObjHook` is the drop-in shim for the legacy ``ObjHook``.
 
+Alerting: ``rpc.alert_record(...)``, ``rpc.alert_metrics(code)`` and friends;
+:class:`ObjWebhookAlert` is the drop-in shim for the legacy ``ObjWebhookAlert``
+(its ``record_webhook_call`` is a fire-and-forget notification that never raises).
+
 Errors: :class:`HookRPCError` is an error *reply* from the daemon;
 :class:`HookRPCConnectionError` (an ``OSError``) is a transport failure, with
 :class:`HookRPCTimeoutError` and :class:`HookRPCProtocolError` as refinements.
 """
 
+from .alerts import ObjWebhookAlert
 from .client import (
     SENTINEL_ID,
     SENTINEL_LINE,
@@ -54,6 +59,7 @@ __all__ = [
     "HookRPCTimeoutError",
     "Notification",
     "ObjHook",
+    "ObjWebhookAlert",
     "__version__",
     "resolve_socket_path",
 ]

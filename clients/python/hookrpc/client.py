@@ -195,6 +195,32 @@ def _object(result: Any, method: str) -> Dict[str, Any]:
     return result
 
 
+def _alert_record_params(
+    code: str,
+    success: bool,
+    duration: float,
+    status_code: Optional[int],
+    error: Optional[str],
+    direction: Optional[str],
+    timestamp: Optional[float],
+) -> Dict[str, Any]:
+    """``alert.record``'s params; arguments passed as ``None`` are left out."""
+    params: Dict[str, Any] = {"webhook_code": code, "success": success, "duration": duration}
+    for name, value in (("status_code", status_code), ("error", error),
+                        ("direction", direction), ("timestamp", timestamp)):
+        if value is not None:
+            params[name] = value
+    return params
+
+
+def _members(result: Any, method: str, key: str) -> List[Dict[str, Any]]:
+    """The list of objects under ``key`` in ``method``'s result, else HookRPCProtocolError."""
+    members = result.get(key) if isinstance(result, dict) else None
+    if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+        raise HookRPCProtocolError(f"{method} returned {result!r}, expected {{'{key}': [...]}}")
+    return members
+
+
 def _preview(data: bytes, limit: int = 200) -> str:
     text = data[:limit].decode("utf-8", "replace")
     return text + ("..." if len(data) > limit else "")
@@ -479,6 +505,114 @@ class HookRPC:
             raise HookRPCProtocolError(
                 f"credential.invalidate returned {result!r}, expected {{'invalidated': int}}")
         return count
+
+    # ------------------------------------------------------------------ alerting
+    # Thin wrappers over the alert.* methods (hookd's sliding window per webhook code,
+    # rules high_failure_rate / auth_failures / high_latency). Errors are the daemon's:
+    # -32602 invalid_params with ``e.data["parameter"]`` naming the field.
+
+    def alert_record(
+        self,
+        code: str,
+        success: bool,
+        duration: float,
+        status_code: Optional[int] = None,
+        error: Optional[str] = None,
+        direction: Optional[str] = None,
+        timestamp: Optional[float] = None,
+    ) -> Dict[str, Any]:
+        """``alert.record`` as a call: ``{"recorded": True, "fired": [alert types that started firing]}``.
+
+        ``duration`` in seconds, ``status_code`` an HTTP status (401/403 count as
+        auth failures), ``direction`` ``"OUT"`` (hookd's default) or ``"IN"``,
+        ``timestamp`` seconds since 1970 (default: now). A call older than the
+        window is answered ``{"recorded": False, ...}`` and not counted; one more
+        than a week old (or over an hour ahead) is refused with -32602.
+        """
+        params = _alert_record_params(code, success, duration, status_code, error, direction, timestamp)
+        return _object(self.call("alert.record", params), "alert.record")
+
+    def alert_record_notify(
+        self,
+        code: str,
+        success: bool,
+        duration: float,
+        status_code: Optional[int] = None,
+        error: Optional[str] = None,
+        direction: Optional[str] = None,
+        timestamp: Optional[float] = None,
+    ) -> None:
+        """``alert.record`` as a notification: nothing is read back, so bad params are
+        dropped silently by hookd; only transport failures raise (see :meth:`notify`)."""
+        self.notify("alert.record",
+                    _alert_record_params(code, success, duration, status_code, error, direction, timestamp))
+
+    def alert_metrics(self, code: Optional[str] = None) -> Dict[str, Any]:
+        """``alert.metrics``: one webhook's window numbers (``total_calls``, ``failed_calls``,
+        ``failure_rate`` in percent, ``auth_failures``, latencies, ``active_alerts``, ...);
+        all zero for a code without calls. Without ``code``: ``{"webhooks": [metrics, ...]}``."""
+        params: Dict[str, Any] = {} if code is None else {"webhook_code": code}
+        return _object(self.call("alert.metrics", params), "alert.metrics")
+
+    def alert_list(self) -> List[Dict[str, Any]]:
+        """``alert.list``: the alerts firing now, i.e. the result's ``alerts``
+        (``webhook_code, alert_type, severity, value, first_fired_at, last_notified_at, silenced_until``)."""
+        return _members(self.call("alert.list"), "alert.list", "alerts")
+
+    def alert_history(self, code: Optional[str] = None, limit: Optional[int] = None) -> List[Dict[str, Any]]:
+        """``alert.history``: alert events, newest first (the result's ``events``).
+
+        ``limit`` 1..1000 (hookd's default 100). Each event is the ``webhook_alert``
+        record (``alert_type``, ``notification``: firing/repeat/resolved/test, ...)
+        plus ``deliveries`` (channel -> outcome).
+        """
+        params: Dict[str, Any] = {}
+        if code is not None:
+            params["webhook_code"] = code
+        if limit is not None:
+            params["limit"] = limit
+        return _members(self.call("alert.history", params), "alert.history", "events")
+
+    def alert_silence(self, code: str, minutes: float, reason: Optional[str] = None,
+                      alert_type: Optional[str] = None) -> Dict[str, Any]:
+        """``alert.silence``: mute notifications of ``code`` (one ``alert_type`` or all) for
+        ``minutes`` (0 < minutes <= 10080); returns ``{webhook_code, alert_type, until, reason}``.
+        Alerts are still tracked and listed while silenced."""
+        params: Dict[str, Any] = {"webhook_code": code, "minutes": minutes}
+        if reason is not None:
+            params["reason"] = reason
+        if alert_type is not None:
+            params["alert_type"] = alert_type
+        return _object(self.call("alert.silence", params), "alert.silence")
+
+    def alert_unsilence(self, code: str, alert_type: Optional[str] = None) -> int:
+        """``alert.unsilence``: lift silences of ``code`` (one ``alert_type`` or all); returns how many."""
+        params: Dict[str, Any] = {"webhook_code": code}
+        if alert_type is not None:
+            params["alert_type"] = alert_type
+        result = _object(self.call("alert.unsilence", params), "alert.unsilence")
+        removed = result.get("removed")
+        if not isinstance(removed, int) or isinstance(removed, bool):
+            raise HookRPCProtocolError(f"alert.unsilence returned {result!r}, expected {{'removed': int}}")
+        return removed
+
+    def alert_config(self) -> Dict[str, Any]:
+        """``alert.config``: the alerting settings (``enabled, window_minutes,
+        failure_rate_threshold, min_calls, auth_failure_threshold, latency_threshold_seconds,
+        repeat_interval_minutes, send_resolved, channels, active_channels, invalidate_on_auth_failure``)."""
+        return _object(self.call("alert.config"), "alert.config")
+
+    def alert_test(self, code: str, severity: Optional[str] = None,
+                   channels: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+        """``alert.test``: send a test alert; ``{webhook_code, severity, results: {channel:
+        {success, error?}}}``. ``severity`` info/warning (default)/error/critical;
+        ``channels`` defaults to the configured ones."""
+        params: Dict[str, Any] = {"webhook_code": code}
+        if severity is not None:
+            params["severity"] = severity
+        if channels is not None:
+            params["channels"] = list(channels)
+        return _object(self.call("alert.test", params), "alert.test")
 
     # ------------------------------------------------------------------ internals
     # Everything below expects self._lock to be held.

@@ -402,6 +402,80 @@ for args in "hookrpc_credential_get" "hookrpc_credential_source" "hookrpc_webhoo
 done
 if ((usage_ok)); then ok "webhook/credential functions: wrong arguments exit 2 with usage"; else not_ok "webhook/credential functions: wrong arguments exit 2 with usage" "$usage_detail"; fi
 
+# ---------------------------------------------------------------- alerting
+# hookd runs with the seed's alerting defaults: high_failure_rate above 10 % with at least
+# 10 calls in the window, auth_failures at 5 answers of 401/403, the log channel.
+run hookrpc_alert_record SH_ALERT false 0.25 503
+if ((RC == 0)) && [[ -z $OUT && -z $ERR ]]; then
+    ok "hookrpc_alert_record: exit 0, prints nothing (a notification)"
+else
+    not_ok "hookrpc_alert_record: exit 0, prints nothing (a notification)" "exit $RC, out [$OUT], err [$ERR]"
+fi
+record_ok=1
+for _ in 2 3 4 5 6 7 8 9 10; do
+    hookrpc_alert_record SH_ALERT false 0.25 || record_ok=0
+done
+check "hookrpc_alert_record: nine more failures, exit 0 each" "a call failed" test "$record_ok" = 1
+# hookrpc_notify returns once hookd closed the connection, i.e. after it handled the line.
+run hookrpc_alert_metrics SH_ALERT
+check "hookrpc_alert_metrics CODE: 10 failed calls, 100 %, high_failure_rate active" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '.webhook_code == "SH_ALERT" and .total_calls == 10 and .failed_calls == 10 and .failure_rate == 100
+        and .avg_latency == 0.25 and .active_alerts == ["high_failure_rate"]' <<<"${OUT:-null}"
+run hookrpc_alert_record SH_ALERT_OK true 0.1
+run hookrpc_alert_record SH_ALERT_OK true 1.5 200
+run hookrpc_alert_metrics SH_ALERT_OK
+check "hookrpc_alert_record with and without STATUS: successes counted" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '.total_calls == 2 and .successful_calls == 2 and .failure_rate == 0 and .max_latency == 1.5
+        and .active_alerts == []' <<<"${OUT:-null}"
+for _ in 1 2 3 4 5; do hookrpc_alert_record SH_ALERT_AUTH false 0.1 401; done
+run hookrpc_alert_list
+check "hookrpc_alert_list: five 401s fire auth_failures, critical" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '[.alerts[] | select(.webhook_code == "SH_ALERT_AUTH") | [.alert_type, .severity]] == [["auth_failures", "critical"]]
+        and any(.alerts[]; .webhook_code == "SH_ALERT" and .alert_type == "high_failure_rate" and .severity == "warning")' \
+    <<<"${OUT:-null}"
+run hookrpc_alert_metrics
+check "hookrpc_alert_metrics (no CODE): every webhook with calls" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '(.webhooks | map(.webhook_code)) as $c | ($c | index("SH_ALERT")) != null and ($c | index("SH_ALERT_AUTH")) != null' \
+    <<<"${OUT:-null}"
+run hookrpc_alert_metrics SH_ALERT_NEVER
+check "hookrpc_alert_metrics of a code without calls: zeros" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '.total_calls == 0 and .failure_rate == 0 and .active_alerts == []' <<<"${OUT:-null}"
+# CODE travels as a JSON string (jq --arg): quotes and braces cannot change the params.
+run hookrpc_alert_metrics 'X", "y": "z'
+if ((RC == 1)) && [[ -z $OUT && $ERR == "hookd error -32602 (invalid_params): "*"'webhook_code'"* ]]; then
+    ok "hookrpc_alert_metrics: a hostile CODE is sent as one string (invalid_params for webhook_code)"
+else
+    not_ok "hookrpc_alert_metrics: a hostile CODE is sent as one string (invalid_params for webhook_code)" "exit $RC, out [$OUT], err [$ERR]"
+fi
+# hookd drops a notification it refuses without a word: exit 0, and nothing is counted.
+run hookrpc_alert_record 'bad code' false 0.1
+rec_rc=$RC
+run hookrpc_alert_metrics
+check "hookrpc_alert_record with a CODE hookd refuses: exit 0, nothing counted" "record exit $rec_rc, metrics exit $RC, out [$OUT], err [$ERR]" \
+    jq -e --argjson rc "$rec_rc" '$rc == 0 and (.webhooks | map(.webhook_code) | index("bad code")) == null' <<<"${OUT:-null}"
+alert_usage_ok=1
+alert_usage_detail=
+for args in "hookrpc_alert_record" "hookrpc_alert_record A true" "hookrpc_alert_record A true 0.1 200 extra" \
+    "hookrpc_alert_record A yes 0.1" "hookrpc_alert_record A 1 0.1" "hookrpc_alert_record A true abc" \
+    "hookrpc_alert_record A true -1" "hookrpc_alert_record A true 1e3" "hookrpc_alert_record A false 0.1 abc" \
+    "hookrpc_alert_record A false 0.1 700" "hookrpc_alert_record A false 0.1 99" "hookrpc_alert_metrics A B" \
+    "hookrpc_alert_list extra"; do
+    # The socket does not exist: exit 2 (not 3) shows the arguments were refused before sending.
+    # shellcheck disable=SC2086 # word splitting of the test's argument list is intended
+    HOOKRPC_SOCKET_PATH=$missing run $args
+    if ((RC != 2)) || [[ $ERR != usage:* ]]; then
+        alert_usage_ok=0
+        alert_usage_detail+="[$args]: exit $RC, err [$ERR]; "
+    fi
+done
+if ((alert_usage_ok)); then ok "alert functions: wrong arguments exit 2 with usage, nothing sent"; else not_ok "alert functions: wrong arguments exit 2 with usage, nothing sent" "$alert_usage_detail"; fi
+HOOKRPC_SOCKET_PATH=$missing run hookrpc_alert_record SH_ALERT true 0.1
+if ((RC == 3)) && [[ $ERR == *"$missing"* && -z $OUT ]]; then
+    ok "hookrpc_alert_record with hookd unreachable: exit 3 naming the path"
+else
+    not_ok "hookrpc_alert_record with hookd unreachable: exit 3 naming the path" "exit $RC, stderr [$ERR]"
+fi
+
 # ---------------------------------------------------------------- socket path resolution
 # resolve VAR=VALUE...: hookrpc_socket_path with only the given resolution variables set.
 resolve() {
