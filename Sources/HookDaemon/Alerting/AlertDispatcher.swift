@@ -65,7 +65,8 @@ final class AlertDispatcher: Sendable {
                     "channel": "\(channel.name)", "attempt": "\(attempt)", "error": "\(error.message)",
                 ])
                 guard !error.permanent, attempt < Self.maximumAttempts else { return }
-                let wait = error.retryAfterSeconds ?? delay
+                // Clamped: a channel's Retry-After must not park a task for days (or trap the conversion).
+                let wait = min(max(error.retryAfterSeconds ?? delay, 0), 3600)
                 try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
                 delay = min(delay * 2, 60)
             }
