@@ -4,6 +4,8 @@
 
 /* curl_easy_setopt and curl_easy_getinfo are variadic; Swift needs one typed wrapper per argument kind. */
 typedef size_t (*hookd_curl_data_callback)(char *data, size_t size, size_t count, void *context);
+/* CURLOPT_READFUNCTION: fill `buffer` with at most size * count bytes to upload; return how many, 0 at the end. */
+typedef size_t (*hookd_curl_read_callback)(char *buffer, size_t size, size_t count, void *context);
 
 static inline CURLcode hookd_curl_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -19,6 +21,9 @@ static inline CURLcode hookd_curl_setopt_slist(CURL *handle, CURLoption option, 
 }
 static inline CURLcode hookd_curl_setopt_data_callback(CURL *handle, CURLoption option, hookd_curl_data_callback value) {
     return curl_easy_setopt(handle, option, value);
+}
+static inline CURLcode hookd_curl_setopt_read_callback(CURL *handle, hookd_curl_read_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, value);
 }
 static inline CURLcode hookd_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
