@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "HookHTTPTests", dependencies: ["HookHTTP"]),
         .testTarget(name: "HookMQTTTests", dependencies: ["HookMQTT"]),
         .testTarget(name: "HookDaemonTests", dependencies: [
-            "HookDaemon", "HookRPC", "HookJSON",
+            "HookDaemon", "HookRPC", "HookJSON", "HookCore", "HookHTTP", "HookMQTT",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -25,10 +25,14 @@ public final class MQTTClient: @unchecked Sendable {
     private static let libraryInit: Int32 = mosquitto_lib_init()
 
     /// Creates a client; nothing is sent until `connect`.
-    public init(clientID: String) throws(MQTTError) {
+    /// - Parameters:
+    ///   - clientID: The MQTT client id.
+    ///   - cleanSession: false asks the broker to keep this client's subscriptions and its QoS ≥ 1
+    ///     messages while it is away (a persistent session, found again by `clientID`).
+    public init(clientID: String, cleanSession: Bool = true) throws(MQTTError) {
         _ = Self.libraryInit
         // The handle's user data must point at self, which does not exist yet: set it below.
-        guard let handle = mosquitto_new(clientID, true, nil) else {
+        guard let handle = mosquitto_new(clientID, cleanSession, nil) else {
             throw MQTTError(message: "mosquitto_new failed for client \(clientID)")
         }
         self.handle = handle

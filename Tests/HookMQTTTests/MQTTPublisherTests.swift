@@ -1,0 +1,352 @@
+import Foundation
+@testable import HookMQTT
+import Synchronization
+import Testing
+
+/// MQTTPublisher against real mosquitto brokers that each test starts, stops and restarts itself.
+struct MQTTPublisherTests {
+    // MARK: The queue on its own
+
+    @Test func aFullQueueDropsTheOldestMessage() {
+        var queue = MQTTOutboundQueue(capacity: 3)
+        var dropped = 0
+        for index: UInt64 in 0..<5 { dropped += queue.append(message(index)) }
+        #expect(dropped == 2)
+        #expect(queue.messages.map(\.sequence) == [2, 3, 4])
+        #expect(queue.popFirst()?.sequence == 2)
+        #expect(queue.count == 2)
+    }
+
+    @Test func messagesPutBackGoFirstInTheirOrderWithinTheCapacity() {
+        var queue = MQTTOutboundQueue(capacity: 4)
+        _ = queue.append(message(5))
+        _ = queue.append(message(6))
+        #expect(queue.prepend([message(2), message(3), message(4)]) == 1)
+        #expect(queue.messages.map(\.sequence) == [3, 4, 5, 6])
+    }
+
+    // MARK: The caller's side
+
+    @Test func publishingNeverWaitsForAnAbsentBroker() throws {
+        let port = try TestBroker.unusedPort()
+        let publisher = try MQTTPublisher(host: "127.0.0.1", port: port, clientID: "hookd-test-nowait-\(port)")
+        let payload = Array(repeating: UInt8(ascii: "x"), count: 256)
+        let start = ContinuousClock.now
+        for index in 0..<1_000 { try publisher.publish(topic: "hookd-test/nowait/\(index)", payload: payload) }
+        #expect(ContinuousClock.now - start < .milliseconds(500))
+        #expect(publisher.queuedCount == 1_000)
+        #expect(!publisher.isConnected)
+        let stopping = ContinuousClock.now
+        #expect(publisher.shutdown(flushTimeout: .milliseconds(100)) == 1_000)
+        #expect(ContinuousClock.now - stopping < .seconds(3))
+    }
+
+    @Test func aShutDownPublisherRefusesMessagesAndInvalidTopicsAreRefused() throws {
+        let port = try TestBroker.unusedPort()
+        let publisher = try MQTTPublisher(host: "127.0.0.1", port: port, clientID: "hookd-test-refuse-\(port)")
+        #expect(throws: MQTTError.self) { try publisher.publish(topic: "hookd-test/#", payload: []) }
+        #expect(throws: MQTTError.self) { try publisher.publish(topic: "", payload: []) }
+        publisher.shutdown(flushTimeout: .zero)
+        #expect(publisher.shutdown() == 0)
+        #expect {
+            try publisher.publish(topic: "hookd-test/late", payload: [1])
+        } throws: { error in
+            "\(error)".contains("shut down")
+        }
+    }
+
+    @Test func invalidSettingsAreClearErrors() {
+        #expect(throws: MQTTError.self) { _ = try MQTTPublisher(host: "127.0.0.1", port: 1883, clientID: "x", qos: 3) }
+        #expect(throws: MQTTError.self) { _ = try MQTTPublisher(host: "127.0.0.1", port: 0, clientID: "x") }
+        #expect(throws: MQTTError.self) { _ = try MQTTPublisher(host: "", port: 1883, clientID: "x") }
+    }
+
+    // MARK: With a broker
+
+    @Test func aPublishedMessageReachesASubscriberWithItsTopicAndPayload() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.stop() }
+        let topic = "hookd-test/\(UUID().uuidString)/webhook/requests"
+        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic)
+        let statuses = Mutex<[MQTTPublisher.Status]>([])
+        let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-pub-\(broker.port)") { status in
+            statuses.withLock { $0.append(status) }
+        }
+        defer { publisher.shutdown(flushTimeout: .zero) }
+        let payload = Array(#"{"event":"webhook_request","webhook_code":"STRIPE"}"#.utf8)
+        try publisher.publish(topic: topic, payload: payload)
+
+        #expect(await eventually { subscriber.received.count >= 1 })
+        #expect(subscriber.received.first == MQTTMessage(topic: topic, payload: payload))
+        #expect(await eventually { publisher.queuedCount == 0 && publisher.deliveredCount == 1 })
+        #expect(statuses.withLock { $0 } == [.connected])
+    }
+
+    @Test func messagesPublishedBeforeTheBrokerStartsAreDeliveredWhenItComes() async throws {
+        let broker = try await TestBroker.start(persistent: true)
+        defer { broker.stop() }
+        let topic = "hookd-test/\(UUID().uuidString)/early"
+        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic, persistentSession: true)
+        broker.stop()
+
+        let statuses = Mutex<[MQTTPublisher.Status]>([])
+        let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-early-\(broker.port)",
+                                          reconnectDelaySeconds: 1...2) { status in statuses.withLock { $0.append(status) } }
+        defer { publisher.shutdown(flushTimeout: .zero) }
+        for index in 0..<10 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
+        #expect(publisher.queuedCount == 10)
+        #expect(!publisher.isConnected)
+
+        try await broker.restart()
+        #expect(await eventually { subscriber.payloads.count >= 10 })
+        #expect(subscriber.payloads == (0..<10).map { "m-\($0)" })
+        #expect(await eventually { publisher.queuedCount == 0 })
+        let seen = statuses.withLock { $0 }
+        #expect(seen.last == .connected)
+        // The refused first attempt is reported, so the health board shows the broker as away.
+        guard case .disconnected(let reason)? = seen.first else {
+            Issue.record("the first status is \(String(describing: seen.first)), not disconnected")
+            return
+        }
+        #expect(reason.contains("127.0.0.1:\(broker.port)"))
+    }
+
+    @Test func aBrokerRestartMidStreamLosesNothingThatWasQueued() async throws {
+        let broker = try await TestBroker.start(persistent: true)
+        defer { broker.stop() }
+        let topic = "hookd-test/\(UUID().uuidString)/stream"
+        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic, persistentSession: true)
+        let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-stream-\(broker.port)",
+                                          reconnectDelaySeconds: 1...2)
+        defer { publisher.shutdown(flushTimeout: .zero) }
+        #expect(await eventually { publisher.isConnected })
+
+        // Before: a burst, and the broker goes while much of it awaits its PUBACK.
+        for index in 0..<200 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
+        broker.stop()
+        // During: the broker is gone.
+        for index in 200..<300 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
+        try await broker.restart()
+        // After: straight away, whether or not the publisher has reconnected yet.
+        for index in 300..<400 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
+
+        let expected = Set((0..<400).map { "m-\($0)" })
+        #expect(await eventually(seconds: 30) { expected.isSubset(of: Set(subscriber.payloads)) })
+        let missing = expected.subtracting(subscriber.payloads)
+        #expect(missing.isEmpty, "missing \(missing.count): \(missing.sorted().prefix(10))")
+        #expect(await eventually { publisher.queuedCount == 0 })
+        #expect(publisher.overflowCount == 0)
+    }
+
+    @Test func anOverflowDropsTheOldestAndTheNewestAreDeliveredLater() async throws {
+        let broker = try await TestBroker.start(persistent: true)
+        defer { broker.stop() }
+        let topic = "hookd-test/\(UUID().uuidString)/overflow"
+        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic, persistentSession: true)
+        broker.stop()
+
+        let overflows = Mutex<[Int]>([])
+        let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-overflow-\(broker.port)",
+                                          queueSize: 5, reconnectDelaySeconds: 1...2) { status in
+            if case .overflow(let total) = status { overflows.withLock { $0.append(total) } }
+        }
+        defer { publisher.shutdown(flushTimeout: .zero) }
+        for index in 0..<8 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
+        #expect(publisher.overflowCount == 3)
+        #expect(publisher.queuedCount == 5)
+        #expect(overflows.withLock { $0 } == [1, 2, 3])
+
+        try await broker.restart()
+        #expect(await eventually { subscriber.payloads.count >= 5 })
+        #expect(subscriber.payloads == (3..<8).map { "m-\($0)" })
+    }
+
+    @Test func shutdownFlushesWhatIsQueuedBeforeDisconnecting() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.stop() }
+        let topic = "hookd-test/\(UUID().uuidString)/flush"
+        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic)
+        let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-flush-\(broker.port)")
+        #expect(await eventually { publisher.isConnected })
+        for index in 0..<100 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
+        #expect(publisher.shutdown(flushTimeout: .seconds(5)) == 0)
+        #expect(publisher.deliveredCount == 100)
+        #expect(await eventually { subscriber.payloads.count >= 100 })
+        #expect(subscriber.payloads == (0..<100).map { "m-\($0)" })
+    }
+
+    private func message(_ sequence: UInt64) -> MQTTOutboundMessage {
+        MQTTOutboundMessage(topic: "t", payload: [], sequence: sequence)
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass, without blocking a thread.
+func eventually(seconds: Double = 15, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1_000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
+}
+
+/// An MQTTClient subscribed to one topic, collecting what arrives; the subscription is proven
+/// by a probe the client sends itself (probes are left out of `received`).
+final class Subscriber: Sendable {
+    let client: MQTTClient
+    private let messages = Mutex<[MQTTMessage]>([])
+    private static let probe = Array("probe".utf8)
+
+    private init(client: MQTTClient) {
+        self.client = client
+    }
+
+    /// - Parameter persistentSession: keep the subscription and queued messages on the broker
+    ///   (which must persist them) across the subscriber's and the broker's restarts.
+    static func connect(port: Int, topic: String, persistentSession: Bool = false) async throws -> Subscriber {
+        let client = try MQTTClient(clientID: "hookd-test-sub-\(UUID().uuidString.prefix(12))", cleanSession: !persistentSession)
+        let subscriber = Subscriber(client: client)
+        client.onMessage { message in subscriber.messages.withLock { $0.append(message) } }
+        try client.connect(host: "127.0.0.1", port: port)
+        try client.subscribe(topic, qos: 1)
+        // SUBACK is not reported: publish probes until one comes back.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline && !subscriber.messages.withLock({ $0.contains { $0.payload == probe } }) {
+            try client.publish(topic, payload: probe, qos: 1)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        guard subscriber.messages.withLock({ $0.contains { $0.payload == probe } }) else {
+            throw MQTTError(message: "the subscription to \(topic) was never confirmed")
+        }
+        return subscriber
+    }
+
+    var received: [MQTTMessage] { messages.withLock { $0.filter { $0.payload != Self.probe } } }
+
+    var payloads: [String] { received.map { String(decoding: $0.payload, as: UTF8.self) } }
+}
+
+/// A mosquitto broker on a private loopback port, started with posix_spawn and stopped by pid.
+///
+/// With `persistent`, the broker saves sessions and queued messages to its own directory when
+/// it stops and loads them when it starts again, as a production broker would.
+final class TestBroker: @unchecked Sendable {
+    // Only touched from the test that owns it, which starts and stops it sequentially.
+    let port: Int
+    let directory: String
+    private var processID: pid_t?
+
+    private init(port: Int, directory: String) {
+        self.port = port
+        self.directory = directory
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static func start(persistent: Bool = false) async throws -> TestBroker {
+        let port = try unusedPort()
+        let directory = NSTemporaryDirectory() + "hookd-mqtt-\(getpid())-\(port)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = "listener \(port) 127.0.0.1\nallow_anonymous true\n"
+        // Started as root, mosquitto switches to the `mosquitto` user, which cannot write here.
+        if geteuid() == 0 { config += "user root\n" }
+        config += persistent ? "persistence true\npersistence_location \(directory)/\n" : "persistence false\n"
+        try config.write(toFile: "\(directory)/mosquitto.conf", atomically: true, encoding: .utf8)
+        let broker = TestBroker(port: port, directory: directory)
+        try await broker.restart()
+        return broker
+    }
+
+    /// Starts the broker (again, on the same port) and waits until it accepts connections.
+    func restart() async throws {
+        precondition(processID == nil, "the broker is running")
+        processID = try Self.spawn(["/usr/sbin/mosquitto", "-c", "\(directory)/mosquitto.conf"], output: "\(directory)/mosquitto.log")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if Self.accepts(port: port) { return }
+            if let pid = processID, waitpid(pid, nil, WNOHANG) == pid {
+                processID = nil
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let log = (try? String(contentsOfFile: "\(directory)/mosquitto.log", encoding: .utf8)) ?? ""
+        stop()
+        throw MQTTError(message: "mosquitto did not start on port \(port): \(log)")
+    }
+
+    /// SIGTERM (the broker saves its state), SIGKILL after 5 s; returns once the process is reaped.
+    func stop() {
+        guard let pid = processID else { return }
+        processID = nil
+        kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if waitpid(pid, nil, WNOHANG) == pid { return }
+            usleep(10_000)
+        }
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, nil, 0)
+    }
+
+    /// A loopback port nothing listens on right now.
+    static func unusedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw MQTTError(message: "socket: \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw MQTTError(message: "bind: \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    private static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// posix_spawn with an empty signal mask and default dispositions, so SIGTERM works even
+    /// though the test runner's threads block some signals.
+    private static func spawn(_ arguments: [String], output: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
+        guard result == 0 else { throw MQTTError(message: "cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
+        return pid
+    }
+}
