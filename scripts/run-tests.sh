@@ -26,7 +26,9 @@ failed=()
 echo "== Swift tests"
 # Two runs: the integration tests block on real processes and sockets, which would starve the
 # cooperative threads the async unit tests need (the machine has two cores).
-(cd "$root" && swift test --skip-build --skip HookIntegrationTests) || failed+=("swift unit")
+# Serially: several unit suites wait on real servers (SMTP, MQTT, Infisical) from test functions,
+# and in parallel they would hold both cooperative threads the async tests need.
+(cd "$root" && swift test --skip-build --skip HookIntegrationTests --no-parallel) || failed+=("swift unit")
 echo "== Swift integration tests (real hookd, redis-server, Infisical test server)"
 (cd "$root" && swift test --skip-build --filter HookIntegrationTests) || failed+=("swift integration")
 echo "== Python client tests"

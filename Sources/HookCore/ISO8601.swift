@@ -1,12 +1,15 @@
 /// UTC timestamps in ISO 8601 (`2026-11-29T04:15:26Z`), without Foundation.
 public enum ISO8601 {
     /// Formats seconds since 1970 in UTC, with 0 (default) to 6 digits of the fraction.
+    ///
+    /// Whole seconds are cut (12:00:00.75 is 12:00:00); with fractional digits the value is rounded
+    /// to them, so a time stored as a binary fraction (0.123 is 0.12299…) prints as written.
     public static func format(_ secondsSince1970: Double, fractionalDigits: Int = 0) -> String {
-        // Round once, on the scaled value, so 0.123 s does not print as .122 (binary fractions).
         let digits = min(max(fractionalDigits, 0), 6)
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
-        let scaled = Int64((secondsSince1970 * Double(scale)).rounded())
+        let scaledValue = secondsSince1970 * Double(scale)
+        let scaled = Int64(digits == 0 ? scaledValue.rounded(.down) : scaledValue.rounded())
         let total = scaled >= 0 ? scaled / scale : (scaled - scale + 1) / scale
         let fractionValue = scaled - total * scale
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400

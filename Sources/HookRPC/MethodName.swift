@@ -22,6 +22,15 @@ public enum MethodName {
     public static let alertUnsilence = "alert.unsilence"
     public static let alertConfig = "alert.config"
     public static let alertTest = "alert.test"
+
+    /// Every method hookd serves; the OpenRPC document and the daemon's table must list exactly these.
+    public static let all: [String] = [
+        discover, systemEcho, systemVersion, systemHealth, systemReload,
+        webhookUpsert, webhookGet, webhookList, webhookDelete,
+        credentialGet, credentialSource, credentialInvalidate,
+        logRequest, logResponse,
+        alertRecord, alertMetrics, alertList, alertHistory, alertSilence, alertUnsilence, alertConfig, alertTest,
+    ]
 }
 
 /// The protocol revision; bumped only for incompatible changes (see protocol/PROTOCOL.md).

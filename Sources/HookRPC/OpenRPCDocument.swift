@@ -8,7 +8,7 @@ public enum OpenRPCDocument {
   "info": {
     "title": "hookd",
     "version": "0.1.0",
-    "description": "hookd: a local daemon that owns webhooks, their credentials, logs and alerts. Newline-delimited JSON-RPC 2.0 over a Unix domain socket; see protocol/PROTOCOL.md for framing, errors, limits, access control and versioning. Parameters are by name only. Every error carries data.kind. Methods are added here as they land."
+    "description": "hookd: a local daemon that owns webhooks, their credentials, logs and alerts. Newline-delimited JSON-RPC 2.0 over a Unix domain socket; see protocol/PROTOCOL.md for framing, errors, limits, access control and versioning. Parameters are by name only. Every error carries data.kind."
   },
   "methods": [
     {
@@ -573,7 +573,7 @@ public enum OpenRPCDocument {
     {
       "name": "alert.record",
       "summary": "Record one webhook call's outcome for alerting (the hot path).",
-      "description": "Adds one call to the sliding window of `webhook_code` (one window per code, shared by both directions; `window_minutes` long, exact to the second) and judges the rules: `high_failure_rate` (warning: failed/total*100 > `failure_rate_threshold` with total >= `min_calls`), `auth_failures` (critical: calls with status_code 401 or 403 >= `auth_failure_threshold`) and `high_latency` (warning: p95 duration > `latency_threshold_seconds` with total >= `min_calls`; judged at most once a second per webhook here, and every second by the daemon's timer). Alerts that start firing, repeat or resolve are sent to the configured channels on tasks of their own; the call never waits for a channel. `fired` lists the alert types this call made start firing (silenced ones included; repeats are not listed). A call whose `timestamp` is older than the window is not counted, yet the answer is still `recorded: true`; a timestamp in the future counts as now. With `cache.invalidate_on_auth_failure` (default true), a status_code of 401 or 403 also drops the cached credential of (`webhook_code`, `direction`) in this process, in Redis and in every hookd sharing it, at most once per webhook in 5 seconds. Also accepted as a notification (no `id`): the call is recorded the same way and nothing is answered, not even an error; this is the intended form on the hot path.",
+      "description": "Adds one call to the sliding window of `webhook_code` (one window per code, shared by both directions; `window_minutes` long, exact to the second) and judges the rules: `high_failure_rate` (warning: failed/total*100 > `failure_rate_threshold` with total >= `min_calls`), `auth_failures` (critical: calls with status_code 401 or 403 >= `auth_failure_threshold`) and `high_latency` (warning: p95 duration > `latency_threshold_seconds` with total >= `min_calls`; judged at most once a second per webhook here, and every second by the daemon's timer). Alerts that start firing, repeat or resolve are sent to the configured channels on tasks of their own; the call never waits for a channel. `fired` lists the alert types this call made start firing (silenced ones included; repeats are not listed). A call whose `timestamp` is older than the window is not counted and the answer is `recorded: false`; a timestamp in the future (less than an hour ahead) counts as now. With `webhooks.alerting.enabled: false` calls are counted but no rule is judged (`fired` is always empty). With `cache.invalidate_on_auth_failure` (default true), a status_code of 401 or 403 also drops the cached credential of (`webhook_code`, `direction`) in this process, in Redis and in every hookd sharing it, at most once per webhook in 5 seconds. Also accepted as a notification (no `id`): the call is recorded the same way and nothing is answered, not even an error; this is the intended form on the hot path.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -635,7 +635,7 @@ public enum OpenRPCDocument {
         },
         {
           "name": "timestamp",
-          "description": "When the call happened, in seconds since 1970 (fractions allowed). Absent or null: now. Older than the window: not counted; in the future: counted as now.",
+          "description": "When the call happened, in seconds since 1970 (fractions allowed). Absent or null: now. Must be finite, more than a week (604800 s) before now and less than an hour after now, otherwise -32602 (`parameter 'timestamp' must be seconds since 1970 within the last week`). Older than the window: not counted (`recorded: false`); in the future: counted as now.",
           "required": false,
           "schema": {
             "type": [
@@ -671,12 +671,16 @@ public enum OpenRPCDocument {
       "params": [
         {
           "name": "webhook_code",
-          "description": "The webhook code the calls were recorded under (compared exactly; not checked against the WebhookCode pattern here). Absent or null: every webhook.",
+          "description": "The webhook code the calls were recorded under: 1 to 64 characters of A-Z, 0-9 and _ (compared exactly). Absent or null: every webhook.",
           "required": false,
           "schema": {
-            "type": [
-              "string",
-              "null"
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookCode"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -730,17 +734,21 @@ public enum OpenRPCDocument {
     {
       "name": "alert.history",
       "summary": "Return recent alert events, newest first.",
-      "description": "The alert events kept in memory (firing, repeat, resolved and test; at most `webhooks.alerting.history_limit`, the oldest dropped first; lost on restart), newest first, optionally for one webhook. Each event is the `webhook_alert` line (AlertEvent) plus `deliveries`: per channel, `delivered` or the latest failure (`failed (attempt N): ...`). `deliveries` is empty for silenced events, for test events, and for events older than the last 1000 with deliveries.",
+      "description": "The alert events kept in memory (firing, repeat, resolved and test; at most `webhooks.alerting.history_limit`, the oldest dropped first; lost on restart), newest first, optionally for one webhook. Each event is the `webhook_alert` line (AlertEvent) plus `deliveries`: per channel, `delivered` or the latest failure (`failed (attempt N): ...`; for a test event, the outcome of `alert.test`'s single attempt, `delivered` or `failed: ...`). `deliveries` is empty for silenced events, for a test that tried no channel, and for events older than the last 1000 with deliveries.",
       "paramStructure": "by-name",
       "params": [
         {
           "name": "webhook_code",
-          "description": "The webhook code the calls were recorded under (compared exactly; not checked against the WebhookCode pattern here). Absent or null: every webhook.",
+          "description": "The webhook code the calls were recorded under: 1 to 64 characters of A-Z, 0-9 and _ (compared exactly). Absent or null: every webhook.",
           "required": false,
           "schema": {
-            "type": [
-              "string",
-              "null"
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookCode"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         },
@@ -785,10 +793,10 @@ public enum OpenRPCDocument {
       "params": [
         {
           "name": "webhook_code",
-          "description": "The webhook to silence (compared exactly with the codes given to `alert.record`; not checked against the WebhookCode pattern here).",
+          "description": "The webhook to silence: 1 to 64 characters of A-Z, 0-9 and _ (compared exactly with the codes given to `alert.record`).",
           "required": true,
           "schema": {
-            "type": "string"
+            "$ref": "#/components/schemas/WebhookCode"
           }
         },
         {
@@ -855,10 +863,10 @@ public enum OpenRPCDocument {
       "params": [
         {
           "name": "webhook_code",
-          "description": "The webhook whose silences to lift.",
+          "description": "The webhook whose silences to lift: 1 to 64 characters of A-Z, 0-9 and _.",
           "required": true,
           "schema": {
-            "type": "string"
+            "$ref": "#/components/schemas/WebhookCode"
           }
         },
         {
@@ -898,7 +906,7 @@ public enum OpenRPCDocument {
     {
       "name": "alert.config",
       "summary": "Return the alerting settings in force.",
-      "description": "The `webhooks.alerting` settings hookd runs with (read at start-up), the channels configured and the channels actually running (`active_channels`: in this version only `log`), and `cache.invalidate_on_auth_failure`. Takes no parameters.",
+      "description": "The `webhooks.alerting` settings hookd runs with (read at start-up), the channels configured and the channels actually running (`active_channels`: the configured channels whose settings are present), and `cache.invalidate_on_auth_failure`. Takes no parameters.",
       "paramStructure": "by-name",
       "params": [],
       "result": {
@@ -919,15 +927,15 @@ public enum OpenRPCDocument {
     {
       "name": "alert.test",
       "summary": "Send a test alert through the channels and report each outcome.",
-      "description": "Makes a test event (`alert_type` and `notification` `test`, `state` `firing`, message `Test alert for <code> from hookd on <host>`), adds it to the history, and delivers it once (no retries) through each running channel, or through the named ones, waiting for each. `results` holds one entry per channel: `{\"success\": true}` or `{\"success\": false, \"error\": ...}`. A named channel that is not running gets `channel '<name>' is not configured`; this covers the planned channels (slack, email, pagerduty, mqtt), which this version does not have. Channel failures are results, not JSON-RPC errors.",
+      "description": "Makes a test event (`alert_type` and `notification` `test`, `state` `firing`, message `Test alert for <code> from hookd on <host>`), adds it to the history, and delivers it once (no retries) through each running channel, or through the named ones, one after another, waiting for each; the outcomes are also kept as the event's `deliveries` in `alert.history`. Works also when alerting is disabled. `results` holds one entry per channel: `{\"success\": true}` or `{\"success\": false, \"error\": ...}`. A named channel that is not running (listed in `webhooks.alerting.channels` without its settings, or not listed) gets `channel '<name>' is not configured`. For `mqtt`, success means the event was queued for the broker. Channel failures are results, not JSON-RPC errors; their texts never contain a channel's secret.",
       "paramStructure": "by-name",
       "params": [
         {
           "name": "webhook_code",
-          "description": "The webhook code to put in the test event (any string).",
+          "description": "The webhook code to put in the test event: 1 to 64 characters of A-Z, 0-9 and _ (need not be registered).",
           "required": true,
           "schema": {
-            "type": "string"
+            "$ref": "#/components/schemas/WebhookCode"
           }
         },
         {
@@ -980,31 +988,29 @@ public enum OpenRPCDocument {
     },
     {
       "name": "log.request",
-      "summary": "Write a webhook_request line (masked) to the structured log.",
-      "description": "Writes the seed's `webhook_request` JSON line to structured_logging.file: webhook_code, direction, method, url (userinfo and secret query parameters masked), payload_size (the payload itself is not logged), headers (sensitive ones masked), credential_source, timestamp, guid. Any credential value hookd has cached for the webhook is masked wherever it appears. Masking and formatting happen on the log's writer thread; the reply carries the guid at once. When structured logging is off nothing is written and the guid is still returned.",
+      "summary": "Write a masked webhook_request line to the structured log (and MQTT).",
+      "description": "Writes the seed's `webhook_request` line (LogRequestLine) to `structured_logging.file` when `structured_logging.enabled`, and publishes it to `<mqtt.topic_prefix>webhook/requests` when `mqtt.enabled` and `structured_logging.mqtt_enabled`. The URL's userinfo and sensitive query parameters, sensitive headers (Authorization, Cookie, X-Api-Key, names containing token, secret, signature, key, auth ..., and `extra_masked_headers`), card numbers in free text, and every credential value this hookd holds in memory for (`webhook_code`, `direction`) are masked as `***MASKED***` (unless `structured_logging.mask_sensitive` is false); the payload is never written, only its size. The answer carries the guid at once; masking, formatting and writing happen on the log's writer thread. At most 200000 lines wait for the writer: past that, lines are dropped (file and MQTT alike) and counted, and the call still succeeds. When neither a file nor MQTT is configured nothing is written and the guid is still returned. Also accepted as a notification (pass your own `guid` then).",
       "paramStructure": "by-name",
       "params": [
         {
           "name": "webhook_code",
+          "description": "The webhook's code, written as given. Any string: not checked against the WebhookCode pattern here.",
           "required": true,
           "schema": {
-            "type": "string",
-            "pattern": "^[A-Z0-9_]{1,64}$"
+            "type": "string"
           }
         },
         {
           "name": "direction",
+          "description": "`OUT` or `IN`. Absent or null: `OUT`. Picks the cached credential whose values are masked, and is written to the line.",
+          "required": false,
           "schema": {
-            "type": "string",
-            "enum": [
-              "OUT",
-              "IN"
-            ],
-            "default": "OUT"
+            "$ref": "#/components/schemas/WebhookDirection"
           }
         },
         {
           "name": "method",
+          "description": "The HTTP method, written as given (masked as free text).",
           "required": true,
           "schema": {
             "type": "string"
@@ -1012,6 +1018,7 @@ public enum OpenRPCDocument {
         },
         {
           "name": "url",
+          "description": "The target URL; written with its userinfo and sensitive query parameters masked.",
           "required": true,
           "schema": {
             "type": "string"
@@ -1019,85 +1026,87 @@ public enum OpenRPCDocument {
         },
         {
           "name": "payload",
-          "summary": "Any JSON value; only its size is logged",
+          "description": "The body sent, any JSON value. Only its size is written (`payload_size`: UTF-8 bytes of a string, of the compact JSON of any other value; 0 when absent or null).",
+          "required": false,
           "schema": true
         },
         {
           "name": "headers",
+          "description": "The request headers, name to value (any JSON value). Sensitive ones are masked whatever their value; the others are masked as free text. Absent or null: `{}`.",
+          "required": false,
           "schema": {
-            "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
+            "type": [
+              "object",
+              "null"
+            ]
           }
         },
         {
           "name": "credential_source",
+          "description": "Where the credential came from (`infisical`, `env`, ...), written as given (masked as free text). Absent or null: null.",
+          "required": false,
           "schema": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ]
           }
         },
         {
           "name": "guid",
-          "summary": "The call's id; log.request makes one when absent",
+          "description": "The call's id, written as given and returned. Absent or null: hookd makes a random UUID version 4 (lower case).",
+          "required": false,
           "schema": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ]
           }
         }
       ],
       "result": {
         "name": "logged",
         "schema": {
-          "type": "object",
-          "required": [
-            "guid"
-          ],
-          "properties": {
-            "guid": {
-              "type": "string"
-            }
-          }
+          "$ref": "#/components/schemas/LogResult"
         }
       },
       "errors": [
-        {
-          "$ref": "#/components/errors/invalid_params"
-        },
         {
           "$ref": "#/components/errors/permission_denied"
         },
         {
           "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
         }
       ]
     },
     {
       "name": "log.response",
-      "summary": "Write a webhook_response line (masked) to the structured log.",
-      "description": "Writes the seed's `webhook_response` JSON line: webhook_code, direction, status_code, response_size (the body is not logged), duration_seconds, success, error (masked), timestamp, guid (pass the one log.request returned).",
+      "summary": "Write a masked webhook_response line to the structured log (and MQTT).",
+      "description": "Writes the seed's `webhook_response` line (LogResponseLine) to `structured_logging.file` when `structured_logging.enabled`, and publishes it to `<mqtt.topic_prefix>webhook/responses` when `mqtt.enabled` and `structured_logging.mqtt_enabled`. The response body is never written, only its size; `error` is masked as free text (URLs, card numbers and the webhook's cached credential values). Answers at once, like `log.request`, with the same queue bound (past 200000 waiting lines, dropped and counted). Also accepted as a notification.",
       "paramStructure": "by-name",
       "params": [
         {
           "name": "webhook_code",
+          "description": "The webhook's code, written as given. Any string: not checked against the WebhookCode pattern here.",
           "required": true,
           "schema": {
-            "type": "string",
-            "pattern": "^[A-Z0-9_]{1,64}$"
+            "type": "string"
           }
         },
         {
           "name": "direction",
+          "description": "`OUT` or `IN`. Absent or null: `OUT`. Picks the cached credential whose values are masked, and is written to the line.",
+          "required": false,
           "schema": {
-            "type": "string",
-            "enum": [
-              "OUT",
-              "IN"
-            ],
-            "default": "OUT"
+            "$ref": "#/components/schemas/WebhookDirection"
           }
         },
         {
           "name": "guid",
+          "description": "The id `log.request` returned (or was given), joining the two lines. Any string.",
           "required": true,
           "schema": {
             "type": "string"
@@ -1105,6 +1114,8 @@ public enum OpenRPCDocument {
         },
         {
           "name": "status_code",
+          "description": "The HTTP status received; not range-checked. Absent or null: null (no response came).",
+          "required": false,
           "schema": {
             "type": [
               "integer",
@@ -1114,6 +1125,8 @@ public enum OpenRPCDocument {
         },
         {
           "name": "response_body",
+          "description": "The body received. Only its size is written (`response_size`, UTF-8 bytes; 0 when absent or null).",
+          "required": false,
           "schema": {
             "type": [
               "string",
@@ -1123,14 +1136,15 @@ public enum OpenRPCDocument {
         },
         {
           "name": "duration",
+          "description": "How long the call took, in seconds; written as `duration_seconds`. Not range-checked.",
           "required": true,
           "schema": {
-            "type": "number",
-            "minimum": 0
+            "type": "number"
           }
         },
         {
           "name": "success",
+          "description": "Whether the call counts as a success.",
           "required": true,
           "schema": {
             "type": "boolean"
@@ -1138,6 +1152,8 @@ public enum OpenRPCDocument {
         },
         {
           "name": "error",
+          "description": "What went wrong, masked as free text. Absent or null: null.",
+          "required": false,
           "schema": {
             "type": [
               "string",
@@ -1149,26 +1165,18 @@ public enum OpenRPCDocument {
       "result": {
         "name": "logged",
         "schema": {
-          "type": "object",
-          "required": [
-            "guid"
-          ],
-          "properties": {
-            "guid": {
-              "type": "string"
-            }
-          }
+          "$ref": "#/components/schemas/LogResult"
         }
       },
       "errors": [
-        {
-          "$ref": "#/components/errors/invalid_params"
-        },
         {
           "$ref": "#/components/errors/permission_denied"
         },
         {
           "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
         }
       ]
     }
@@ -1299,7 +1307,7 @@ public enum OpenRPCDocument {
           },
           "components": {
             "type": "object",
-            "description": "Health of each configured component, keyed by component name. Entries are documented as the components land."
+            "description": "Health of each component, keyed by name: `{\"status\": \"ok\" | \"degraded\" | \"down\", \"detail\"?: string}`. `alerting` (always): `ok` with `channels: <running channels>`, or `degraded` with `channels not configured: ...` naming each listed channel whose settings are missing. `mqtt` (when `mqtt.enabled`): the broker connection (`degraded` while connecting, disconnected or after the queue overflowed). Also `store`, and `infisical` and `redis` when configured."
           }
         }
       },
@@ -1958,15 +1966,14 @@ public enum OpenRPCDocument {
         "properties": {
           "recorded": {
             "type": "boolean",
-            "const": true,
-            "description": "Always true, also when the call was too old to count in the window."
+            "description": "True when the call was counted in the window; false when its `timestamp` is older than the window (then nothing else happens, except the 401/403 credential invalidation)."
           },
           "fired": {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/AlertType"
             },
-            "description": "The alert types this call made start firing (silenced ones included); usually empty."
+            "description": "The alert types this call made start firing (silenced ones included; repeats are not listed); usually empty, always empty when `recorded` is false or alerting is disabled."
           }
         }
       },
@@ -2254,7 +2261,7 @@ public enum OpenRPCDocument {
                 "additionalProperties": {
                   "type": "string"
                 },
-                "description": "Channel name -> `delivered`, or the latest failure `failed (attempt N): <reason>` (also while retries are pending). Empty when nothing was sent (silenced events, test events) or the outcome is no longer kept (only the last 1000 events' outcomes are)."
+                "description": "Channel name -> `delivered`, or the latest failure `failed (attempt N): <reason>` (also while retries are pending); for a test event, `delivered` or `failed: <reason>` from `alert.test`'s single attempt. Empty when nothing was sent (silenced events, a test that tried no channel) or the outcome is no longer kept (only the last 1000 events' outcomes are)."
               }
             }
           }
@@ -2336,6 +2343,7 @@ public enum OpenRPCDocument {
           "latency_threshold_seconds",
           "repeat_interval_minutes",
           "send_resolved",
+          "history_limit",
           "channels",
           "active_channels",
           "invalidate_on_auth_failure"
@@ -2343,7 +2351,7 @@ public enum OpenRPCDocument {
         "properties": {
           "enabled": {
             "type": "boolean",
-            "description": "`webhooks.alerting.enabled` as configured."
+            "description": "`webhooks.alerting.enabled` as configured; false: calls are counted but no rule is judged."
           },
           "window_minutes": {
             "type": "integer",
@@ -2358,11 +2366,13 @@ public enum OpenRPCDocument {
           },
           "min_calls": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 1000000
           },
           "auth_failure_threshold": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 1000000
           },
           "latency_threshold_seconds": {
             "type": "number",
@@ -2377,19 +2387,25 @@ public enum OpenRPCDocument {
           "send_resolved": {
             "type": "boolean"
           },
+          "history_limit": {
+            "type": "integer",
+            "minimum": 10,
+            "maximum": 1000000,
+            "description": "How many alert events `alert.history` keeps (`webhooks.alerting.history_limit`)."
+          },
           "channels": {
             "type": "array",
             "items": {
               "type": "string"
             },
-            "description": "The channels configured (`webhooks.alerting.channels`)."
+            "description": "The channels configured (`webhooks.alerting.channels`), duplicates removed."
           },
           "active_channels": {
             "type": "array",
             "items": {
               "type": "string"
             },
-            "description": "The channels running: in this version only `log` can be."
+            "description": "The channels running, in configured order: `log` always; `slack`, `pagerduty`, `email` and `mqtt` when their settings are present (see `system.health`'s `alerting` component for the missing ones)."
           },
           "invalidate_on_auth_failure": {
             "type": "boolean",
@@ -2409,7 +2425,7 @@ public enum OpenRPCDocument {
           },
           "error": {
             "type": "string",
-            "description": "Present only when `success` is false: why (`channel 'slack' is not configured` for a channel that is not running)."
+            "description": "Present only when `success` is false: why (`slack: HTTP 404 channel_not_found`, or `channel 'email' is not configured` for a channel that is not running). Never contains a secret."
           }
         }
       },
@@ -2434,6 +2450,147 @@ public enum OpenRPCDocument {
               "$ref": "#/components/schemas/AlertChannelTestOutcome"
             },
             "description": "One entry per channel tested, keyed by channel name."
+          }
+        }
+      },
+      "LogResult": {
+        "title": "LogResult",
+        "description": "The result of `log.request` and `log.response`.",
+        "type": "object",
+        "required": [
+          "guid"
+        ],
+        "properties": {
+          "guid": {
+            "type": "string",
+            "description": "The call's id: the given `guid`, or the one `log.request` made."
+          }
+        }
+      },
+      "LogRequestLine": {
+        "title": "LogRequestLine",
+        "description": "The `webhook_request` line `log.request` writes to the structured log and publishes to `<prefix>webhook/requests`; members in this order.",
+        "type": "object",
+        "required": [
+          "event",
+          "webhook_code",
+          "direction",
+          "method",
+          "url",
+          "payload_size",
+          "headers",
+          "credential_source",
+          "timestamp",
+          "guid"
+        ],
+        "properties": {
+          "event": {
+            "type": "string",
+            "const": "webhook_request"
+          },
+          "webhook_code": {
+            "type": "string"
+          },
+          "direction": {
+            "type": "string",
+            "enum": [
+              "OUT",
+              "IN"
+            ]
+          },
+          "method": {
+            "type": "string",
+            "description": "As given, masked as free text."
+          },
+          "url": {
+            "type": "string",
+            "description": "Userinfo and sensitive query parameters masked."
+          },
+          "payload_size": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Bytes of the payload (never the payload itself)."
+          },
+          "headers": {
+            "type": "object",
+            "description": "The headers, sensitive ones masked; `{}` when none were given."
+          },
+          "credential_source": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "timestamp": {
+            "type": "string",
+            "description": "hookd's clock when the method was called, ISO 8601 UTC with milliseconds."
+          },
+          "guid": {
+            "type": "string"
+          }
+        }
+      },
+      "LogResponseLine": {
+        "title": "LogResponseLine",
+        "description": "The `webhook_response` line `log.response` writes to the structured log and publishes to `<prefix>webhook/responses`; members in this order.",
+        "type": "object",
+        "required": [
+          "event",
+          "webhook_code",
+          "direction",
+          "status_code",
+          "response_size",
+          "duration_seconds",
+          "success",
+          "error",
+          "timestamp",
+          "guid"
+        ],
+        "properties": {
+          "event": {
+            "type": "string",
+            "const": "webhook_response"
+          },
+          "webhook_code": {
+            "type": "string"
+          },
+          "direction": {
+            "type": "string",
+            "enum": [
+              "OUT",
+              "IN"
+            ]
+          },
+          "status_code": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "response_size": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "UTF-8 bytes of the response body (never the body itself)."
+          },
+          "duration_seconds": {
+            "type": "number"
+          },
+          "success": {
+            "type": "boolean"
+          },
+          "error": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Masked as free text."
+          },
+          "timestamp": {
+            "type": "string",
+            "description": "hookd's clock when the method was called, ISO 8601 UTC with milliseconds."
+          },
+          "guid": {
+            "type": "string"
           }
         }
       }

@@ -33,14 +33,15 @@ struct ISO8601Tests {
     }
 
     @Test(
-        "fractional digits are written, zero-padded, and truncated",
+        "fractional digits are written, zero-padded, and rounded",
         arguments: [
             (0.5, 1, "1970-01-01T00:00:00.5Z"),
             (0.25, 3, "1970-01-01T00:00:00.250Z"),
             (0.03125, 2, "1970-01-01T00:00:00.03Z"),
             (0.0, 3, "1970-01-01T00:00:00.000Z"),
             (1_709_164_800.5, 6, "2024-02-29T00:00:00.500000Z"),
-            (0.999_999_9, 3, "1970-01-01T00:00:00.999Z"),
+            (0.999_999_9, 3, "1970-01-01T00:00:01.000Z"),
+            (1_709_164_800.123, 3, "2024-02-29T00:00:00.123Z"),
         ])
     func fractionalDigits(seconds: Double, digits: Int, expected: String) {
         #expect(ISO8601.format(seconds, fractionalDigits: digits) == expected)

@@ -50,11 +50,6 @@ struct ConfigurationLoaderTests {
         #expect(configuration.limits.shutdownGraceSeconds == 3)
     }
 
-    @Test func laterSectionsAreAcceptedAndListedAsUnused() throws {
-        let configuration = try loader.parse("mqtt:\n  host: localhost\nslack:\n  webhook_url: https://hooks.slack.test/x\n", file: "c.yaml")
-        #expect(configuration.unusedSections == ["mqtt", "slack"])
-    }
-
     @Test(arguments: [
         ("hookd:\n  limts: {}\n", "c.yaml:2: hookd.limts: unknown key"),
         ("hookd:\n  limits:\n    max_connections: lots\n", "c.yaml:3: hookd.limits.max_connections: expected a whole number from 1 to 1000000, found 'lots'"),

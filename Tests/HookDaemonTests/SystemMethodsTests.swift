@@ -32,6 +32,7 @@ struct SystemMethodsTests {
         let document = try JSONValue.parse(OpenRPCDocument.text)
         let documented = try #require(document["methods"]?.arrayValue).compactMap { $0["name"]?.stringValue }.sorted()
         #expect(documented == served)
+        #expect(served == MethodName.all.sorted())
     }
 
     @Test func everyDocumentedParamIsOneTheHandlerReads() throws {

@@ -11,10 +11,6 @@ import Glibc
 /// the sections later versions read (`redis`, `webhooks`, …) are accepted and listed in
 /// `unusedSections` so the daemon can say it ignores them.
 public struct ConfigurationLoader: Sendable {
-    /// Top-level sections this version accepts but does not read yet.
-    public static let reservedSections: Set<String> = [
-    ]
-
     let environment: [String: String]
     private let daemonUserID: UInt32
 
@@ -72,10 +68,9 @@ public struct ConfigurationLoader: Sendable {
                     guard key == "directory" else { throw member.error("unknown key (expected directory)") }
                     configuration.credentialsDirectory = try member.string()
                 }
-            case let section where Self.reservedSections.contains(section): configuration.unusedSections.append(section)
             default:
                 let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging",
-                             "slack", "pagerduty", "smtp", "mqtt"] + Self.reservedSections.sorted()
+                             "slack", "pagerduty", "smtp", "mqtt"]
                 throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
         }

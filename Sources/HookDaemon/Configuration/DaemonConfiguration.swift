@@ -56,8 +56,6 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var storePath: String?
     /// `credentials.directory`: where `file` credentials live when not in `$CREDENTIALS_DIRECTORY`.
     public var credentialsDirectory: String?
-    /// Sections that a later version of hookd reads (webhooks, mqtt, …), present but not yet used.
-    public var unusedSections: [String] = []
 
     public init() {}
 }

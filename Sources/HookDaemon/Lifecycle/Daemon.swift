@@ -51,9 +51,6 @@ public enum Daemon {
             }
         }
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        for section in configuration.unusedSections {
-            logger.notice("configuration section '\(section)' is not used by this version of hookd yet")
-        }
 
         let directories = DaemonDirectories.resolve(
             environment: environment, userID: userID,
