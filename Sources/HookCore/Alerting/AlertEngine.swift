@@ -71,7 +71,9 @@ public final class AlertEngine: Sendable {
         let callTime = call.timestamp.isFinite ? min(max(call.timestamp, 0), time) : time
         let callSecond = Int64(callTime.rounded(.down))
         return state.withLock { state -> Outcome in
-            var webhook = state.webhooks[call.webhookCode] ?? Webhook(window: CallWindow(seconds: settings.windowSeconds))
+            // Taken out of the table, not copied: a copy would make the next write duplicate the
+            // whole window (copy-on-write) on every call.
+            var webhook = state.webhooks.removeValue(forKey: call.webhookCode) ?? Webhook(window: CallWindow(seconds: settings.windowSeconds))
             webhook.window.advance(to: second)
             guard webhook.window.contains(callSecond) else {
                 state.webhooks[call.webhookCode] = webhook
@@ -95,14 +97,12 @@ public final class AlertEngine: Sendable {
         return state.withLock { state -> [AlertEvent] in
             var events: [AlertEvent] = []
             for code in state.webhooks.keys.sorted() {
-                guard var webhook = state.webhooks[code] else { continue }
+                guard var webhook = state.webhooks.removeValue(forKey: code) else { continue }
                 webhook.window.advance(to: second)
                 webhook.latencyJudgedAt = second
                 if settings.enabled { events += judge(&webhook, code: code, time: time, latency: true, state: &state) }
-                if webhook.window.total == 0 && webhook.firing.isEmpty {
-                    state.webhooks[code] = nil  // nothing left to remember
-                } else {
-                    state.webhooks[code] = webhook
+                if webhook.window.total > 0 || !webhook.firing.isEmpty {
+                    state.webhooks[code] = webhook  // else nothing is left to remember
                 }
             }
             return events
@@ -113,7 +113,7 @@ public final class AlertEngine: Sendable {
     public func metrics(for code: String) -> WindowMetrics? {
         let second = Int64(now().rounded(.down))
         return state.withLock { state -> WindowMetrics? in
-            guard var webhook = state.webhooks[code] else { return nil }
+            guard var webhook = state.webhooks.removeValue(forKey: code) else { return nil }
             webhook.window.advance(to: second)
             state.webhooks[code] = webhook
             return WindowMetrics(webhookCode: code, windowMinutes: settings.windowMinutes, window: webhook.window,

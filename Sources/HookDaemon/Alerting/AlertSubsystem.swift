@@ -31,7 +31,11 @@ final class AlertSubsystem: Sendable {
     init(configuration: DaemonConfiguration, directories: DaemonDirectories, health: HealthBoard, logger: Logger) throws {
         settings = configuration.alerting
         let logging = configuration.structuredLogging
-        structuredLog = logging.enabled ? try JSONLinesFile(path: logging.file ?? "\(directories.logs)/webhooks.log") : nil
+        structuredLog = logging.enabled
+            ? try JSONLinesFile(path: logging.file ?? "\(directories.logs)/webhooks.log") { dropped in
+                health.report("structured_log", .degraded, detail: "\(dropped) lines dropped: the log writer fell behind")
+            }
+            : nil
         engine = AlertEngine(settings: settings, host: Self.hostName(), now: SystemClock.wallSeconds)
         let mqttSettings = configuration.mqtt
         mqttTopicPrefix = mqttSettings.topicPrefix
@@ -68,7 +72,7 @@ final class AlertSubsystem: Sendable {
             case .email?:
                 let smtp = configuration.smtp
                 guard smtp.url != nil, smtp.from != nil, !smtp.to.isEmpty else {
-                    unavailable.append("email (smtp.url, smtp.from and webhooks.alerting.alert_email are needed)")
+                    unavailable.append("email (smtp.url, smtp.from and recipients in smtp.to or webhooks.alerting.alert_email are needed)")
                     continue
                 }
                 channels.append(EmailAlertChannel(settings: smtp))

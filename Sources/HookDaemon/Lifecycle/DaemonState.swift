@@ -24,8 +24,8 @@ public final class DaemonState: Sendable {
     public var accessPolicy: AccessPolicy { current.withLock { $0.policy } }
     public var connectionCount: Int { connections.count }
 
-    /// Re-reads the configuration file and applies what can change while running (ACL, limits
-    /// for new connections, log level). Nothing changes when the file is bad.
+    /// Re-reads the configuration file and applies what can change while running: the ACL, and
+    /// the limits for new connections. Nothing changes when the file is bad.
     /// - Returns: the new configuration.
     /// - Throws: `ConfigurationError` naming the file and key; the old configuration stays.
     @discardableResult

@@ -23,9 +23,14 @@ public final class JSONLinesFile: @unchecked Sendable {
     /// Lines dropped because the writer fell behind by `maximumQueuedLines`.
     public var droppedLines: Int { dropped.load(ordering: .relaxed) }
 
+    private let onDrop: (@Sendable (Int) -> Void)?
+
     /// Opens (creating, mode 0640) the file and starts the writer.
-    public init(path: String) throws {
+    /// - Parameter onDrop: told the running total of dropped lines (the first, then every 10 000th),
+    ///   so the daemon can say so on its health report.
+    public init(path: String, onDrop: (@Sendable (Int) -> Void)? = nil) throws {
         self.path = path
+        self.onDrop = onDrop
         handle = try Self.open(path)
         let thread = Thread { [self] in writerLoop() }
         thread.name = "hookd.log.\(URL(fileURLWithPath: path).lastPathComponent)"
@@ -51,7 +56,8 @@ public final class JSONLinesFile: @unchecked Sendable {
             return state.deferred.count
         }
         if queued < 0 {
-            dropped.add(1, ordering: .relaxed)
+            let total = dropped.add(1, ordering: .relaxed).newValue
+            if total == 1 || total % 10_000 == 0 { onDrop?(total) }
             wake.signal()
             return
         }

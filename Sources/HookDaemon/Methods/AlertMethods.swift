@@ -150,7 +150,7 @@ enum AlertMethods {
             let now = SystemClock.wallSeconds()
             let timestamp = try params.optionalDouble("timestamp") ?? now
             guard timestamp.isFinite, timestamp > now - 86_400 * 7, timestamp < now + 3_600 else {
-                throw JSONAccessError(key: "timestamp", problem: .invalid(reason: "must be seconds since 1970 within the last week"))
+                throw JSONAccessError(key: "timestamp", problem: .invalid(reason: "must be seconds since 1970, within the last week and at most an hour ahead"))
             }
             return CallRecord(webhookCode: code, direction: direction, success: success, duration: duration,
                               statusCode: status.map { Int($0) }, timestamp: timestamp)

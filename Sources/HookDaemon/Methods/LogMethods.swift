@@ -22,7 +22,7 @@ enum LogMethods {
             let code: String, direction: WebhookDirection, method: String, url: String
             let headers: JSONObject?, credentialSource: String?, guid: String
             do throws(JSONAccessError) {
-                code = try params.string("webhook_code")
+                code = try validCode(params)
                 direction = try params.direction() ?? .outbound
                 method = try params.string("method")
                 url = try params.string("url")
@@ -47,12 +47,16 @@ enum LogMethods {
             let code: String, direction: WebhookDirection, guid: String, status: Int64?, body: String?
             let duration: Double, success: Bool, error: String?
             do throws(JSONAccessError) {
-                code = try params.string("webhook_code")
+                code = try validCode(params)
                 direction = try params.direction() ?? .outbound
                 guid = try params.string("guid")
                 status = try params.optionalInteger("status_code")
+                if let status, !(100...599).contains(status) {
+                    throw JSONAccessError(key: "status_code", problem: .invalid(reason: "must be an HTTP status from 100 to 599"))
+                }
                 body = try params.optionalString("response_body")
                 guard let seconds = try params.optionalDouble("duration") else { throw JSONAccessError(key: "duration", problem: .missing) }
+                guard seconds >= 0 && seconds.isFinite else { throw JSONAccessError(key: "duration", problem: .invalid(reason: "must be zero or more seconds")) }
                 duration = seconds
                 guard let succeeded = try params.optionalBool("success") else { throw JSONAccessError(key: "success", problem: .missing) }
                 success = succeeded
@@ -69,5 +73,13 @@ enum LogMethods {
             }
             return .value(["guid": .string(guid)])
         }
+    }
+
+    private static func validCode(_ params: JSONObject) throws(JSONAccessError) -> String {
+        let code = try params.string("webhook_code")
+        guard WebhookKey.isValidCode(code) else {
+            throw JSONAccessError(key: "webhook_code", problem: .invalid(reason: "must be 1 to 64 characters of A-Z, 0-9 and _"))
+        }
+        return code
     }
 }
