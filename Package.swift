@@ -61,21 +61,24 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Test servers and processes shared by the test targets (not shipped).
+        .target(name: "HookTestSupport", path: "Tests/HookTestSupport"),
+
         .testTarget(name: "HookJSONTests", dependencies: ["HookJSON", "CJansson"]),
         .testTarget(name: "HookRPCTests", dependencies: ["HookRPC"]),
         .testTarget(name: "HookCoreTests", dependencies: ["HookCore"]),
         .testTarget(name: "HookRedisTests", dependencies: ["HookRedis", "HookCore", "HookJSON"]),
         .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore", "HookJSON"]),
         .testTarget(name: "HookInfisicalTests", dependencies: ["HookInfisical", "HookCore", "HookHTTP"]),
-        .testTarget(name: "HookHTTPTests", dependencies: ["HookHTTP"]),
-        .testTarget(name: "HookMQTTTests", dependencies: ["HookMQTT"]),
+        .testTarget(name: "HookHTTPTests", dependencies: ["HookHTTP", "HookTestSupport"]),
+        .testTarget(name: "HookMQTTTests", dependencies: ["HookMQTT", "HookTestSupport"]),
         .testTarget(name: "HookDaemonTests", dependencies: [
-            "HookDaemon", "HookRPC", "HookJSON", "HookCore", "HookHTTP", "HookMQTT",
+            "HookDaemon", "HookRPC", "HookJSON", "HookCore", "HookHTTP", "HookMQTT", "HookTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "HookIntegrationTests", dependencies: ["HookClient", "HookJSON", "HookRPC", "HookHTTP", "HookRedis"]),
+        .testTarget(name: "HookIntegrationTests", dependencies: ["HookClient", "HookJSON", "HookRPC", "HookHTTP", "HookRedis", "HookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

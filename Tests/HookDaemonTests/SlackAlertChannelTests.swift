@@ -3,6 +3,7 @@ import Foundation
 import HookCore
 import HookHTTP
 import HookJSON
+import HookTestSupport
 import Testing
 
 /// The Slack channel against the Slack stand-in (Tests/Fixtures/alert_receivers.py): what Slack
@@ -244,43 +245,21 @@ enum AlertEventSamples {
 /// The Slack and PagerDuty stand-in (Tests/Fixtures/alert_receivers.py) on a private port,
 /// started per test and stopped by pid on every path, with every wait bounded.
 final class AlertReceiversServer: @unchecked Sendable {
-    // `port` is written once, before the server is handed to a test; `process` is only touched
-    // by the test that owns the server.
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    private(set) var port = 0
+    // Immutable once started; stopped by the test that owns it.
+    private let fixture: PortFileFixture
     /// The client tests give their channels; shut down with the server.
     let http = HTTPClient(configuration: .init(connectTimeoutSeconds: 2))
-    private let process: Process
-    private let directory: String
-    private let portFile: String
-    private let logPath: String
 
+    var port: Int { fixture.port }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// What the server wrote to stderr so far (one line per request; never a path or a body).
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/alert_receivers.py").path
-
-    /// Python, told to unblock the signals a test runner's thread may have blocked (a spawned child
-    /// inherits the mask, and a blocked SIGTERM would leave only SIGKILL), then running the script.
-    private static let launcher = """
-        import runpy, signal, sys
-        signal.pthread_sigmask(signal.SIG_SETMASK, [])
-        sys.argv = sys.argv[1:]
-        runpy.run_path(sys.argv[0], run_name="__main__")
-        """
+    var log: String { fixture.log }
 
     /// Runs `body` against a fresh server, which is stopped however `body` ends.
     static func with<Result>(_ body: (AlertReceiversServer) async throws -> Result) async throws -> Result {
         let server = try AlertReceiversServer()
         do {
-            try await server.waitUntilListening()
             let result = try await body(server)
             await server.stop()
             return result
@@ -297,61 +276,14 @@ final class AlertReceiversServer: @unchecked Sendable {
     }
 
     private init() throws {
-        directory = NSTemporaryDirectory() + "hookd-alert-receivers-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        logPath = directory + "/server.log"
-        portFile = directory + "/port"
-        guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
-            throw Failure(description: "cannot create \(logPath)")
-        }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.launcher, Self.script, "--port", "0", "--port-file", portFile]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        do {
-            try process.run()
-        } catch {
-            try? FileManager.default.removeItem(atPath: directory)
-            throw error
-        }
-    }
-
-    /// Waits (at most 10 s) for the port file the server writes once it listens.
-    private func waitUntilListening() async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while process.isRunning && ContinuousClock.now < deadline {
-            let text = try? String(contentsOfFile: portFile, encoding: .utf8)
-            if let found = text.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
-                port = found
-                return
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw Failure(description: "the alert receivers did not start within 10 s: \(log)")
-    }
-
-    /// A last resort when a test never reached `stop`.
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        fixture = try PortFileFixture(name: "alert-receivers", executable: "/usr/bin/env",
+                                      arguments: ["python3", PortFileFixture.fixtures + "/alert_receivers.py", "--port", "0"])
     }
 
     /// SIGTERM, then SIGKILL if the server has not gone after 5 s; then removes its files.
     func stop() async {
         await http.shutdown()
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(5)
-            while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                let killDeadline = ContinuousClock.now + .seconds(5)
-                while process.isRunning && ContinuousClock.now < killDeadline { try? await Task.sleep(for: .milliseconds(10)) }
-            }
-        }
-        try? FileManager.default.removeItem(atPath: directory)
+        fixture.stop()
     }
 
     // MARK: - Test controls
@@ -362,7 +294,7 @@ final class AlertReceiversServer: @unchecked Sendable {
                                   body: body?.encoded() ?? [], timeoutSeconds: 10)
         let response = try await http.send(request)
         guard response.statusCode == 200 else {
-            throw Failure(description: "\(method) \(path): HTTP \(response.statusCode) \(String(decoding: response.body, as: UTF8.self))")
+            throw TestSupportFailure("\(method) \(path): HTTP \(response.statusCode) \(String(decoding: response.body, as: UTF8.self))")
         }
         return try JSONValue.parse(response.body)
     }

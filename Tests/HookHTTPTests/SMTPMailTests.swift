@@ -1,5 +1,6 @@
 import Foundation
 import HookHTTP
+import HookTestSupport
 import Testing
 
 /// `SMTPMailer` against a real SMTP server (aiosmtpd, Tests/Fixtures/smtp_sink.py) on a private
@@ -16,7 +17,7 @@ import Testing
     // MARK: Delivery
 
     @Test func aMessageArrivesWithItsHeadersBodyAndEnvelope() throws {
-        try SMTPSinkServer.with { server in
+        try SMTPSink.with { server in
             let body = "Value 12 vs threshold 5\n.a line that starts with a dot\nend"
             try SMTPMailer().send(Self.message(body: body), url: server.url, requireTLS: false, timeoutSeconds: 10, date: 1_700_000_000)
             let mail = try #require(server.waitForMessages(1).first)
@@ -35,7 +36,7 @@ import Testing
 
     @Test(arguments: ["\r\n", "\n", "\r"])
     func aLineBreakInTheSubjectDoesNotStartANewHeader(lineBreak: String) throws {
-        try SMTPSinkServer.with { server in
+        try SMTPSink.with { server in
             let subject = "Alert\(lineBreak)Bcc: attacker@evil.test"
             try SMTPMailer().send(Self.message(subject: subject), url: server.url, requireTLS: false, timeoutSeconds: 10)
             let mail = try #require(server.waitForMessages(1).first)
@@ -47,7 +48,7 @@ import Testing
     }
 
     @Test func aNonASCIISubjectAndBodyArriveEncoded() throws {
-        try SMTPSinkServer.with { server in
+        try SMTPSink.with { server in
             let subject = "Zahlungsausfall bei Händler “STRIPE” — 🔥 " + String(repeating: "ü", count: 40)
             try SMTPMailer().send(Self.message(subject: subject, body: "Grüße\n"), url: server.url, requireTLS: false, timeoutSeconds: 10)
             let mail = try #require(server.waitForMessages(1).first)
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func requiredTLSFailsClearlyAgainstAServerWithoutSTARTTLS() throws {
-        try SMTPSinkServer.with { server in
+        try SMTPSink.with { server in
             let error = try #require(throws: SMTPError.self) {
                 try SMTPMailer().send(Self.message(), url: server.url, username: "ops", password: Self.password, timeoutSeconds: 10)
             }
@@ -75,14 +76,14 @@ import Testing
     }
 
     @Test func withoutRequiredTLSThePlainServerGetsTheMessage() throws {
-        try SMTPSinkServer.with { server in
+        try SMTPSink.with { server in
             try SMTPMailer().send(Self.message(), url: server.url, requireTLS: false, timeoutSeconds: 10)
             #expect(server.waitForMessages(1).count == 1)
         }
     }
 
     @Test func anUnreachablePortIsARetryableConnectFailure() throws {
-        let port = try SMTPSinkServer.unusedPort()
+        let port = UInt16(try LoopbackPort.unused())
         let error = try #require(throws: SMTPError.self) {
             try SMTPMailer().send(Self.message(), url: "smtp://127.0.0.1:\(port)", username: "ops", password: Self.password, timeoutSeconds: 5)
         }
@@ -94,7 +95,7 @@ import Testing
     }
 
     @Test func anUnknownRecipientIsAPermanentRefusal() throws {
-        try SMTPSinkServer.with { server in
+        try SMTPSink.with { server in
             let message = SMTPMessage(from: "alerts@hookd.test", to: ["unknown@hookd.test"], subject: "s", body: "b")
             let error = try #require(throws: SMTPError.self) {
                 try SMTPMailer().send(message, url: server.url, requireTLS: false, timeoutSeconds: 10)
@@ -106,7 +107,7 @@ import Testing
     }
 
     @Test func aTransientRefusalIsRetryable() throws {
-        try SMTPSinkServer.with { server in
+        try SMTPSink.with { server in
             let message = SMTPMessage(from: "alerts@hookd.test", to: ["busy@hookd.test"], subject: "s", body: "b")
             let error = try #require(throws: SMTPError.self) {
                 try SMTPMailer().send(message, url: server.url, requireTLS: false, timeoutSeconds: 10)
@@ -117,14 +118,14 @@ import Testing
     }
 
     @Test func theRightCredentialsAuthenticate() throws {
-        try SMTPSinkServer.with(auth: "ops:\(Self.password)") { server in
+        try SMTPSink.with(auth: "ops:\(Self.password)") { server in
             try SMTPMailer().send(Self.message(), url: server.url, username: "ops", password: Self.password, requireTLS: false, timeoutSeconds: 10)
             #expect(server.waitForMessages(1).count == 1)
         }
     }
 
     @Test func aRejectedLoginIsPermanentAndNeverShowsEitherPassword() throws {
-        try SMTPSinkServer.with(auth: "ops:\(Self.password)") { server in
+        try SMTPSink.with(auth: "ops:\(Self.password)") { server in
             let wrong = "not-the-password-42"
             let error = try #require(throws: SMTPError.self) {
                 try SMTPMailer().send(Self.message(), url: server.url, username: "ops", password: wrong, requireTLS: false, timeoutSeconds: 10)
@@ -194,139 +195,3 @@ import Testing
     }
 }
 
-/// The SMTP stand-in (Tests/Fixtures/smtp_sink.py under Debian's /usr/bin/python3, which has
-/// python3-aiosmtpd) on a free loopback port, stopped by pid on every path with bounded waits.
-final class SMTPSinkServer {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// One accepted message: the envelope and the bytes as the server received them.
-    struct Received {
-        var mailFrom: String
-        var rcptTos: [String]
-        var raw: String
-
-        /// The header block's lines, continuation lines included.
-        var headerLines: [String] {
-            raw.components(separatedBy: "\r\n\r\n").first?.components(separatedBy: "\r\n") ?? []
-        }
-        /// The first header called `name` (case-insensitive), continuation lines unfolded with a space.
-        func header(_ name: String) -> String? {
-            var unfolded: [String] = []
-            for line in headerLines {
-                if line.hasPrefix(" ") || line.hasPrefix("\t"), !unfolded.isEmpty { unfolded[unfolded.count - 1] += line } else { unfolded.append(line) }
-            }
-            let prefix = name.lowercased() + ":"
-            return unfolded.first { $0.lowercased().hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces) }
-        }
-        /// Everything after the blank line.
-        var body: String {
-            guard let range = raw.range(of: "\r\n\r\n") else { return "" }
-            return String(raw[range.upperBound...])
-        }
-    }
-
-    static let python = "/usr/bin/python3"
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/smtp_sink.py").path
-
-    /// Python, told to unblock the signals the test runner's thread may have blocked (a child
-    /// inherits the mask; a blocked SIGTERM would leave only SIGKILL), then running the script.
-    private static let launcher = """
-        import runpy, signal, sys
-        signal.pthread_sigmask(signal.SIG_SETMASK, [])
-        sys.argv = sys.argv[1:]
-        runpy.run_path(sys.argv[0], run_name="__main__")
-        """
-
-    let directory: String
-    private(set) var port = 0
-    private let process: Process
-
-    var url: String { "smtp://127.0.0.1:\(port)" }
-
-    /// Runs `body` against a fresh server, which is stopped however `body` ends.
-    static func with(auth: String? = nil, _ body: (SMTPSinkServer) throws -> Void) throws {
-        let server = try SMTPSinkServer(auth: auth)
-        defer { server.stop() }
-        try server.waitUntilListening()
-        try body(server)
-    }
-
-    private init(auth: String?) throws {
-        directory = NSTemporaryDirectory() + "hookd-smtp-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = ["-c", Self.launcher, Self.script, "--dir", directory, "--port-file", directory + "/port"]
-            + (auth.map { ["--auth", $0] } ?? [])
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    /// Waits (at most 10 s) for the port file the server writes once it listens.
-    private func waitUntilListening() throws {
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < deadline {
-            if let text = try? String(contentsOfFile: directory + "/port", encoding: .utf8),
-               let found = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                port = found
-                return
-            }
-            usleep(20_000)
-        }
-        throw Failure(description: "smtp_sink.py did not start listening (is python3-aiosmtpd installed for \(Self.python)?)")
-    }
-
-    /// The messages received so far, once there are `count` of them or `seconds` have passed.
-    func waitForMessages(_ count: Int, seconds: Double = 5) -> [Received] {
-        let deadline = Date().addingTimeInterval(seconds)
-        var messages = received()
-        while messages.count < count, Date() < deadline {
-            usleep(20_000)
-            messages = received()
-        }
-        return messages
-    }
-
-    private func received() -> [Received] {
-        var messages: [Received] = []
-        var number = 1
-        while let raw = try? String(contentsOfFile: "\(directory)/\(number).eml", encoding: .utf8) {
-            let meta = (try? Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(number).json")))
-                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-            messages.append(Received(mailFrom: meta["mail_from"] as? String ?? "", rcptTos: meta["rcpt_tos"] as? [String] ?? [], raw: raw))
-            number += 1
-        }
-        return messages
-    }
-
-    /// SIGTERM, up to 3 s grace, then SIGKILL and up to 3 s more; then the directory goes.
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            if !waitForExit(seconds: 3) {
-                kill(process.processIdentifier, SIGKILL)
-                _ = waitForExit(seconds: 3)
-            }
-        }
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private func waitForExit(seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        return !process.isRunning
-    }
-
-    /// A loopback port nothing listens on (bound, read and closed again).
-    static func unusedPort() throws -> UInt16 {
-        let listener = try SocketHelpers.loopbackListener()
-        defer { close(listener) }
-        return try SocketHelpers.localPort(of: listener)
-    }
-}

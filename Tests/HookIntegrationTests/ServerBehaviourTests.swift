@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import HookClient
 import HookJSON
 import HookRPC

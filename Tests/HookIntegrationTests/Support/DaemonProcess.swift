@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import HookClient
 
 /// A hookd started for one test on a private socket and state directory, stopped by pid.

@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import HookJSON
 
 /// The Infisical-compatible test server (Tests/Fixtures/infisical_server.py) on a private port.

@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 
 /// A bare Unix-socket connection for tests that must send what no client library would.
 final class RawConnection {

@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import HookRedis
 
 /// A redis-server of the test's own on a private Unix socket, so a test may stop it at will.

@@ -2,25 +2,27 @@ import Foundation
 
 /// A process a test started; stopped by pid when the test ends, also when it fails.
 ///
+/// Shared by every test target (HookTestSupport), so there is one way to start a test server.
+///
 /// Started with posix_spawn, with an empty signal mask and default signal dispositions: the test
 /// runner's threads block some signals, and a child inheriting that would ignore SIGTERM. Every
 /// wait is bounded: a hung child fails the test instead of hanging the suite.
-final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {
     // Only touched from the test that owns it.
-    let processID: pid_t
-    let outputPath: String
+    public let processID: pid_t
+    public let outputPath: String
     private var exitStatus: Int32?
     private var stopped = false
 
     /// Starts `executable` with `arguments`, its stdout and stderr going to `outputPath`.
-    init(executable: String, arguments: [String], environment: [String: String]? = nil, outputPath: String) throws {
+    public init(executable: String, arguments: [String], environment: [String: String]? = nil, outputPath: String, appendOutput: Bool = false) throws {
         ChildRegistry.installExitHandler
         self.outputPath = outputPath
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | (appendOutput ? O_APPEND : O_TRUNC), 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -44,23 +46,23 @@ final class ChildProcess: @unchecked Sendable {
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard result == 0 else {
-            throw DaemonFailure(message: "cannot start \(executable): \(String(cString: strerror(result)))")
+            throw TestSupportFailure("cannot start \(executable): \(String(cString: strerror(result)))")
         }
         processID = pid
         ChildRegistry.add(pid)
     }
 
-    var isRunning: Bool { reap(blocking: false) == nil }
+    public var isRunning: Bool { reap(blocking: false) == nil }
 
     /// What the process printed so far.
-    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
-    func signal(_ number: Int32) {
+    public func signal(_ number: Int32) {
         if isRunning { kill(processID, number) }
     }
 
     /// Waits for the process to exit; nil when it is still running after `seconds`.
-    func waitForExit(seconds: Double) -> Int32? {
+    public func waitForExit(seconds: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let status = reap(blocking: false) { return status }
@@ -71,7 +73,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// SIGTERM, then SIGKILL after `grace` seconds. Returns the exit status (nil if it had to be killed).
     @discardableResult
-    func stop(grace: Double = 10) -> Int32? {
+    public func stop(grace: Double = 10) -> Int32? {
         guard !stopped else { return exitStatus }
         stopped = true
         defer { ChildRegistry.remove(processID) }
@@ -124,4 +126,10 @@ enum ChildRegistry {
         running.removeAll()
         pids.unlock()
     }
+}
+
+/// A test server or fixture that could not be started or used.
+public struct TestSupportFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
