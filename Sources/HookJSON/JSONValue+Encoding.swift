@@ -89,6 +89,13 @@ extension JSONValue {
             var runStart = 0
             var index = 0
             while index < bytes.count {
+                // Fast path: most bytes are printable and neither a quote, a backslash nor the
+                // lead byte of U+2028/U+2029; only the rest are looked up.
+                let byte = bytes[index]
+                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0xE2 {
+                    index += 1
+                    continue
+                }
                 guard let (escape, length) = escapeSequence(at: index, in: bytes) else {
                     index += 1
                     continue

@@ -104,3 +104,30 @@ struct AlertingTests {
         #expect(error.details["parameter"] == "duration")
     }
 }
+
+extension AlertingTests {
+    @Test func alertConfigShowsChannelSettingsWithSecretsMasked() throws {
+        let daemon = try DaemonProcess(configuration: """
+            slack:
+              webhook_url: https://hooks.slack.test/services/T0/B0/slack-secret-token
+            pagerduty:
+              routing_key: pd-routing-key-0123456789abcdef0123
+            smtp:
+              url: smtp://127.0.0.1:2525
+              from: alerts@hookd.test
+              password: smtp-password-secret
+            webhooks:
+              alerting:
+                channels: log,slack
+            """)
+        let config = try daemon.client().call("alert.config")
+        #expect(config["slack"]?["webhook_url"] == "***MASKED***")
+        #expect(config["pagerduty"]?["routing_key"] == "***MASKED***")
+        #expect(config["smtp"]?["password"] == "***MASKED***")
+        #expect(config["smtp"]?["from"] == "alerts@hookd.test")
+        #expect(config["active_channels"] == ["log", "slack"])
+        for secret in ["slack-secret-token", "pd-routing-key", "smtp-password-secret"] {
+            #expect(!config.compactText.contains(secret))
+        }
+    }
+}

@@ -95,6 +95,7 @@ public struct ConfigurationLoader: Sendable {
                 configuration.socketMode = mode
             case "socket_group": configuration.socketGroupID = try groupID(value)
             case "state_dir": configuration.stateDirectory = try value.string()
+            case "event_loop_threads": configuration.eventLoopThreads = try value.integer(in: 1...256)
             case "logs_dir": configuration.logsDirectory = try value.string()
             case "log_level":
                 let level = try value.string()

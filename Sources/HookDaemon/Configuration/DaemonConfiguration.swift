@@ -37,6 +37,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var accessRules: [AccessPolicy.Rule] = []
     /// `hookd.limits.*`.
     public var limits = Limits()
+    /// `hookd.event_loop_threads`: threads serving connections (default: one per core).
+    public var eventLoopThreads: Int?
     /// `hookd.log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
     /// `cache.*`, `redis.*`, `infisical.*`, `audit.*`: credentials and their tiers.

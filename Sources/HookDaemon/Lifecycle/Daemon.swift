@@ -95,7 +95,7 @@ public enum Daemon {
             }
         }
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads ?? System.coreCount)
         defer { try? group.syncShutdownGracefully() }
         let server = HookServer(group: group, dispatcher: RPCDispatcher(methods: methods), state: state, logger: logger)
         let listener: Channel

@@ -4,7 +4,8 @@ import HookRPC
 
 /// `alert.record` (the hot path) and the alert queries and controls.
 enum AlertMethods {
-    static func register(into table: inout MethodTable, alerts: AlertSubsystem, credentials: CredentialService, invalidateOnAuthFailure: Bool) {
+    static func register(into table: inout MethodTable, alerts: AlertSubsystem, credentials: CredentialService,
+                         invalidateOnAuthFailure: Bool, configuration: DaemonConfiguration) {
         let engine = alerts.engine
         let dispatcher = alerts.dispatcher
 
@@ -101,6 +102,19 @@ enum AlertMethods {
                 "channels": .array(settings.channels.map(JSONValue.string)),
                 "active_channels": .array(dispatcher.channelNames.map(JSONValue.string)),
                 "invalidate_on_auth_failure": .bool(invalidateOnAuthFailure),
+                "slack": ["webhook_url": masked(configuration.slack.webhookURL), "timeout_seconds": .double(configuration.slack.timeoutSeconds)],
+                "pagerduty": ["routing_key": masked(configuration.pagerDuty.routingKey), "events_url": .string(configuration.pagerDuty.eventsURL)],
+                "smtp": [
+                    "url": configuration.smtp.url.map(JSONValue.string) ?? .null, "from": configuration.smtp.from.map(JSONValue.string) ?? .null,
+                    "to": .array(configuration.smtp.to.map(JSONValue.string)),
+                    "username": configuration.smtp.username.map(JSONValue.string) ?? .null, "password": masked(configuration.smtp.password),
+                    "require_tls": .bool(configuration.smtp.requireTLS),
+                ],
+                "mqtt": [
+                    "enabled": .bool(configuration.mqtt.enabled), "host": .string(configuration.mqtt.host), "port": .integer(Int64(configuration.mqtt.port)),
+                    "username": configuration.mqtt.username.map(JSONValue.string) ?? .null, "password": masked(configuration.mqtt.password),
+                    "topic_prefix": .string(configuration.mqtt.topicPrefix), "publish_logs": .bool(configuration.mqtt.publishLogs),
+                ],
             ])
         }
 
@@ -129,6 +143,11 @@ enum AlertMethods {
                 return ["webhook_code": .string(code), "severity": .string(severity.rawValue), "results": .object(results)]
             }
         }
+    }
+
+    /// A secret setting as `alert.config` shows it: whether it is set, never its value.
+    private static func masked(_ secret: String?) -> JSONValue {
+        secret == nil ? .null : .string(Masker.mask)
     }
 
     /// `alert.record`'s params; every refusal names the parameter.

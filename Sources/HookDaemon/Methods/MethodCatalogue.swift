@@ -13,7 +13,7 @@ enum MethodCatalogue {
         CredentialMethods.register(into: &methods, service: credentials.service, registry: credentials.registry,
                                    sources: credentials.sources, audit: credentials.audit, incidents: incidents)
         AlertMethods.register(into: &methods, alerts: alerts, credentials: credentials.service,
-                              invalidateOnAuthFailure: state.configuration.cache.invalidateOnAuthFailure)
+                              invalidateOnAuthFailure: state.configuration.cache.invalidateOnAuthFailure, configuration: state.configuration)
         LogMethods.register(into: &methods, alerts: alerts, credentials: credentials.service, settings: state.configuration.structuredLogging)
         return methods
     }

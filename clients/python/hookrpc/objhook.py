@@ -166,6 +166,7 @@ class ObjHook:
         self._lock = threading.Lock()
         self._key: Optional[Tuple[str, str]] = None
         self._webhook: Optional[Dict[str, Any]] = None
+        self._last_guid: Optional[str] = None
         self._clear()
 
     # ------------------------------------------------------------------ webhook
@@ -258,6 +259,54 @@ class ObjHook:
         """
         code, direction = self._require_key("get_credential_source")
         return self.client.credential_source(code, direction)
+
+    # ------------------------------------------------------------------ structured logs
+
+    def log_webhook_request(self, method: str, url: str, payload: Any = None,
+                            headers: Optional[Dict[str, Any]] = None, guid: Optional[str] = None) -> str:
+        """Log the outgoing call (``log.request``); hookd masks secrets and writes the line.
+
+        Returns the call's guid (made by hookd unless given), which
+        :meth:`log_webhook_response` reuses when it is not passed explicitly.
+        """
+        code, direction = self._require_key("log_webhook_request")
+        params: Dict[str, Any] = {"webhook_code": code, "direction": direction, "method": method, "url": url}
+        if payload is not None:
+            params["payload"] = payload
+        if headers is not None:
+            params["headers"] = headers
+        if guid is not None:
+            params["guid"] = guid
+        source = str(self.credential_source) if self.credential_source else None
+        if source:
+            params["credential_source"] = source
+        logged = str(self.client.call("log.request", params)["guid"])
+        with self._lock:
+            self._last_guid = logged
+        return logged
+
+    def log_webhook_response(self, status_code: Optional[int], duration: float, success: bool,
+                             response_body: Optional[str] = None, error: Optional[str] = None,
+                             guid: Optional[str] = None) -> str:
+        """Log the call's outcome (``log.response``) under the guid of the last request logged.
+
+        Raises :class:`WebhookNotReadError` when neither a guid nor an earlier
+        :meth:`log_webhook_request` gives one.
+        """
+        code, direction = self._require_key("log_webhook_response")
+        with self._lock:
+            guid = guid or self._last_guid
+        if guid is None:
+            raise WebhookNotReadError("ObjHook.log_webhook_response(): no guid; call log_webhook_request first or pass guid")
+        params: Dict[str, Any] = {"webhook_code": code, "direction": direction, "guid": guid,
+                                  "duration": duration, "success": success}
+        if status_code is not None:
+            params["status_code"] = status_code
+        if response_body is not None:
+            params["response_body"] = response_body
+        if error is not None:
+            params["error"] = error
+        return str(self.client.call("log.response", params)["guid"])
 
     # ------------------------------------------------------------------ internals
 

@@ -423,3 +423,16 @@ def test_concurrent_use_from_threads(cred_client: HookRPC, fresh_default_client:
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+def test_log_webhook_request_and_response_carry_the_guid_and_mask_secrets(cred_client, tmp_path_factory):
+    from hookrpc import ObjHook
+
+    cred_client.webhook_upsert(code="LOGGED", url="https://api.logged.test/v1", auth_type="bearer",
+                               credential={"source": "database", "value": "sk_fake_logged_secret_1"})
+    hook = ObjHook(client=cred_client)
+    assert hook.read("LOGGED")
+    guid = hook.log_webhook_request("POST", "https://api.logged.test/v1?api_key=abc",
+                                    payload={"password": "x"}, headers={"Authorization": "Bearer sk_fake_logged_secret_1"})
+    assert isinstance(guid, str) and len(guid) == 36
+    assert hook.log_webhook_response(401, 0.25, False, error="refused sk_fake_logged_secret_1") == guid
