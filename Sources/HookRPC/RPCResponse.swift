@@ -28,6 +28,15 @@ public struct RPCResponse: Sendable, Equatable {
         output.append(UInt8(ascii: "}"))
     }
 
+    /// Appends a success reply whose result is already compact JSON (a hot path's own encoding).
+    public static func encode(id: RPCID, encodedResult: [UInt8], into output: inout [UInt8]) {
+        output.append(contentsOf: prefix)
+        id.json.encode(into: &output)
+        output.append(contentsOf: resultKey)
+        output.append(contentsOf: encodedResult)
+        output.append(UInt8(ascii: "}"))
+    }
+
     /// Appends a batch reply: the responses as one JSON array.
     public static func encodeBatch(_ responses: [RPCResponse], into output: inout [UInt8]) {
         output.append(UInt8(ascii: "["))

@@ -1,4 +1,4 @@
-import HookCore
+@testable import HookCore
 import HookJSON
 import Synchronization
 import Testing
@@ -396,5 +396,17 @@ struct CredentialServiceTests {
         #expect(tokens.count == 20)
         #expect(tokens.allSatisfy { $0 == ["token": "sk_fake_stripe"] })
         #expect(fixture.source.reads == 1)
+    }
+}
+
+@Test func aLookupEncodedDirectlyMatchesItsJSONValue() throws {
+    let key = try WebhookKey(code: "STRIPE", direction: .outbound)
+    let credential = CachedCredential(authType: .basic, source: .infisical, credential: ["username": "u", "password": "p\"\n\u{2028}"],
+                                      secretValues: ["p"], fetchedAt: 1)
+    for (hit, tier, stale) in [(true, CredentialLookup.Tier.memory, false), (false, nil, false), (true, .memory, true)] as [(Bool, CredentialLookup.Tier?, Bool)] {
+        let lookup = CredentialLookup(key: key, credential: credential, cacheHit: hit, tier: tier, ageSeconds: 1.23456, ttlSeconds: 300, stale: stale)
+        var bytes: [UInt8] = []
+        lookup.encode(into: &bytes)
+        #expect(bytes == lookup.json.encoded())
     }
 }

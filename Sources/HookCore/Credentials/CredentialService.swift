@@ -16,6 +16,31 @@ public struct CredentialLookup: Sendable, Equatable {
     /// Served past its TTL because the source could not be reached.
     public var stale: Bool
 
+    /// `credential.get`'s result written straight into bytes, the same text as `json.encoded()`:
+    /// the L1-hit path answers this way, with no tree to build.
+    public func encode(into output: inout [UInt8]) {
+        output.append(contentsOf: #"{"code":"#.utf8)
+        JSONValue.string(key.code).encode(into: &output)
+        output.append(contentsOf: #","direction":"#.utf8)
+        JSONValue.string(key.direction.rawValue).encode(into: &output)
+        output.append(contentsOf: #","auth_type":"#.utf8)
+        JSONValue.string(credential.authType.rawValue).encode(into: &output)
+        output.append(contentsOf: #","credential":"#.utf8)
+        credential.credential.encode(into: &output)
+        output.append(contentsOf: #","source":"#.utf8)
+        JSONValue.string(credential.source.rawValue).encode(into: &output)
+        output.append(contentsOf: #","cache":{"hit":"#.utf8)
+        JSONValue.bool(cacheHit).encode(into: &output)
+        output.append(contentsOf: #","tier":"#.utf8)
+        (tier.map { JSONValue.string($0.rawValue) } ?? .null).encode(into: &output)
+        output.append(contentsOf: #","age_s":"#.utf8)
+        JSONValue.double((ageSeconds * 1000).rounded() / 1000).encode(into: &output)
+        output.append(contentsOf: #","ttl_s":"#.utf8)
+        JSONValue.double(ttlSeconds).encode(into: &output)
+        if stale { output.append(contentsOf: #","stale":true"#.utf8) }
+        output.append(contentsOf: "}}".utf8)
+    }
+
     /// `credential.get`'s result.
     public var json: JSONValue {
         var cache: JSONObject = [

@@ -12,7 +12,7 @@ struct CredentialAudit: Sendable {
         let entry = Entry(time: SystemClock.wallSeconds(), peer: context.peer, key: key,
                           source: lookup?.credential.source, tier: lookup?.tier, hit: lookup?.cacheHit ?? false,
                           stale: lookup?.stale ?? false, errorKind: lookup == nil ? error?.kind : nil)
-        file.append { entry.json }
+        file.appendEncoded { output in entry.encode(into: &output) }
     }
 
     private struct Entry: Sendable {
@@ -25,24 +25,30 @@ struct CredentialAudit: Sendable {
         var stale: Bool
         var errorKind: String?
 
-        var json: JSONValue {
-            var line: JSONObject = [
-                "time": .string(ISO8601.format(time, fractionalDigits: 3)),
-                "event": "credential.get",
-                "uid": .integer(Int64(peer.userID)), "gid": .integer(Int64(peer.groupID)), "pid": .integer(Int64(peer.processID)),
-                "code": .string(key.code), "direction": .string(key.direction.rawValue),
-            ]
-            if let source {
-                line["outcome"] = "ok"
-                line["source"] = .string(source.rawValue)
-                line["tier"] = tier.map { .string($0.rawValue) } ?? .null
-                line["hit"] = .bool(hit)
-                if stale { line["stale"] = true }
-            } else {
-                line["outcome"] = "error"
-                line["error"] = errorKind.map(JSONValue.string) ?? .null
+        /// The line, written straight into the log's buffer (no JSON tree on this busy path).
+        func encode(into output: inout [UInt8]) {
+            func field(_ name: String, _ value: JSONValue) {
+                output.append(contentsOf: name.utf8)
+                value.encode(into: &output)
             }
-            return .object(line)
+            field(#"{"time":"#, .string(ISO8601.format(time, fractionalDigits: 3)))
+            field(#","event":"#, "credential.get")
+            field(#","uid":"#, .integer(Int64(peer.userID)))
+            field(#","gid":"#, .integer(Int64(peer.groupID)))
+            field(#","pid":"#, .integer(Int64(peer.processID)))
+            field(#","code":"#, .string(key.code))
+            field(#","direction":"#, .string(key.direction.rawValue))
+            if let source {
+                field(#","outcome":"#, "ok")
+                field(#","source":"#, .string(source.rawValue))
+                field(#","tier":"#, tier.map { .string($0.rawValue) } ?? .null)
+                field(#","hit":"#, .bool(hit))
+                if stale { field(#","stale":"#, true) }
+            } else {
+                field(#","outcome":"#, "error")
+                field(#","error":"#, errorKind.map(JSONValue.string) ?? .null)
+            }
+            output.append(UInt8(ascii: "}"))
         }
     }
 }

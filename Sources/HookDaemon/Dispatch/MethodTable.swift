@@ -21,6 +21,9 @@ public struct CallContext: Sendable {
 /// requests on the same connection are answered meanwhile (replies may come out of order).
 public enum MethodResult: Sendable {
     case value(JSONValue)
+    /// The result already encoded as compact JSON: for hot paths that write their answer
+    /// straight into bytes instead of building a tree first.
+    case encoded([UInt8])
     case later(@Sendable () async throws(RPCError) -> JSONValue)
 }
 

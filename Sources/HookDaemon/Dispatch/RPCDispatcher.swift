@@ -37,6 +37,11 @@ public struct RPCDispatcher: Sendable {
         case .single(let call):
             switch run(call, context: context, policy: policy) {
             case .answered(let response): return .done(response.map(Self.encode))
+            case .answeredEncoded(let id, let result):
+                var output: [UInt8] = []
+                output.reserveCapacity(result.count + 40)
+                RPCResponse.encode(id: id, encodedResult: result, into: &output)
+                return .done(output)
             case .running(let task):
                 Task {
                     let response = await task.value
@@ -74,6 +79,10 @@ public struct RPCDispatcher: Sendable {
         for call in calls {
             switch run(call, context: context, policy: policy) {
             case .answered(let response): if let response { responses.append(response) }
+            case .answeredEncoded(let id, let result):
+                // Batches are rare: turn the bytes back into a value to join the batch reply.
+                let value = (try? JSONValue.parse(result)) ?? .null
+                responses.append(RPCResponse(id: id, result: value))
             case .running(let task): running.append(task)
             }
         }
@@ -91,6 +100,8 @@ public struct RPCDispatcher: Sendable {
 
     private enum CallOutcome {
         case answered(RPCResponse?)
+        /// A request answered with a pre-encoded result (`MethodResult.encoded`).
+        case answeredEncoded(RPCID, [UInt8])
         case running(Task<RPCResponse?, Never>)
     }
 
@@ -127,6 +138,9 @@ public struct RPCDispatcher: Sendable {
         switch result {
         case .value(let value):
             return .answered(reply(.success(value)))
+        case .encoded(let result):
+            guard let id = request.id else { return .answered(nil) }
+            return .answeredEncoded(id, result)
         case .later(let work):
             return .running(Task {
                 do throws(RPCError) {

@@ -10,7 +10,10 @@ import Synchronization
 public final class JSONLinesFile: @unchecked Sendable {
     // `handle` is only used by the writer thread and `flush`, both under `writeLock`.
     public let path: String
-    private let pending = Mutex<(lines: [UInt8], deferred: [@Sendable () -> JSONValue], stopped: Bool)>(([], [], false))
+    /// A line the writer thread writes (without its newline) into the buffer it is given.
+    public typealias LineWriter = @Sendable (inout [UInt8]) -> Void
+
+    private let pending = Mutex<(lines: [UInt8], deferred: [LineWriter], stopped: Bool)>(([], [], false))
     private let writeLock = NSLock()
     private var handle: FileHandle?
     private let wake = DispatchSemaphore(value: 0)
@@ -50,9 +53,14 @@ public final class JSONLinesFile: @unchecked Sendable {
     /// Queues a line to be built by the writer thread: for hot paths, where even formatting
     /// the line (timestamps, encoding) should not happen on the caller's thread.
     public func append(_ render: @escaping @Sendable () -> JSONValue) {
+        appendEncoded { output in render().encode(into: &output) }
+    }
+
+    /// As `append(_:)`, for a line that writes its own bytes (the audit log's fixed shape).
+    public func appendEncoded(_ write: @escaping LineWriter) {
         let queued = pending.withLock { state -> Int in
             guard state.deferred.count < Self.maximumQueuedLines else { return -1 }
-            state.deferred.append(render)
+            state.deferred.append(write)
             return state.deferred.count
         }
         if queued < 0 {
@@ -66,7 +74,7 @@ public final class JSONLinesFile: @unchecked Sendable {
 
     /// Writes everything queued so far (tests, shutdown).
     public func flush() {
-        let (ready, deferred) = pending.withLock { state -> ([UInt8], [@Sendable () -> JSONValue]) in
+        let (ready, deferred) = pending.withLock { state -> ([UInt8], [LineWriter]) in
             defer {
                 state.lines.removeAll(keepingCapacity: true)
                 state.deferred.removeAll(keepingCapacity: true)
@@ -74,8 +82,8 @@ public final class JSONLinesFile: @unchecked Sendable {
             return (state.lines, state.deferred)
         }
         var lines = ready
-        for render in deferred {
-            render().encode(into: &lines)
+        for write in deferred {
+            write(&lines)
             lines.append(UInt8(ascii: "\n"))
         }
         guard !lines.isEmpty else { return }

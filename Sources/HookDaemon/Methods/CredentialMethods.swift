@@ -13,7 +13,10 @@ enum CredentialMethods {
             let key = try params.webhookKey()
             if let hit = service.cachedLookup(key) {
                 audit?.record(context, key: key, lookup: hit, error: nil)
-                return .value(hit.json)
+                var encoded: [UInt8] = []
+                encoded.reserveCapacity(256)
+                hit.encode(into: &encoded)
+                return .encoded(encoded)
             }
             return .later { () throws(RPCError) -> JSONValue in
                 do throws(CredentialError) {
