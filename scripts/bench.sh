@@ -123,3 +123,34 @@ import json, sys
 r = json.loads(sys.argv[1])
 print(f"{'log.request + log.response pairs':<34} {r['ops_per_second'] / 2:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f}   pairs/s, masked, written to the JSON Lines file")
 PY
+
+# alert.record latency while the Slack endpoint hangs: every code's first 401 fires an alert, so
+# each of the 2000 codes queues a Slack delivery. The goal is an unchanged p99 (within ±20 %).
+python3 "$repo/Tests/Fixtures/alert_receivers.py" --port 0 --port-file "$work/slack.port" 2> "$work/slack.log" &
+track_pid $!
+wait_for 10 "the Slack test receiver" test -s "$work/slack.port" || exit 1
+slack="http://127.0.0.1:$(cat "$work/slack.port")"
+python3 -c '
+import json, sys
+for i in range(2000):
+    print(json.dumps({"jsonrpc": "2.0", "method": "alert.record", "id": i,
+                      "params": {"webhook_code": "CODE_%d" % i, "success": False, "duration": 0.1, "status_code": 401}}))
+' > "$work/alert-codes.jsonl"
+for mode in ok hang; do
+  curl -sf -X POST "$slack/__test__/reset" >/dev/null && curl -sf -X POST "$slack/__test__/config" -d "{\"mode\":\"$mode\",\"hang_seconds\":60}" >/dev/null || exit 1
+  cat > "$work/slack-$mode.yaml" <<YAML
+slack: {webhook_url: "$slack/services/T000/B000/bench-token", timeout_seconds: 30}
+webhooks: {alerting: {channels: "log,slack", min_calls: 1, auth_failure_threshold: 1}}
+audit: {enabled: false}
+YAML
+  "$bin/hookd" --config "$work/slack-$mode.yaml" --socket "$work/slack-$mode.sock" --state-dir "$work/state-slack-$mode" 2> "$work/hookd-slack-$mode.log" &
+  track_pid $!
+  wait_for 10 "hookd (slack $mode)" "$bin/hookrpc" health --socket "$work/slack-$mode.sock" || exit 1
+  result=$("$bin/hookbench" --protocol jsonrpc --socket "$work/slack-$mode.sock" --requests-file "$work/alert-codes.jsonl" --requests 20000 --json) || exit 1
+  python3 - "$mode" "$result" <<'PY'
+import json, sys
+mode, r = sys.argv[1], json.loads(sys.argv[2])
+label = "alert.record, Slack " + ("answering" if mode == "ok" else "hanging")
+print(f"{label:<34} {r['ops_per_second']:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f}   (1 connection; 2000 alerts fired, each notified to Slack)")
+PY
+done

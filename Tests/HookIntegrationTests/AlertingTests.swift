@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import HookClient
 import HookJSON
 import Testing
@@ -129,5 +130,38 @@ extension AlertingTests {
         for secret in ["slack-secret-token", "pd-routing-key", "smtp-password-secret"] {
             #expect(!config.compactText.contains(secret))
         }
+    }
+}
+
+extension AlertingTests {
+    /// A Slack that never answers must not slow `alert.record`: deliveries run on their own tasks.
+    @Test func aHangingSlackNeverSlowsAlertRecord() throws {
+        let slack = try PortFileFixture(name: "slack", executable: "/usr/bin/env",
+                                        arguments: ["python3", PortFileFixture.fixtures + "/alert_receivers.py", "--port", "0"])
+        defer { slack.stop() }
+        try HTTPControl.call("POST", "http://127.0.0.1:\(slack.port)/__test__/config", ["mode": "hang", "hang_seconds": 30])
+        let daemon = try DaemonProcess(configuration: """
+            slack:
+              webhook_url: http://127.0.0.1:\(slack.port)/services/T000/B000/hanging-slack-token
+              timeout_seconds: 20
+            webhooks:
+              alerting:
+                channels: log,slack
+                min_calls: 1
+                auth_failure_threshold: 1
+            """)
+        let client = daemon.client()
+        let started = Date()
+        // Every code fires auth_failures at once, so every call queues a Slack delivery that hangs.
+        for index in 0..<100 {
+            let fired = try client.call("alert.record", params: ["webhook_code": .string("HANG_\(index)"), "success": false, "duration": 0.1, "status_code": 401])
+            #expect(fired["fired"]?.arrayValue?.isEmpty == false)
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        // Were a delivery awaited, one call alone would take the 20 s Slack timeout.
+        #expect(elapsed < 10, "100 alert.record calls took \(elapsed) s with Slack hanging")
+        #expect(TestEnvironment.wait(seconds: 5) {
+            (try? HTTPControl.call("GET", "http://127.0.0.1:\(slack.port)/__test__/requests"))?["requests"]?.arrayValue?.isEmpty == false
+        })
     }
 }
