@@ -68,11 +68,6 @@ struct JanssonReference: ~Copyable {
         try Self.convert(pointer, depth: 0, limit: depthLimit)
     }
 
-    /// The pointer for read-only use while this owner is alive.
-    func withPointer<Result>(_ body: (UnsafeMutablePointer<json_t>) throws -> Result) rethrows -> Result {
-        try body(pointer)
-    }
-
     private static func convert(_ node: UnsafeMutablePointer<json_t>, depth: Int, limit: Int) throws(JSONParseError) -> JSONValue {
         switch hookd_json_typeof(node) {
         case JSON_NULL: return .null

@@ -42,8 +42,4 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
     func delete(_ key: WebhookKey) async throws(StoreError) -> Bool {
         try await queue.run { [store] () throws(StoreError) in try store.delete(key) }
     }
-
-    func hasLegacyCredential(_ key: WebhookKey) async throws(StoreError) -> Bool {
-        try await queue.run { [store] () throws(StoreError) in try store.legacyCredential(for: key) != nil }
-    }
 }

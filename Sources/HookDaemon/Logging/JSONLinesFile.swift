@@ -23,9 +23,6 @@ public final class JSONLinesFile: @unchecked Sendable {
     public static let maximumQueuedLines = 200_000
     private let dropped = Atomic<Int>(0)
 
-    /// Lines dropped because the writer fell behind by `maximumQueuedLines`.
-    public var droppedLines: Int { dropped.load(ordering: .relaxed) }
-
     private let onDrop: (@Sendable (Int) -> Void)?
 
     /// Opens (creating, mode 0640) the file and starts the writer.
