@@ -23,16 +23,27 @@ sleep 0.5
 idle_rss=$(rss_kib "$hookd_pid")
 
 # compare NAME CONNECTIONS DEPTH REQUESTS HOOKD_SOCKET HOOKD_REQUEST REDIS_COMMAND: one table row,
-# hookd and redis-server driven by the same generator with the same shape.
+# hookd and redis-server driven by the same generator with the same shape. On two shared cores a
+# single run swings by ±20 %, so each row is $rounds interleaved rounds (hookd, redis, hookd, …):
+# the row shows each side's median round and the median of the per-round ratios.
+rounds=${BENCH_ROUNDS:-3}
 compare() {
-  local name="$1" connections="$2" depth="$3" requests="$4" socket="$5" request="$6" command="$7" h r
-  h=$("$bin/hookbench" --protocol jsonrpc --socket "$socket" --request "$request" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
-  r=$("$bin/hookbench" --protocol resp --socket "$work/redis.sock" --request "$command" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
-  python3 - "$name" "$h" "$r" <<'PY'
-import json, sys
-name, h, r = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+  local name="$1" connections="$2" depth="$3" requests="$4" socket="$5" request="$6" command="$7" h r results=()
+  for ((round = 0; round < rounds; round++)); do
+    h=$("$bin/hookbench" --protocol jsonrpc --socket "$socket" --request "$request" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
+    r=$("$bin/hookbench" --protocol resp --socket "$work/redis.sock" --request "$command" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
+    results+=("$h" "$r")
+  done
+  python3 - "$name" "${results[@]}" <<'PY'
+import json, statistics, sys
+name, runs = sys.argv[1], [json.loads(text) for text in sys.argv[2:]]
+hookd, redis = runs[0::2], runs[1::2]
+def median_run(side):
+    return sorted(side, key=lambda run: run["ops_per_second"])[len(side) // 2]
+h, r = median_run(hookd), median_run(redis)
+ratio = statistics.median(a["ops_per_second"] / b["ops_per_second"] for a, b in zip(hookd, redis))
 print(f"{name:<34} {h['ops_per_second']:>12,.0f} {h['p50_us']:>8.1f} {h['p99_us']:>8.1f} "
-      f"{r['ops_per_second']:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f} {h['ops_per_second'] / r['ops_per_second']:>7.2f}x")
+      f"{r['ops_per_second']:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f} {ratio:>7.2f}x")
 PY
 }
 header() { printf '%-34s %12s %8s %8s %12s %8s %8s %8s\n' "$1" "hookd ops/s" "p50 µs" "p99 µs" "redis ops/s" "p50 µs" "p99 µs" ratio; }
@@ -43,10 +54,11 @@ echo_request='{"jsonrpc":"2.0","method":"system.echo","params":{"value":"hello"}
 compare 1-connection-sequential 1 1 100000 "$work/hookd.sock" "$echo_request" "GET hookbench:key"
 compare 50-connections 50 1 500000 "$work/hookd.sock" "$echo_request" "GET hookbench:key"
 compare pipelined-depth-16 1 16 500000 "$work/hookd.sock" "$echo_request" "GET hookbench:key"
-hookd_requests=1100000
+hookd_requests=$((1100000 * rounds))
 after_rss=$(rss_kib "$hookd_pid")
 echo
 echo "hookd RSS: ${idle_rss} KiB at idle, ${after_rss} KiB after ${hookd_requests} requests"
+echo "each row: median of $rounds interleaved rounds; ratio: median of the per-round ratios"
 echo "machine: $(nproc) cores; generator: hookbench, 1 event-loop thread; hookd: $(nproc) event-loop threads; redis-server $(redis-server --version | awk '{print $3}')"
 
 # ---------------------------------------------------------------- credentials (issue 3)

@@ -5,6 +5,15 @@ public enum ISO8601 {
     /// Whole seconds are cut (12:00:00.75 is 12:00:00); with fractional digits the value is rounded
     /// to them, so a time stored as a binary fraction (0.123 is 0.12299…) prints as written.
     public static func format(_ secondsSince1970: Double, fractionalDigits: Int = 0) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        append(secondsSince1970, fractionalDigits: fractionalDigits, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `format`'s text appended to `output` as UTF-8, without building a String (audit lines
+    /// carry one timestamp each, on the hot path's writer thread).
+    public static func append(_ secondsSince1970: Double, fractionalDigits: Int = 0, to output: inout [UInt8]) {
         let digits = min(max(fractionalDigits, 0), 6)
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
@@ -15,13 +24,38 @@ public enum ISO8601 {
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
         let secondsOfDay = total - days * 86_400
         let (year, month, day) = civilDate(daysSince1970: days)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var fraction = ""
-        if digits > 0 {
-            let text = String(fractionValue)
-            fraction = "." + String(repeating: "0", count: max(0, digits - text.count)) + text
+        if (0...9999).contains(year) {
+            appendDigits(year, count: 4, to: &output)
+        } else {
+            output.append(contentsOf: String(year).utf8)
         }
-        return "\(year)-\(two(month))-\(two(day))T\(two(secondsOfDay / 3600)):\(two(secondsOfDay % 3600 / 60)):\(two(secondsOfDay % 60))\(fraction)Z"
+        output.append(UInt8(ascii: "-"))
+        appendDigits(month, count: 2, to: &output)
+        output.append(UInt8(ascii: "-"))
+        appendDigits(day, count: 2, to: &output)
+        output.append(UInt8(ascii: "T"))
+        appendDigits(secondsOfDay / 3600, count: 2, to: &output)
+        output.append(UInt8(ascii: ":"))
+        appendDigits(secondsOfDay % 3600 / 60, count: 2, to: &output)
+        output.append(UInt8(ascii: ":"))
+        appendDigits(secondsOfDay % 60, count: 2, to: &output)
+        if digits > 0 {
+            output.append(UInt8(ascii: "."))
+            appendDigits(fractionValue, count: digits, to: &output)
+        }
+        output.append(UInt8(ascii: "Z"))
+    }
+
+    /// `value` (0 ≤ value < 10^count) as exactly `count` decimal digits, zero-padded.
+    private static func appendDigits(_ value: Int64, count: Int, to output: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<max(count, 1) { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            output.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     /// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's civil_from_days).

@@ -65,16 +65,63 @@ extension JSONValue {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func appendInteger(_ value: Int64, to output: inout [UInt8]) {
-        if value >= 0 && value < 10 {
+        if value < 0 {
+            output.append(UInt8(ascii: "-"))
+            // Int64.min has no positive counterpart; its magnitude still fits in UInt64.
+            appendDigits(UInt64(bitPattern: 0 &- value), to: &output)
+        } else {
+            appendDigits(UInt64(value), to: &output)
+        }
+    }
+
+    /// The decimal digits of `value`, written without building a String.
+    private static func appendDigits(_ value: UInt64, to output: inout [UInt8]) {
+        if value < 10 {
             output.append(UInt8(ascii: "0") + UInt8(value))
             return
         }
-        output.append(contentsOf: String(value).utf8)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most: 24 bytes of room
+        withUnsafeMutableBytes(of: &digits) { room in
+            var rest = value
+            var index = room.count
+            while rest > 0 {
+                index -= 1
+                room[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            output.append(contentsOf: room[index...])
+        }
     }
 
     static func appendDouble(_ value: Double, to output: inout [UInt8]) {
         guard value.isFinite else {
             output.append(contentsOf: nullBytes)
+            return
+        }
+        // Fast path for the common case, a value with at most three decimals (durations, ages):
+        // when `value` is exactly the Double nearest to k/1000, "k/1000" with trailing zeros cut is
+        // the shortest text that reads back as it, which is what `description` prints.
+        let thousandths = value * 1000
+        if value != 0, abs(value) < 1e9, thousandths == thousandths.rounded(), Double(Int64(thousandths)) / 1000 == value {
+            let scaled = Int64(thousandths)
+            if scaled < 0 { output.append(UInt8(ascii: "-")) }
+            let magnitude = UInt64(abs(scaled))
+            appendDigits(magnitude / 1000, to: &output)
+            output.append(UInt8(ascii: "."))
+            var fraction = magnitude % 1000
+            if fraction == 0 {
+                output.append(UInt8(ascii: "0"))
+            } else {
+                var width = 3
+                while fraction % 10 == 0 { fraction /= 10; width -= 1 }
+                var divisor: UInt64 = 1
+                for _ in 1..<width { divisor *= 10 }
+                while divisor > 0 {
+                    output.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
+                    fraction %= divisor
+                    divisor /= 10
+                }
+            }
             return
         }
         // Swift prints the shortest text that reads back as the same Double ("0.1", "1e-07",

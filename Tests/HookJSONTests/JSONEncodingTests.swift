@@ -50,6 +50,34 @@ struct JSONEncodingTests {
     }
 }
 
+@Suite("Number encoding")
+struct NumberEncodingTests {
+    static let integers: [Int64] = [0, 7, 10, -1, -10, 1_234_567, Int64.max, Int64.min, -9_223_372_036_854_775_807]
+
+    @Test("integers print as Swift prints them", arguments: integers)
+    func integerText(value: Int64) {
+        #expect(JSONValue.integer(value).compactText == String(value))
+    }
+
+    static let reals: [Double] = [
+        0.001, 0.005, 0.05, 0.1, 0.12, 0.123, 1, 300, 12.345, 12.3, -0.25, -7, 999_999_999.999,
+        1e9, 1e-7, 0.0001, 0.1 + 0.2, 1.0005, 123_456.789, -0.0, Double.leastNonzeroMagnitude, 1.7976931348623157e308,
+    ]
+
+    @Test("reals print as the shortest text that reads back, exactly like description", arguments: reals)
+    func realText(value: Double) {
+        #expect(JSONValue.double(value).compactText == value.description)
+    }
+
+    @Test("every millisecond value up to a minute prints like description")
+    func millisecondsMatchDescription() {
+        for milliseconds in stride(from: -2_000, through: 60_000, by: 1) {
+            let value = Double(milliseconds) / 1000
+            #expect(JSONValue.double(value).compactText == value.description, "\(milliseconds) ms")
+        }
+    }
+}
+
 @Suite("Encode then parse")
 struct JSONRoundTripTests {
     static let strings: [String] = [

@@ -8,7 +8,12 @@ public struct CachedCredential: Sendable, Equatable {
     public var authType: AuthType
     public var source: CredentialSourceKind
     /// The `credential` member of `credential.get`'s result.
-    public var credential: JSONValue
+    public var credential: JSONValue {
+        didSet { encodedCredential = credential.encoded() }
+    }
+    /// `credential` as JSON text, made once when the value is cached: an L1 hit copies these
+    /// bytes instead of encoding the object again.
+    public private(set) var encodedCredential: [UInt8]
     /// Every secret string inside `credential`, for masking; not stored in Redis separately.
     public var secretValues: [String]
     public var fetchedAt: Double
@@ -19,6 +24,7 @@ public struct CachedCredential: Sendable, Equatable {
         self.authType = authType
         self.source = source
         self.credential = credential
+        self.encodedCredential = credential.encoded()
         self.secretValues = secretValues
         self.fetchedAt = fetchedAt
         self.expiresAt = expiresAt

@@ -57,14 +57,15 @@ public final class CredentialCache: Sendable {
     public func lookup(_ key: WebhookKey) -> Lookup {
         let time = now()
         return state.withLock { state -> Lookup in
-            guard var entry = state.entries[key] else { return .absent }
+            // One hash: the index both reads the entry and marks it used in place.
+            guard let index = state.entries.index(forKey: key) else { return .absent }
+            let entry = state.entries.values[index]
             let age = time - entry.storedAt
             switch entry.value {
             case .present(let credential):
                 if age < entry.ttl {
                     state.tick &+= 1
-                    entry.lastUsed = state.tick
-                    state.entries[key] = entry
+                    state.entries.values[index].lastUsed = state.tick
                     return .fresh(credential, ageSeconds: age, ttlSeconds: entry.ttl)
                 }
                 if age < entry.ttl + configuration.maxStaleSeconds { return .stale(credential, ageSeconds: age) }

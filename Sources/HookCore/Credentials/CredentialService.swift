@@ -26,7 +26,7 @@ public struct CredentialLookup: Sendable, Equatable {
         output.append(contentsOf: #","auth_type":"#.utf8)
         JSONValue.string(credential.authType.rawValue).encode(into: &output)
         output.append(contentsOf: #","credential":"#.utf8)
-        credential.credential.encode(into: &output)
+        output.append(contentsOf: credential.encodedCredential)
         output.append(contentsOf: #","source":"#.utf8)
         JSONValue.string(credential.source.rawValue).encode(into: &output)
         output.append(contentsOf: #","cache":{"hit":"#.utf8)

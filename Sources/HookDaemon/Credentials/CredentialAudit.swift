@@ -31,7 +31,9 @@ struct CredentialAudit: Sendable {
                 output.append(contentsOf: name.utf8)
                 value.encode(into: &output)
             }
-            field(#"{"time":"#, .string(ISO8601.format(time, fractionalDigits: 3)))
+            output.append(contentsOf: #"{"time":""#.utf8)
+            ISO8601.append(time, fractionalDigits: 3, to: &output)
+            output.append(UInt8(ascii: "\""))
             field(#","event":"#, "credential.get")
             field(#","uid":"#, .integer(Int64(peer.userID)))
             field(#","gid":"#, .integer(Int64(peer.groupID)))

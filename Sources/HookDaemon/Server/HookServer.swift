@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// The listening side of hookd: accepts connections on the Unix socket and gives each a pipeline
-/// of frame decoder, idle timer and `RPCConnectionHandler`.
+/// of frame decoder and `RPCConnectionHandler` (which keeps the idle timer).
 public final class HookServer: Sendable {
     /// The server could not start.
     public struct StartError: Error, CustomStringConvertible {
@@ -102,13 +102,11 @@ public final class HookServer: Sendable {
         return PeerCredentials.read(from: channel, withGroups: policy.needsGroups).flatMapThrowing { peer in
             let handlers = channel.pipeline.syncOperations
             try handlers.addHandler(ByteToMessageHandler(NDJSONFrameDecoder(maximumLineLength: limits.maxLineBytes)))
-            if limits.idleTimeoutSeconds > 0 {
-                try handlers.addHandler(IdleStateHandler(allTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
-            }
             try handlers.addHandler(RPCConnectionHandler(
                 dispatcher: dispatcher, state: state,
                 callContext: CallContext(peer: peer, connectionID: connectionID),
-                maxInFlight: limits.maxInFlightPerConnection))
+                maxInFlight: limits.maxInFlightPerConnection,
+                idleTimeout: limits.idleTimeoutSeconds > 0 ? .seconds(Int64(limits.idleTimeoutSeconds)) : nil))
         }
     }
 }

@@ -13,6 +13,8 @@ struct ConnectionDrainEvent: Sendable {}
 /// The connection closes after the client half-closes (everything in flight is answered first),
 /// after a drain request (in-flight calls finish; lines not yet started get `shutting_down`),
 /// after an over-long line (answered with `too_large`), or when idle with nothing in flight.
+/// The idle timer lives here rather than in NIO's IdleStateHandler: one timer per connection,
+/// re-armed only when it fires, instead of a handler that every read, write and flush passes.
 final class RPCConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = NDJSONFrame
     typealias OutboundIn = ByteBuffer
@@ -22,6 +24,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private let state: DaemonState
     private let callContext: CallContext
     private let maxInFlight: Int
+    private let idleTimeout: TimeAmount?
 
     private var context: ChannelHandlerContext?
     private var completionSink: (@Sendable ([UInt8]?) -> Void)?
@@ -31,12 +34,15 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private var inputClosed = false
     private var draining = false
     private var needsFlush = false
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
 
-    init(dispatcher: RPCDispatcher, state: DaemonState, callContext: CallContext, maxInFlight: Int) {
+    init(dispatcher: RPCDispatcher, state: DaemonState, callContext: CallContext, maxInFlight: Int, idleTimeout: TimeAmount? = nil) {
         self.dispatcher = dispatcher
         self.state = state
         self.callContext = callContext
         self.maxInFlight = maxInFlight
+        self.idleTimeout = idleTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -47,14 +53,38 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         completionSink = { reply in
             eventLoop.execute { bound.value.deferredCallCompleted(reply) }
         }
+        lastActivity = .now()
+        scheduleIdleCheck(at: lastActivity, context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         completionSink = nil
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
+    /// Closes the connection once it has seen no input or output for `idleTimeout` and has
+    /// nothing in flight; otherwise looks again when the timeout would next run out.
+    private func scheduleIdleCheck(at lastActivity: NIODeadline, context: ChannelHandlerContext) {
+        guard let idleTimeout else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleTask(deadline: lastActivity + idleTimeout) {
+            bound.value.idleCheckFired()
+        }
+    }
+
+    private func idleCheckFired() {
+        guard let context, let idleTimeout else { return }
+        if inFlight == 0 && queued.isEmpty && NIODeadline.now() >= lastActivity + idleTimeout {
+            context.close(promise: nil)
+        } else {
+            scheduleIdleCheck(at: max(lastActivity, .now() - idleTimeout + .milliseconds(100)), context: context)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = .now()
         switch unwrapInboundIn(data) {
         case .overlong(let limit):
             let error = RPCError(.tooLarge, "request line exceeds the limit of \(limit) bytes", details: ["limit": .integer(Int64(limit))])
@@ -88,8 +118,6 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         case is ConnectionDrainEvent:
             draining = true
             closeIfFinished(context: context)
-        case let event as IdleStateHandler.IdleStateEvent where event == .all:
-            if inFlight == 0 && queued.isEmpty { context.close(promise: nil) }
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -134,6 +162,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     private func write(_ reply: [UInt8], context: ChannelHandlerContext) {
+        lastActivity = .now()
         context.write(wrapOutboundOut(Self.line(reply, allocator: context.channel.allocator)), promise: nil)
         needsFlush = true
     }
