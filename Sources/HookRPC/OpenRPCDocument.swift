@@ -265,6 +265,33 @@ public enum OpenRPCDocument {
             ],
             "default": ""
           }
+        },
+        {
+          "name": "alerting",
+          "description": "This webhook's own alerting thresholds (see AlertOverrides); a member left out inherits `webhooks.alerting.*`. A wrong member is refused as `alerting.<name>`.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/AlertOverrides"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "validate_method",
+          "description": "The method `validate.one` requests the endpoint with: HEAD (default), GET or OPTIONS, any case; stored upper case. A HEAD answered 405 is retried as GET.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "default": "HEAD"
+          }
         }
       ],
       "result": {
@@ -1503,6 +1530,24 @@ public enum OpenRPCDocument {
               "null"
             ],
             "default": ""
+          },
+          "alerting": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/AlertOverrides"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "validate_method": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "default": "HEAD",
+            "description": "The method `validate.one` requests the endpoint with: HEAD (default), GET or OPTIONS, any case; stored upper case. A HEAD answered 405 is retried as GET."
           }
         }
       },
@@ -1522,6 +1567,8 @@ public enum OpenRPCDocument {
           "timeout_seconds",
           "enabled",
           "description",
+          "alerting",
+          "validate_method",
           "created_at",
           "updated_at"
         ],
@@ -1596,6 +1643,18 @@ public enum OpenRPCDocument {
           },
           "description": {
             "type": "string"
+          },
+          "alerting": {
+            "$ref": "#/components/schemas/AlertOverrides",
+            "description": "Only the overridden thresholds; `{}` when none."
+          },
+          "validate_method": {
+            "type": "string",
+            "enum": [
+              "HEAD",
+              "GET",
+              "OPTIONS"
+            ]
           },
           "created_at": {
             "type": [
@@ -2059,6 +2118,26 @@ public enum OpenRPCDocument {
               "$ref": "#/components/schemas/AlertType"
             },
             "description": "Alert types firing now for this webhook, by name. Always empty in the `metrics` member of an AlertEvent."
+          },
+          "other_hosts": {
+            "type": "object",
+            "description": "With shared alerting: what the other hookd processes sharing the Redis recorded in the window. The rules judge these plus this process's counts.",
+            "required": [
+              "total_calls",
+              "failed_calls",
+              "auth_failures"
+            ],
+            "properties": {
+              "total_calls": {
+                "type": "integer"
+              },
+              "failed_calls": {
+                "type": "integer"
+              },
+              "auth_failures": {
+                "type": "integer"
+              }
+            }
           }
         }
       },
@@ -2393,6 +2472,14 @@ public enum OpenRPCDocument {
             "maximum": 1000000,
             "description": "How many alert events `alert.history` keeps (`webhooks.alerting.history_limit`)."
           },
+          "share_through_redis": {
+            "type": "boolean",
+            "description": "`webhooks.alerting.share_through_redis` as configured."
+          },
+          "shared": {
+            "type": "boolean",
+            "description": "Whether counts and notification claims are shared through Redis now (`redis.enabled` and `share_through_redis`)."
+          },
           "channels": {
             "type": "array",
             "items": {
@@ -2593,6 +2680,53 @@ public enum OpenRPCDocument {
             "type": "string"
           }
         }
+      },
+      "AlertOverrides": {
+        "title": "AlertOverrides",
+        "description": "A webhook's own alerting thresholds. A member left out (or null) inherits `webhooks.alerting.*`; the ranges are those of the configuration file. Alert windows are per webhook code: when both directions of a code define `alerting`, the OUT definition's apply. `enabled: false` turns alerting off for this webhook (its firing alerts are dropped without a resolve notification); `enabled: true` cannot turn it on when `webhooks.alerting.enabled` is false.",
+        "type": "object",
+        "properties": {
+          "enabled": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "failure_rate_threshold": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 100,
+            "description": "Percent of failed calls above which `high_failure_rate` fires."
+          },
+          "min_calls": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1000000
+          },
+          "auth_failure_threshold": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1000000
+          },
+          "latency_threshold_seconds": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 3600
+          }
+        },
+        "additionalProperties": false
       }
     },
     "errors": {

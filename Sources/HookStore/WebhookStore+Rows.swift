@@ -6,15 +6,16 @@ extension WebhookStore {
     /// The columns `webhook(from:)` reads, in order. The legacy credential is not among them.
     static let columns = """
         code, direction, type, url, method, auth_type, credential_source, credential_ref, headers, \
-        timeout_seconds, enabled, description, created_at, updated_at
+        timeout_seconds, enabled, description, created_at, updated_at, alerting, validate_method
         """
 
     /// Insert or update in one statement. `?14` is both `created_at` (insert only) and `updated_at`.
     /// The legacy value: replaced when a new one is given, kept when not, cleared for other sources.
     static let upsertSQL = """
         INSERT INTO webhooks (code, direction, type, url, method, auth_type, credential_source, credential_ref,
-                              legacy_credential, headers, timeout_seconds, enabled, description, created_at, updated_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)
+                              legacy_credential, headers, timeout_seconds, enabled, description, created_at, updated_at,
+                              alerting, validate_method)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)
         ON CONFLICT (code, direction) DO UPDATE SET
             type = excluded.type, url = excluded.url, method = excluded.method, auth_type = excluded.auth_type,
             credential_source = excluded.credential_source, credential_ref = excluded.credential_ref,
@@ -22,7 +23,8 @@ extension WebhookStore {
                                      THEN coalesce(excluded.legacy_credential, webhooks.legacy_credential)
                                      ELSE NULL END,
             headers = excluded.headers, timeout_seconds = excluded.timeout_seconds, enabled = excluded.enabled,
-            description = excluded.description, updated_at = excluded.updated_at
+            description = excluded.description, updated_at = excluded.updated_at,
+            alerting = excluded.alerting, validate_method = excluded.validate_method
         RETURNING \(columns)
         """
 
@@ -59,12 +61,23 @@ extension WebhookStore {
         }
         guard let createdAt = row.text(at: 12) else { throw fail("created_at", "is NULL") }
         guard let updatedAt = row.text(at: 13) else { throw fail("updated_at", "is NULL") }
+        let alerting: AlertOverrides
+        do throws(WebhookValidationError) {
+            guard case .object(let members)? = try? JSONValue.parse(row.text(at: 14) ?? "") else {
+                throw WebhookValidationError(field: "alerting", reason: "is not a JSON object")
+            }
+            alerting = try AlertOverrides(json: members)
+        } catch {
+            throw fail("alerting", error.reason)
+        }
+        guard let validateMethod = row.text(at: 15) else { throw fail("validate_method", "is NULL") }
         // Webhook's initializer fills a default reference when given nil; the stored value
         // (nil for `database`) is the truth, so set it afterwards.
         var webhook = Webhook(
             key: key, type: type, url: row.text(at: 3), method: method, authType: authType, credentialSource: source,
             headers: headers, timeoutSeconds: row.double(at: 9), enabled: row.integer(at: 10) == 1,
-            description: row.text(at: 11) ?? "", createdAt: createdAt, updatedAt: updatedAt)
+            description: row.text(at: 11) ?? "", alerting: alerting, validateMethod: validateMethod,
+            createdAt: createdAt, updatedAt: updatedAt)
         webhook.credentialReference = row.text(at: 7)
         return webhook
     }

@@ -32,6 +32,14 @@ extension WebhookStore {
                         CHECK (legacy_credential IS NULL OR credential_source = 'database')
                 );
                 """),
+        // v2: a webhook's own alerting thresholds (a JSON object, '{}' for none) and the method
+        // credential validation requests its endpoint with.
+        SQLiteMigration(
+            version: 2, summary: "add alerting overrides and validate_method",
+            sql: """
+                ALTER TABLE webhooks ADD COLUMN alerting TEXT NOT NULL DEFAULT '{}';
+                ALTER TABLE webhooks ADD COLUMN validate_method TEXT NOT NULL DEFAULT 'HEAD';
+                """),
     ]
 
     /// The newest schema version this hookd knows.

@@ -25,6 +25,40 @@ struct AlertEngineTests {
         #expect(events.first?.metrics?.failedCalls == 2)
     }
 
+    @Test func aWebhooksOwnThresholdsReplaceTheGlobalOnesForItAlone() throws {
+        let engine = engine()  // globally: min_calls 10, auth threshold 5
+        engine.setOverrides(AlertOverrides(minCalls: 2, authFailureThreshold: 1), for: try WebhookKey(code: "FRAGILE", direction: .outbound))
+        #expect(engine.effectiveSettings(for: "FRAGILE").minCalls == 2)
+        #expect(engine.effectiveSettings(for: "STRIPE").minCalls == 10)
+        _ = engine.record(call(false, code: "STRIPE"))
+        #expect(engine.record(call(false, code: "STRIPE")).events.isEmpty, "2 calls are too few globally")
+        _ = engine.record(call(false, code: "FRAGILE"))
+        let fired = engine.record(call(false, code: "FRAGILE")).events
+        #expect(fired.map(\.type) == [.highFailureRate])
+        #expect(engine.record(call(false, status: 401, code: "FRAGILE")).events.map(\.type) == [.authFailures])
+    }
+
+    @Test func theOutboundDefinitionsThresholdsWinAndClearingRestoresTheGlobalOnes() throws {
+        let engine = engine()
+        engine.setOverrides(AlertOverrides(minCalls: 7), for: try WebhookKey(code: "BOTH", direction: .inbound))
+        #expect(engine.effectiveSettings(for: "BOTH").minCalls == 7)
+        engine.setOverrides(AlertOverrides(minCalls: 3), for: try WebhookKey(code: "BOTH", direction: .outbound))
+        #expect(engine.effectiveSettings(for: "BOTH").minCalls == 3)
+        engine.setOverrides(nil, for: try WebhookKey(code: "BOTH", direction: .outbound))
+        engine.setOverrides(AlertOverrides(), for: try WebhookKey(code: "BOTH", direction: .inbound))
+        #expect(engine.effectiveSettings(for: "BOTH").minCalls == 10)
+    }
+
+    @Test func alertingTurnedOffForOneWebhookDropsItsAlertsAndFiresNothing() throws {
+        let engine = engine()
+        for _ in 0..<10 { _ = engine.record(call(false)) }
+        #expect(engine.activeAlerts().map(\.type) == [.highFailureRate])
+        engine.setOverrides(AlertOverrides(enabled: false), for: try WebhookKey(code: "STRIPE", direction: .outbound))
+        #expect(engine.record(call(false)).events.isEmpty)
+        #expect(engine.activeAlerts().isEmpty)
+        #expect(engine.metrics(for: "STRIPE")?.totalCalls == 11, "calls are still counted")
+    }
+
     @Test func tooFewCallsNeverFireTheFailureRule() {
         let engine = engine()
         for _ in 0..<9 { #expect(engine.record(call(false)).events.isEmpty) }

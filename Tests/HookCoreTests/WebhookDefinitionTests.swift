@@ -152,7 +152,30 @@ struct WebhookDefinitionTests {
         Refusal(name: "enabled as text", changes: ["enabled": "yes"], field: "enabled"),
         Refusal(name: "enabled as a number", changes: ["enabled": 1], field: "enabled"),
         Refusal(name: "description as a number", changes: ["description": 7], field: "description"),
+        Refusal(name: "alerting that is not an object", changes: ["alerting": 5], field: "alerting"),
+        Refusal(name: "unknown alerting member", changes: ["alerting": ["window_minutes": 1]], field: "alerting.window_minutes"),
+        Refusal(name: "failure rate over 100", changes: ["alerting": ["failure_rate_threshold": 101]], field: "alerting.failure_rate_threshold"),
+        Refusal(name: "min_calls 0", changes: ["alerting": ["min_calls": 0]], field: "alerting.min_calls"),
+        Refusal(name: "fractional min_calls", changes: ["alerting": ["min_calls": 2.5]], field: "alerting.min_calls"),
+        Refusal(name: "auth threshold as text", changes: ["alerting": ["auth_failure_threshold": "5"]], field: "alerting.auth_failure_threshold"),
+        Refusal(name: "negative latency threshold", changes: ["alerting": ["latency_threshold_seconds": -1]], field: "alerting.latency_threshold_seconds"),
+        Refusal(name: "alerting enabled as text", changes: ["alerting": ["enabled": "no"]], field: "alerting.enabled"),
+        Refusal(name: "POST as validate_method", changes: ["validate_method": "POST"], field: "validate_method"),
+        Refusal(name: "validate_method as a number", changes: ["validate_method": 1], field: "validate_method"),
     ]
+
+    @Test("alerting overrides and validate_method are read; left out they default to none and HEAD")
+    func alertingAndValidateMethod() throws {
+        let plain = try WebhookDefinition(json: Self.minimal).webhook
+        #expect(plain.alerting.isEmpty && plain.validateMethod == "HEAD")
+        #expect(plain.json.objectValue?["alerting"] == .object([:]))
+        let tuned = try WebhookDefinition(json: Self.definition(setting: [
+            "alerting": ["min_calls": 3, "failure_rate_threshold": 50.5, "enabled": true], "validate_method": "get",
+        ])).webhook
+        #expect(tuned.alerting == AlertOverrides(enabled: true, failureRateThreshold: 50.5, minCalls: 3))
+        #expect(tuned.validateMethod == "GET")
+        #expect(tuned.json.objectValue?["alerting"] == ["enabled": true, "failure_rate_threshold": 50.5, "min_calls": 3])
+    }
 
     @Test("every refusal names the field that is wrong", arguments: refusals)
     func refusalNamesItsField(_ refusal: Refusal) {
@@ -201,7 +224,7 @@ struct WebhookDefinitionTests {
         let json = try #require(try WebhookDefinition(json: object).webhook.json.objectValue)
         #expect(Set(json.keys) == [
             "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled",
-            "description", "created_at", "updated_at",
+            "description", "alerting", "validate_method", "created_at", "updated_at",
         ])
         #expect(json["headers"] == ["X-Team": "payments"])
         #expect(json["credential"] == ["source": "infisical", "ref": "WEBHOOK_STRIPE_PAYMENT_OUT"])

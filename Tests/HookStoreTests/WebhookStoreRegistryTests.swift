@@ -37,6 +37,38 @@ struct WebhookStoreRegistryTests {
         }
     }
 
+    @Test func alertingOverridesAndValidateMethodSurviveARoundTrip() throws {
+        try withTemporaryDirectory { directory in
+            let store = try WebhookStore(path: directory + "/registry.db")
+            let tuned = try definition("TUNED", "OUT", [
+                "alerting": ["min_calls": 2, "latency_threshold_seconds": 0.75, "enabled": false], "validate_method": "OPTIONS",
+            ])
+            let stored = try store.upsert(tuned, now: t1)
+            #expect(stored.alerting == AlertOverrides(enabled: false, minCalls: 2, latencyThresholdSeconds: 0.75))
+            #expect(stored.validateMethod == "OPTIONS")
+            let cleared = try store.upsert(try definition("TUNED", "OUT"), now: t2)
+            #expect(cleared.alerting.isEmpty && cleared.validateMethod == "HEAD")
+        }
+    }
+
+    @Test func aVersion1RegistryIsMigratedAndItsWebhooksKeepEveryField() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/registry.db"
+            let version1 = try SQLiteDatabase(path: path, create: true)
+            _ = try version1.migrate(Array(WebhookStore.migrations.prefix(1)))
+            try version1.execute("""
+                INSERT INTO webhooks (code, direction, type, url, method, auth_type, credential_source, credential_ref,
+                                      headers, timeout_seconds, enabled, description, created_at, updated_at)
+                VALUES ('OLD', 'OUT', 'HTTP', 'https://old.example.test', 'POST', 'bearer', 'env', 'OLD_TOKEN',
+                        '{}', 10, 1, 'from v1', '\(t1)', '\(t1)')
+                """, operation: "test: a v1 row")
+            let store = try WebhookStore(path: path)
+            let old = try #require(try store.webhook(key("OLD")))
+            #expect(old.description == "from v1" && old.credentialReference == "OLD_TOKEN")
+            #expect(old.alerting.isEmpty && old.validateMethod == "HEAD")
+        }
+    }
+
     @Test func aDatabaseSourcedWebhookHasNoReference() throws {
         try withTemporaryDirectory { directory in
             let store = try WebhookStore(path: directory + "/registry.db")

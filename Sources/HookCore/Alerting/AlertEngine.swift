@@ -41,6 +41,10 @@ public final class AlertEngine: Sendable {
         var silences: [String: [AlertType?: Silence]] = [:]
         var history: [AlertEvent] = []
         var nextEventID = 1
+        /// Registry thresholds by webhook code; the OUT definition's win over the IN one's.
+        var overrides: [String: [WebhookDirection: AlertOverrides]] = [:]
+        /// Other hosts' calls per webhook code, when counts are shared through Redis.
+        var remote: [String: RemoteCallCounts] = [:]
     }
 
     public let settings: AlertingSettings
@@ -83,7 +87,7 @@ public final class AlertEngine: Sendable {
             // The latency rule sorts the window's durations: at most once a second on this path.
             let judgeLatency = webhook.latencyJudgedAt < second
             if judgeLatency { webhook.latencyJudgedAt = second }
-            let events = settings.enabled ? judge(&webhook, code: call.webhookCode, time: time, latency: judgeLatency, state: &state) : []
+            let events = judge(&webhook, code: call.webhookCode, time: time, latency: judgeLatency, state: &state)
             state.webhooks[call.webhookCode] = webhook
             return Outcome(counted: true, events: events)
         }
@@ -100,13 +104,43 @@ public final class AlertEngine: Sendable {
                 guard var webhook = state.webhooks.removeValue(forKey: code) else { continue }
                 webhook.window.advance(to: second)
                 webhook.latencyJudgedAt = second
-                if settings.enabled { events += judge(&webhook, code: code, time: time, latency: true, state: &state) }
+                events += judge(&webhook, code: code, time: time, latency: true, state: &state)
                 if webhook.window.total > 0 || !webhook.firing.isEmpty {
                     state.webhooks[code] = webhook  // else nothing is left to remember
                 }
             }
             return events
         }
+    }
+
+    /// Replaces what other hookd processes recorded per webhook (from the shared Redis counts).
+    public func setRemoteCounts(_ counts: [String: RemoteCallCounts]) {
+        state.withLock { $0.remote = counts.filter { $0.value.total > 0 } }
+    }
+
+    /// The codes this process has calls or firing alerts for: whose shared counts it needs.
+    public var trackedCodes: [String] {
+        state.withLock { Array($0.webhooks.keys) }.sorted()
+    }
+
+    /// Sets (or, with nil or empty overrides, clears) a webhook's own thresholds from the registry.
+    public func setOverrides(_ overrides: AlertOverrides?, for key: WebhookKey) {
+        state.withLock { state in
+            var byDirection = state.overrides[key.code] ?? [:]
+            byDirection[key.direction] = (overrides?.isEmpty ?? true) ? nil : overrides
+            state.overrides[key.code] = byDirection.isEmpty ? nil : byDirection
+        }
+    }
+
+    /// The thresholds that apply to a webhook: the global ones with its registry overrides.
+    public func effectiveSettings(for code: String) -> AlertingSettings {
+        state.withLock { Self.effectiveSettings(settings, $0, code) }
+    }
+
+    private static func effectiveSettings(_ settings: AlertingSettings, _ state: State, _ code: String) -> AlertingSettings {
+        guard let byDirection = state.overrides[code],
+              let overrides = byDirection[.outbound] ?? byDirection[.inbound] else { return settings }
+        return overrides.applied(to: settings)
     }
 
     /// The window's numbers for one webhook (nil: no calls in the window).
@@ -116,8 +150,10 @@ public final class AlertEngine: Sendable {
             guard var webhook = state.webhooks.removeValue(forKey: code) else { return nil }
             webhook.window.advance(to: second)
             state.webhooks[code] = webhook
-            return WindowMetrics(webhookCode: code, windowMinutes: settings.windowMinutes, window: webhook.window,
-                                 activeAlerts: webhook.firing.keys.sorted { $0.rawValue < $1.rawValue })
+            var metrics = WindowMetrics(webhookCode: code, windowMinutes: settings.windowMinutes, window: webhook.window,
+                                        activeAlerts: webhook.firing.keys.sorted { $0.rawValue < $1.rawValue })
+            metrics.otherHosts = state.remote[code]
+            return metrics
         }
     }
 
@@ -185,24 +221,36 @@ public final class AlertEngine: Sendable {
     // MARK: - Rules
 
     private func judge(_ webhook: inout Webhook, code: String, time: Double, latency: Bool, state: inout State) -> [AlertEvent] {
+        let settings = Self.effectiveSettings(self.settings, state, code)
+        guard settings.enabled else {
+            webhook.firing.removeAll()  // alerting turned off for this webhook: nothing fires or waits to resolve
+            return []
+        }
         var events: [AlertEvent] = []
         var metrics: WindowMetrics? = nil
         func currentMetrics() -> WindowMetrics {
             if let metrics { return metrics }
-            let fresh = WindowMetrics(webhookCode: code, windowMinutes: settings.windowMinutes, window: webhook.window, activeAlerts: [])
+            var fresh = WindowMetrics(webhookCode: code, windowMinutes: settings.windowMinutes, window: webhook.window, activeAlerts: [])
+            fresh.otherHosts = state.remote[code]
             metrics = fresh
             return fresh
         }
         let window = webhook.window
-        let enoughCalls = window.total >= settings.minCalls
+        // Counts combine this process's window with other hosts' (shared through Redis); the
+        // latency percentile needs the durations themselves, so it judges this process's calls.
+        let remote = state.remote[code] ?? RemoteCallCounts(total: 0, failed: 0, authFailures: 0)
+        let total = window.total + remote.total
+        let failureRate = total == 0 ? 0 : Double(window.failed + remote.failed) / Double(total) * 100
+        let authFailures = window.authFailures + remote.authFailures
+        let enoughCalls = total >= settings.minCalls
         var verdicts: [(AlertType, Bool, Double, Double)] = [
-            (.highFailureRate, enoughCalls && window.failureRatePercent > settings.failureRateThreshold,
-             window.failureRatePercent, settings.failureRateThreshold),
-            (.authFailures, window.authFailures >= settings.authFailureThreshold, Double(window.authFailures), Double(settings.authFailureThreshold)),
+            (.highFailureRate, enoughCalls && failureRate > settings.failureRateThreshold, failureRate, settings.failureRateThreshold),
+            (.authFailures, authFailures >= settings.authFailureThreshold, Double(authFailures), Double(settings.authFailureThreshold)),
         ]
         if latency {
-            let p95 = enoughCalls ? currentMetrics().p95Latency : 0
-            verdicts.append((.highLatency, enoughCalls && p95 > settings.latencyThresholdSeconds, p95, settings.latencyThresholdSeconds))
+            let enoughLocalCalls = window.total >= settings.minCalls
+            let p95 = enoughLocalCalls ? currentMetrics().p95Latency : 0
+            verdicts.append((.highLatency, enoughLocalCalls && p95 > settings.latencyThresholdSeconds, p95, settings.latencyThresholdSeconds))
         }
         for (type, breached, value, threshold) in verdicts {
             let silenced = Self.silence(state, code, type, time) != nil

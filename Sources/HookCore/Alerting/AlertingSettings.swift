@@ -18,6 +18,9 @@ public struct AlertingSettings: Sendable, Equatable {
     public var channels = ["log"]
     /// How many alert events `alert.history` keeps.
     public var historyLimit = 1000
+    /// With Redis enabled: judge each webhook on the calls of every hookd sharing that Redis, and
+    /// send each notification from one of them only.
+    public var shareThroughRedis = true
 
     public init() {}
 

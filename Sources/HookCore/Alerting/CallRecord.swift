@@ -21,3 +21,17 @@ public struct CallRecord: Sendable, Equatable {
     /// 401 and 403: the credential was refused, most often because it was rotated.
     public var isAuthFailure: Bool { statusCode == 401 || statusCode == 403 }
 }
+
+/// Calls that other hookd processes sharing the Redis recorded for a webhook within the window:
+/// added to this process's own window when the rules judge it.
+public struct RemoteCallCounts: Sendable, Equatable {
+    public var total: Int
+    public var failed: Int
+    public var authFailures: Int
+
+    public init(total: Int, failed: Int, authFailures: Int) {
+        self.total = total
+        self.failed = failed
+        self.authFailures = authFailures
+    }
+}

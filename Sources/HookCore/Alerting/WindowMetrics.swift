@@ -16,6 +16,8 @@ public struct WindowMetrics: Sendable, Equatable {
     public var p99Latency: Double
     public var maxLatency: Double
     public var activeAlerts: [AlertType]
+    /// Other hookd processes' calls in the window, when counts are shared through Redis.
+    public var otherHosts: RemoteCallCounts?
 
     init(webhookCode: String, windowMinutes: Int, window: CallWindow, activeAlerts: [AlertType]) {
         let durations = window.sortedDurations()
@@ -47,7 +49,7 @@ public struct WindowMetrics: Sendable, Equatable {
 
     public var json: JSONValue {
         func rounded(_ value: Double) -> JSONValue { .double((value * 10_000).rounded() / 10_000) }
-        return [
+        var object: JSONObject = [
             "webhook_code": .string(webhookCode), "window_minutes": .integer(Int64(windowMinutes)),
             "total_calls": .integer(Int64(totalCalls)), "successful_calls": .integer(Int64(successfulCalls)),
             "failed_calls": .integer(Int64(failedCalls)), "failure_rate": rounded(failureRate),
@@ -55,5 +57,12 @@ public struct WindowMetrics: Sendable, Equatable {
             "p50_latency": rounded(p50Latency), "p95_latency": rounded(p95Latency), "p99_latency": rounded(p99Latency),
             "max_latency": rounded(maxLatency), "active_alerts": .array(activeAlerts.map { .string($0.rawValue) }),
         ]
+        if let otherHosts {
+            object["other_hosts"] = [
+                "total_calls": .integer(Int64(otherHosts.total)), "failed_calls": .integer(Int64(otherHosts.failed)),
+                "auth_failures": .integer(Int64(otherHosts.authFailures)),
+            ]
+        }
+        return .object(object)
     }
 }

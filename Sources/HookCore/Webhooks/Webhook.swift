@@ -44,6 +44,10 @@ public struct Webhook: Sendable, Equatable {
     public var timeoutSeconds: Double
     public var enabled: Bool
     public var description: String
+    /// Thresholds of this webhook's own, in place of `webhooks.alerting.*` (empty: none).
+    public var alerting: AlertOverrides
+    /// The HTTP method `validate.one` requests the endpoint with (GET when HEAD gets 405).
+    public var validateMethod: String
     /// ISO 8601 times, set by the store.
     public var createdAt: String?
     public var updatedAt: String?
@@ -52,7 +56,7 @@ public struct Webhook: Sendable, Equatable {
         key: WebhookKey, type: WebhookType = .http, url: String? = nil, method: String = "POST", authType: AuthType,
         credentialSource: CredentialSourceKind = .infisical, credentialReference: String? = nil,
         headers: [String: String] = [:], timeoutSeconds: Double = 10, enabled: Bool = true, description: String = "",
-        createdAt: String? = nil, updatedAt: String? = nil
+        alerting: AlertOverrides = AlertOverrides(), validateMethod: String = "HEAD", createdAt: String? = nil, updatedAt: String? = nil
     ) {
         self.key = key
         self.type = type
@@ -65,6 +69,8 @@ public struct Webhook: Sendable, Equatable {
         self.timeoutSeconds = timeoutSeconds
         self.enabled = enabled
         self.description = description
+        self.alerting = alerting
+        self.validateMethod = validateMethod
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -97,6 +103,8 @@ public struct Webhook: Sendable, Equatable {
             "timeout_seconds": .double(timeoutSeconds),
             "enabled": .bool(enabled),
             "description": .string(description),
+            "alerting": alerting.json,
+            "validate_method": .string(validateMethod),
             "created_at": createdAt.map(JSONValue.string) ?? .null,
             "updated_at": updatedAt.map(JSONValue.string) ?? .null,
         ]

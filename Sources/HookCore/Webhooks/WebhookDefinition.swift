@@ -11,8 +11,11 @@ public struct WebhookDefinition: Sendable, Equatable {
     /// `created_at` and `updated_at` are accepted (and ignored) so an exported webhook re-imports.
     static let fields: Set<String> = [
         "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled",
-        "description", "created_at", "updated_at",
+        "description", "alerting", "validate_method", "created_at", "updated_at",
     ]
+
+    /// The methods `validate.one` may request an endpoint with: ones that change nothing.
+    public static let validateMethods = ["HEAD", "GET", "OPTIONS"]
 
     /// Header names that carry secrets: those belong in the credential, not in static headers.
     static let secretHeaderNames: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-api-key"]
@@ -114,10 +117,20 @@ public struct WebhookDefinition: Sendable, Equatable {
         case .bool(let value)?: enabled = value
         case let other?: throw WebhookValidationError(field: "enabled", reason: "must be a boolean, found \(other.typeName)")
         }
+        var alerting = AlertOverrides()
+        switch object["alerting"] {
+        case nil, .null?: break
+        case .object(let members)?: alerting = try AlertOverrides(json: members)
+        case let other?: throw WebhookValidationError(field: "alerting", reason: "must be an object of thresholds, found \(other.typeName)")
+        }
+        let validateMethod = (try Self.string(object, "validate_method") ?? "HEAD").uppercased()
+        guard Self.validateMethods.contains(validateMethod) else {
+            throw WebhookValidationError(field: "validate_method", reason: "must be one of \(Self.validateMethods.joined(separator: ", "))")
+        }
         webhook = Webhook(
             key: key, type: type, url: url, method: method, authType: authType, credentialSource: source,
             credentialReference: reference, headers: headers, timeoutSeconds: timeout, enabled: enabled,
-            description: try Self.string(object, "description") ?? "")
+            description: try Self.string(object, "description") ?? "", alerting: alerting, validateMethod: validateMethod)
         legacyCredentialValue = legacyValue
     }
 

@@ -10,13 +10,17 @@ final class AlertDispatcher: Sendable {
     private let channels: [AlertChannel]
     private let logger: Logger
     private let outcomes = Mutex<[Int: [String: String]]>([:])
+    /// Asks whether this process sends an event's notifications (several hookd share one Redis);
+    /// nil: always. The log channel writes regardless: it is this process's own record.
+    private let claim: (@Sendable (AlertEvent) async -> Bool)?
     /// Delivery attempts per event and channel, the first included.
     static let maximumAttempts = 5
     private static let keptOutcomes = 1000
 
-    init(channels: [AlertChannel], logger: Logger) {
+    init(channels: [AlertChannel], logger: Logger, claim: (@Sendable (AlertEvent) async -> Bool)? = nil) {
         self.channels = channels
         self.logger = logger
+        self.claim = claim
     }
 
     var channelNames: [String] { channels.map(\.name) }
@@ -24,8 +28,20 @@ final class AlertDispatcher: Sendable {
     /// Queues the events' notifications; returns at once.
     func submit(_ events: [AlertEvent]) {
         for event in events where !event.silenced {
-            for channel in channels {
-                Task { await self.deliver(event, through: channel) }
+            guard let claim else {
+                for channel in channels { Task { await self.deliver(event, through: channel) } }
+                continue
+            }
+            Task {
+                let local = channels.filter { $0.name == AlertChannelName.log.rawValue }
+                let shared = channels.filter { $0.name != AlertChannelName.log.rawValue }
+                for channel in local { Task { await self.deliver(event, through: channel) } }
+                guard !shared.isEmpty else { return }
+                guard await claim(event) else {
+                    for channel in shared { record(event.id, channel.name, "sent by another hookd sharing the Redis") }
+                    return
+                }
+                for channel in shared { Task { await self.deliver(event, through: channel) } }
             }
         }
     }

@@ -2,6 +2,8 @@ import HookCore
 import HookHTTP
 import HookJSON
 import HookMQTT
+import HookRedis
+import HookStore
 import Logging
 import NIOCore
 import Synchronization
@@ -23,6 +25,8 @@ final class AlertSubsystem: Sendable {
     let mqtt: MQTTPublisher?
     let mqttTopicPrefix: String
     let publishLogsToMQTT: Bool
+    /// Counts and notification claims shared with other hookd processes, when Redis is enabled.
+    let shared: SharedAlertCounts?
     private let http = HTTPClient()
     private let invalidations = Mutex<[String: Double]>([:])
     /// At most one credential invalidation per webhook in this many seconds, however many 401s arrive.
@@ -36,7 +40,15 @@ final class AlertSubsystem: Sendable {
                 health.report("structured_log", .degraded, detail: "\(dropped) lines dropped: the log writer fell behind")
             }
             : nil
-        engine = AlertEngine(settings: settings, host: Self.hostName(), now: SystemClock.wallSeconds)
+        let host = Self.hostName()
+        engine = AlertEngine(settings: settings, host: host, now: SystemClock.wallSeconds)
+        if configuration.redis.enabled && settings.shareThroughRedis {
+            let counter = RedisAlertCounter(endpoint: configuration.redis.endpoint, keyPrefix: configuration.redis.keyPrefix,
+                                            instance: "\(host)/\(getpid())", windowSeconds: settings.windowSeconds)
+            shared = SharedAlertCounts(counter: counter, engine: engine, health: health, logger: logger)
+        } else {
+            shared = nil
+        }
         let mqttSettings = configuration.mqtt
         mqttTopicPrefix = mqttSettings.topicPrefix
         publishLogsToMQTT = mqttSettings.enabled && mqttSettings.publishLogs
@@ -83,7 +95,12 @@ final class AlertSubsystem: Sendable {
                 unavailable.append(name)
             }
         }
-        dispatcher = AlertDispatcher(channels: channels, logger: logger)
+        var claim: (@Sendable (AlertEvent) async -> Bool)? = nil
+        if let shared {
+            let claimHold = settings.repeatIntervalMinutes * 60
+            claim = { event in await shared.claim(event, holdSeconds: claimHold) }
+        }
+        dispatcher = AlertDispatcher(channels: channels, logger: logger, claim: claim)
         if unavailable.isEmpty {
             health.report("alerting", .ok, detail: "channels: \(channels.map(\.name).joined(separator: ", "))")
         } else {
@@ -94,9 +111,21 @@ final class AlertSubsystem: Sendable {
         }
     }
 
+    /// Gives the engine every registered webhook's own thresholds (`alerting` in the registry).
+    func loadOverrides(from registry: WebhookRegistry, logger: Logger) async {
+        do throws(StoreError) {
+            for webhook in try await registry.list(direction: nil) where !webhook.alerting.isEmpty {
+                engine.setOverrides(webhook.alerting, for: webhook.key)
+            }
+        } catch {
+            logger.error("alerting: cannot read per-webhook thresholds from the registry: \(error.description)")
+        }
+    }
+
     /// Judges the rules every second, so alerts repeat and resolve without new calls.
     func startTimer(on eventLoop: EventLoop) -> RepeatedTask {
-        eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [engine, dispatcher] _ in
+        shared?.start()
+        return eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [engine, dispatcher] _ in
             let events = engine.evaluate()
             if !events.isEmpty { dispatcher.submit(events) }
         }
@@ -131,6 +160,7 @@ final class AlertSubsystem: Sendable {
     }
 
     func shutdown() async {
+        shared?.stop()
         structuredLog?.close()
         _ = mqtt?.shutdown()
         await http.shutdown()

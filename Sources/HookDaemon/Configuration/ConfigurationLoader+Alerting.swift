@@ -17,6 +17,7 @@ extension ConfigurationLoader {
             case "repeat_interval_minutes": settings.repeatIntervalMinutes = try value.integer(in: 1...10_080)
             case "send_resolved": settings.sendResolved = try value.bool()
             case "history_limit": settings.historyLimit = try value.integer(in: 10...1_000_000)
+            case "share_through_redis": settings.shareThroughRedis = try value.bool()
             case "channels":
                 let channels = try value.stringList()
                 let known = AlertChannelName.allCases.map(\.rawValue)

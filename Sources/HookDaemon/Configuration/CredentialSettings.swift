@@ -1,3 +1,4 @@
+import HookRedis
 /// `cache.*` (and the seed's `redis.ttl`): the in-process tier and its policies.
 public struct CacheSettings: Sendable, Equatable {
     public var maxEntries = 10_000
@@ -25,6 +26,11 @@ public struct RedisSettings: Sendable, Equatable {
     public var encryptionKey: [UInt8]?
 
     public init() {}
+
+    /// Where the server is: the socket when set, else host and port.
+    var endpoint: RedisEndpoint {
+        RedisEndpoint(address: socket.map { .unixSocket($0) } ?? .tcp(host: host, port: port), database: database, password: password)
+    }
 }
 
 /// `infisical.*`: the secrets manager, through a Universal Auth machine identity.

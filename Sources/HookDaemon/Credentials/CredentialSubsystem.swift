@@ -70,9 +70,8 @@ final class CredentialSubsystem: Sendable {
 
         let redis = configuration.redis
         if redis.enabled, let key = redis.encryptionKey {
-            let address: RedisEndpoint.Address = redis.socket.map { .unixSocket($0) } ?? .tcp(host: redis.host, port: redis.port)
             redisTier = RedisCredentialTier(
-                endpoint: RedisEndpoint(address: address, database: redis.database, password: redis.password),
+                endpoint: redis.endpoint,
                 keyPrefix: redis.keyPrefix, encryptionKey: key, health: health,
                 onRemoteInvalidation: { code, direction in cache.remove(code: code, direction: direction) })
         } else {

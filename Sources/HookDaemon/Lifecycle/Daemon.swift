@@ -84,6 +84,7 @@ public enum Daemon {
             return unavailableExitCode
         }
         defer { waitFor { await alerts.shutdown() } }
+        waitFor { [logger] in await alerts.loadOverrides(from: credentials.registry, logger: logger) }
 
         let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, logger: logger) { [logger] outcome in
             switch outcome {

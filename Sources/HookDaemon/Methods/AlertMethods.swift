@@ -13,6 +13,7 @@ enum AlertMethods {
         table.register(MethodName.alertRecord) { params, _ throws(RPCError) in
             let call = try callRecord(params)
             let outcome = engine.record(call)
+            if outcome.counted { alerts.shared?.note(call) }
             let events = outcome.events
             if !events.isEmpty { dispatcher.submit(events) }
             if call.isAuthFailure && invalidateOnAuthFailure, let key = try? WebhookKey(code: call.webhookCode, direction: call.direction),
@@ -99,6 +100,7 @@ enum AlertMethods {
                 "latency_threshold_seconds": .double(settings.latencyThresholdSeconds),
                 "repeat_interval_minutes": .integer(Int64(settings.repeatIntervalMinutes)), "send_resolved": .bool(settings.sendResolved),
                 "history_limit": .integer(Int64(settings.historyLimit)),
+                "share_through_redis": .bool(settings.shareThroughRedis), "shared": .bool(alerts.shared != nil),
                 "channels": .array(settings.channels.map(JSONValue.string)),
                 "active_channels": .array(dispatcher.channelNames.map(JSONValue.string)),
                 "invalidate_on_auth_failure": .bool(invalidateOnAuthFailure),

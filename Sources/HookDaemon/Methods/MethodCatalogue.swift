@@ -9,7 +9,8 @@ enum MethodCatalogue {
         var methods = MethodTable()
         let incidents = IncidentLogger(logger: logger)
         SystemMethods.register(into: &methods, state: state, onReload: onReload)
-        WebhookMethods.register(into: &methods, registry: credentials.registry, credentials: credentials.service, logger: incidents)
+        WebhookMethods.register(into: &methods, registry: credentials.registry, credentials: credentials.service,
+                                alerts: alerts.engine, logger: incidents)
         CredentialMethods.register(into: &methods, service: credentials.service, registry: credentials.registry,
                                    sources: credentials.sources, audit: credentials.audit, incidents: incidents)
         AlertMethods.register(into: &methods, alerts: alerts, credentials: credentials.service,

@@ -6,7 +6,9 @@ import HookStore
 /// `webhook.upsert`, `webhook.get`, `webhook.list`, `webhook.delete`: the registry. No result ever
 /// holds a credential value.
 enum WebhookMethods {
-    static func register(into table: inout MethodTable, registry: WebhookRegistry, credentials: CredentialService, logger: IncidentLogger) {
+    static func register(
+        into table: inout MethodTable, registry: WebhookRegistry, credentials: CredentialService, alerts: AlertEngine, logger: IncidentLogger
+    ) {
         table.register(MethodName.webhookUpsert) { params, _ throws(RPCError) in
             let definition: WebhookDefinition
             do throws(WebhookValidationError) {
@@ -19,6 +21,7 @@ enum WebhookMethods {
                     let webhook = try await registry.upsert(definition, now: ISO8601.format(SystemClock.wallSeconds()))
                     // A changed definition may point at another credential: forget the old one everywhere.
                     await credentials.invalidate(code: webhook.key.code, direction: webhook.key.direction)
+                    alerts.setOverrides(webhook.alerting, for: webhook.key)
                     return webhook.json
                 } catch {
                     throw logger.internalError("webhook.upsert", error)
@@ -61,7 +64,10 @@ enum WebhookMethods {
             return .later { () throws(RPCError) -> JSONValue in
                 do throws(StoreError) {
                     let deleted = try await registry.delete(key)
-                    if deleted { await credentials.invalidate(code: key.code, direction: key.direction) }
+                    if deleted {
+                        await credentials.invalidate(code: key.code, direction: key.direction)
+                        alerts.setOverrides(nil, for: key)
+                    }
                     return ["deleted": .bool(deleted)]
                 } catch {
                     throw logger.internalError("webhook.delete", error)
