@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 DEBIAN_PACKAGES := pkg-config libhiredis-dev libcurl4-openssl-dev libmosquitto-dev libjansson-dev \
-	libsqlite3-dev redis-server mosquitto socat jq curl systemd util-linux python3 python3-aiosmtpd
+	libsqlite3-dev redis-server mosquitto socat jq curl systemd util-linux python3 python3-aiosmtpd openssl
 
 .PHONY: all deps openrpc build release run test bench clean
 

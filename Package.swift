@@ -28,7 +28,7 @@ let package = Package(
 
         .target(name: "HookJSON", dependencies: ["CJansson"]),
         .target(name: "HookRPC", dependencies: ["HookJSON"]),
-        .target(name: "HookCore", dependencies: ["HookJSON"]),
+        .target(name: "HookCore", dependencies: ["HookJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HookRedis", dependencies: [
             "CHiredis", "HookCore", "HookJSON",
             .product(name: "Crypto", package: "swift-crypto"),

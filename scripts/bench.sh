@@ -192,3 +192,35 @@ for label in ("no Slack channel", "Slack answering"):
     ratio = statistics.median(h["p99_us"] / b["p99_us"] for b, h in zip(sides[label], hanging))
     print(f"{'p99 hanging / ' + label:<34} {ratio:>12.2f}x  (median of the per-round ratios; goal 0.8 to 1.2)")
 PY
+
+# ---------------------------------------------------------------- validation (issue 5)
+# validate-all over 200 webhooks whose endpoints take 100 ms each, at concurrency 1, 8 and 32:
+# wall time (hookd's duration_ms) against the ideal 200 × 100 ms ÷ concurrency.
+echo
+echo "== Validation: validate.all over 200 endpoints of 100 ms each"
+mkdir -p "$work/endpoints"
+python3 "$repo/Tests/Fixtures/validation_endpoints.py" --port 0 --port-file "$work/endpoints/port" 2> "$work/endpoints.log" &
+track_pid $!
+wait_for 20 "the validation endpoints" test -s "$work/endpoints/port" || exit 1
+"$bin/hookd" --socket "$work/validate.sock" --state-dir "$work/state-validate" 2> "$work/hookd-validate.log" &
+track_pid $!
+wait_for 10 "hookd (validation)" "$bin/hookrpc" health --socket "$work/validate.sock" || exit 1
+PYTHONPATH="$repo/clients/python" python3 - "$work/validate.sock" "$(cat "$work/endpoints/port")" <<'PY' || exit 1
+import sys
+from hookrpc import HookRPC
+with HookRPC(sys.argv[1]) as client:
+    for index in range(200):
+        client.webhook_upsert(code=f"BENCH_{index:03d}", url=f"http://127.0.0.1:{sys.argv[2]}/delay/100", auth_type="none")
+PY
+printf '%-34s %12s %12s %8s %s\n' concurrency "wall ms" "ideal ms" ratio summary
+for concurrency in 1 8 32; do
+  result=$("$bin/hookrpc" validate-all --socket "$work/validate.sock" --concurrency "$concurrency" --json --timeout 120)
+  python3 - "$concurrency" "$result" <<'PY'
+import json, sys
+concurrency, result = int(sys.argv[1]), json.loads(sys.argv[2])
+ideal = 200 * 100 / concurrency
+summary = result["summary"]
+print(f"{concurrency:<34} {result['duration_ms']:>12,.0f} {ideal:>12,.0f} {result['duration_ms'] / ideal:>7.2f}x "
+      f"valid {summary['valid']}/{summary['total']}")
+PY
+done

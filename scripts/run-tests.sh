@@ -33,6 +33,8 @@ echo "== Swift integration tests (real hookd, redis-server, Infisical test serve
 (cd "$root" && swift test --skip-build --filter HookIntegrationTests) || failed+=("swift integration")
 echo "== Python client tests"
 (cd "$root" && PYTHONPATH=clients/python python3 -m pytest clients/python/tests -q -p no:cacheprovider) || failed+=("python")
+echo "== Test fixture tests (the local Infisical, Slack/PagerDuty and endpoint stand-ins)"
+(cd "$root" && python3 -m pytest Tests/Fixtures -q -p no:cacheprovider) || failed+=("fixtures")
 echo "== Shell client tests"
 bash "$root/clients/shell/tests/run.sh" || failed+=("shell")
 echo "== systemd unit tests"

@@ -13,6 +13,20 @@ extension HookClient {
         try call(MethodName.credentialSource, params: ["code": .string(code), "direction": .string(direction)])
     }
 
+    /// `validate.one`: checks one webhook's credential against its endpoint (or its signing secret).
+    public func validate(code: String, direction: String = "OUT") throws(HookClientError) -> JSONValue {
+        try call(MethodName.validateOne, params: ["code": .string(code), "direction": .string(direction)])
+    }
+
+    /// `validate.all`: checks every webhook (of a direction, or the listed codes), `concurrency` at a time.
+    /// The call lasts as long as the slowest round of checks: give the client a timeout to match.
+    public func validateAll(direction: String = "ALL", codes: [String]? = nil, concurrency: Int? = nil) throws(HookClientError) -> JSONValue {
+        var params: JSONObject = ["direction": .string(direction)]
+        if let codes { params["codes"] = .array(codes.map(JSONValue.string)) }
+        if let concurrency { params["concurrency"] = .integer(Int64(concurrency)) }
+        return try call(MethodName.validateAll, params: params)
+    }
+
     /// `credential.invalidate`: drops cached credentials (nil matches any) on every hookd sharing the cache.
     /// - Returns: how many entries this hookd dropped.
     public func invalidateCredentials(code: String? = nil, direction: String? = nil) throws(HookClientError) -> Int {

@@ -22,6 +22,8 @@ public enum MethodName {
     public static let alertUnsilence = "alert.unsilence"
     public static let alertConfig = "alert.config"
     public static let alertTest = "alert.test"
+    public static let validateOne = "validate.one"
+    public static let validateAll = "validate.all"
 
     /// Every method hookd serves; the OpenRPC document and the daemon's table must list exactly these.
     public static let all: [String] = [
@@ -30,6 +32,7 @@ public enum MethodName {
         credentialGet, credentialSource, credentialInvalidate,
         logRequest, logResponse,
         alertRecord, alertMetrics, alertList, alertHistory, alertSilence, alertUnsilence, alertConfig, alertTest,
+        validateOne, validateAll,
     ]
 }
 

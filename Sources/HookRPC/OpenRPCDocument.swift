@@ -598,6 +598,137 @@ public enum OpenRPCDocument {
       ]
     },
     {
+      "name": "validate.one",
+      "summary": "Check one webhook's credential against its endpoint (OUT) or its signing secret (IN), without returning the credential.",
+      "description": "For the webhook with this `code` and `direction` (default `OUT`). OUT: a SERVICE webhook, or an HTTP webhook without URL, is `UNTESTED`; otherwise the credential is fetched through the normal credential path (cache, then source), applied as its auth_type says (bearer: `Authorization: Bearer <token>`; basic: `Authorization: Basic base64(user:password)`; api_key: header `<name>: <value>`, or query parameter `name=value` with `in: query`; oauth2_client_credentials: `Authorization: <token_type> <access_token>`, hookd fetching the token; hmac and none: no auth header), and the endpoint is requested with the webhook's `validate_method` (default `HEAD`; a HEAD answered 405 is retried as `GET`), its static headers and its own `timeout_seconds` (default 10), never following redirects, TLS verification always on (`validation.ca_file` names a PEM CA bundle to trust). 2xx/3xx: `VALID`; 401/403: `INVALID` (authentication failed); 404/410: `INVALID` (endpoint not found); 429: `ERROR` (rate limited); other 4xx: `VALID` (reachable, credential not refused); 5xx and transfer failures (timeout, host not found, connection, TLS, other): `ERROR`. A credential missing at its source, malformed (the field is named, never the value) or whose source is not configured: `INVALID`; a source down or timing out: `ERROR`. IN: auth_type other than hmac is `UNTESTED`; for hmac the credential `{secret, scheme?}` is `UNTESTED` without scheme, `INVALID` when the secret does not have its scheme's form (stripe: starts with `whsec_`; standard_webhooks: `whsec_` + base64 of 24 to 64 bytes; slack, twilio: 32 hexadecimal characters; github, shopify, generic: at least 16 characters without whitespace), else a signature over a sample payload is made the provider's way and verified by parsing the header the receiver's way: `VALID`. Everything but the errors below is a result. Validation never records into alert metrics; each check writes one `webhook_validation` line to the structured log and, when MQTT publishing of logs is on, publishes it to `{topic_prefix}webhook/validations`. No secret appears in any result, log line or message.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT` (hookd's callers send it) or `IN` (they receive it). Absent or null: `OUT`.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        }
+      ],
+      "result": {
+        "name": "validation",
+        "schema": {
+          "$ref": "#/components/schemas/ValidationResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "validate.all",
+      "summary": "Check every registered webhook (or those named) as validate.one does, concurrently, and summarise.",
+      "description": "Runs the `validate.one` check for every registered webhook of `direction` (default `ALL`: both), or only for the webhooks in `codes`. Checks run concurrently, at most `concurrency` at a time, each bounded by its own webhook's `timeout_seconds`, so one slow endpoint never stalls the rest. `results` is in registry order (by code, then direction); `summary` counts them by status; `duration_ms` is the whole call's duration. Each check writes its own `webhook_validation` line, as `validate.one` does. An unregistered code in `codes` is `not_found`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "direction",
+          "description": "`OUT`, `IN` or `ALL` (both). Absent or null: `ALL`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "OUT",
+              "IN",
+              "ALL",
+              null
+            ],
+            "default": "ALL"
+          }
+        },
+        {
+          "name": "codes",
+          "description": "Only these webhook codes (each 1 to 64 characters of A-Z, 0-9 and _); an unregistered one is `not_found`. Absent or null: every registered webhook.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "concurrency",
+          "description": "Checks run at once, 1 to 64. Absent or null: `validation.concurrency` from the configuration (default 8).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 64
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "validations",
+        "schema": {
+          "$ref": "#/components/schemas/ValidationAllResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
       "name": "alert.record",
       "summary": "Record one webhook call's outcome for alerting (the hot path).",
       "description": "Adds one call to the sliding window of `webhook_code` (one window per code, shared by both directions; `window_minutes` long, exact to the second) and judges the rules: `high_failure_rate` (warning: failed/total*100 > `failure_rate_threshold` with total >= `min_calls`), `auth_failures` (critical: calls with status_code 401 or 403 >= `auth_failure_threshold`) and `high_latency` (warning: p95 duration > `latency_threshold_seconds` with total >= `min_calls`; judged at most once a second per webhook here, and every second by the daemon's timer). Alerts that start firing, repeat or resolve are sent to the configured channels on tasks of their own; the call never waits for a channel. `fired` lists the alert types this call made start firing (silenced ones included; repeats are not listed). A call whose `timestamp` is older than the window is not counted and the answer is `recorded: false`; a timestamp in the future (less than an hour ahead) counts as now. With `webhooks.alerting.enabled: false` calls are counted but no rule is judged (`fired` is always empty). With `cache.invalidate_on_auth_failure` (default true), a status_code of 401 or 403 also drops the cached credential of (`webhook_code`, `direction`) in this process, in Redis and in every hookd sharing it, at most once per webhook in 5 seconds. Also accepted as a notification (no `id`): the call is recorded the same way and nothing is answered, not even an error; this is the intended form on the hot path.",
@@ -1990,6 +2121,165 @@ public enum OpenRPCDocument {
             "type": "integer",
             "minimum": 0,
             "description": "In-process cache entries (credentials and remembered misses) this hookd dropped."
+          }
+        }
+      },
+      "ValidationStatus": {
+        "title": "ValidationStatus",
+        "description": "`VALID`: the endpoint accepted the credential (or the signing secret is well-formed and a signature verifies); `INVALID`: the credential is refused, missing, malformed, or the endpoint is not found; `UNTESTED`: nothing to check; `ERROR`: the check could not conclude (endpoint 5xx or 429, transfer failure, credential source down).",
+        "type": "string",
+        "enum": [
+          "VALID",
+          "INVALID",
+          "UNTESTED",
+          "ERROR"
+        ]
+      },
+      "ValidationDetails": {
+        "title": "ValidationDetails",
+        "description": "How the check was made. Never contains a credential value.",
+        "type": "object",
+        "required": [
+          "url",
+          "method",
+          "credential_source",
+          "auth_type",
+          "checked_at"
+        ],
+        "properties": {
+          "url": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The registered URL, with userinfo and secret-looking query parameters masked as `***MASKED***`; an api_key credential carried in the query is added only to the request, never shown here. Null when the webhook has none."
+          },
+          "method": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The HTTP method used: the webhook's `validate_method` (default `HEAD`), `GET` after a HEAD answered 405. Null when no request was made."
+          },
+          "status_code": {
+            "type": "integer",
+            "description": "The endpoint's HTTP status; present only when a response arrived."
+          },
+          "latency_ms": {
+            "type": "number",
+            "minimum": 0,
+            "description": "Duration of the request in milliseconds, one decimal; present when a request was made."
+          },
+          "credential_source": {
+            "$ref": "#/components/schemas/CredentialSourceKind"
+          },
+          "auth_type": {
+            "$ref": "#/components/schemas/AuthType"
+          },
+          "tls_expires_in_days": {
+            "type": "integer",
+            "description": "Days until the peer certificate expires; present only for HTTPS when curl reported it."
+          },
+          "checked_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the check was made: ISO 8601 UTC with milliseconds."
+          }
+        }
+      },
+      "ValidationResult": {
+        "title": "ValidationResult",
+        "description": "The result of `validate.one`, and each entry of `validate.all`'s `results`. Never contains a credential value.",
+        "type": "object",
+        "required": [
+          "code",
+          "direction",
+          "status",
+          "message",
+          "details"
+        ],
+        "properties": {
+          "code": {
+            "$ref": "#/components/schemas/WebhookCode"
+          },
+          "direction": {
+            "type": "string",
+            "enum": [
+              "OUT",
+              "IN"
+            ]
+          },
+          "status": {
+            "$ref": "#/components/schemas/ValidationStatus"
+          },
+          "message": {
+            "type": "string",
+            "description": "Why, for a person: e.g. `Endpoint accessible - 200`, `Authentication failed - 401`, `Endpoint not found - 404`, `Rate limited - 429; try again later`, `Endpoint reachable, credential not refused - 418`, `Endpoint error - 500`, `Timed out: ...`, `Host not found: ...`, `Connection failed: ...`, `TLS failure: ...`, `Request failed: ...`, `credential not found in infisical`, `Malformed credential: ...`, `SERVICE type webhook`, `No URL to request`, `No signing secret to check (auth_type bearer)`, `No signature scheme configured`, `Malformed stripe signing secret: ...`, `Signing secret well-formed; a stripe signature verifies`."
+          },
+          "details": {
+            "$ref": "#/components/schemas/ValidationDetails"
+          }
+        }
+      },
+      "ValidationSummary": {
+        "title": "ValidationSummary",
+        "description": "`validate.all`'s results counted by status.",
+        "type": "object",
+        "required": [
+          "valid",
+          "invalid",
+          "untested",
+          "errors",
+          "total"
+        ],
+        "properties": {
+          "valid": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "invalid": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "untested": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "errors": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Results with status `ERROR`."
+          },
+          "total": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "ValidationAllResult": {
+        "title": "ValidationAllResult",
+        "description": "The result of `validate.all`.",
+        "type": "object",
+        "required": [
+          "results",
+          "summary",
+          "duration_ms"
+        ],
+        "properties": {
+          "results": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ValidationResult"
+            },
+            "description": "One per webhook checked, in registry order (by code, then direction)."
+          },
+          "summary": {
+            "$ref": "#/components/schemas/ValidationSummary"
+          },
+          "duration_ms": {
+            "type": "number",
+            "minimum": 0,
+            "description": "The whole call's duration in milliseconds, one decimal."
           }
         }
       },

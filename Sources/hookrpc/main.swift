@@ -18,7 +18,8 @@ struct HookRPCCommand: ParsableCommand {
             """,
         version: hookdVersion,
         subcommands: [Call.self, Methods.self, Health.self, CredentialCommand.self, WebhookCommand.self, MetricsCommand.self,
-                      TestAlertCommand.self, ConfigCommand.self, AlertsCommand.self, SilenceCommand.self, LogsCommand.self])
+                      TestAlertCommand.self, ConfigCommand.self, AlertsCommand.self, SilenceCommand.self, LogsCommand.self,
+                      ValidateCommand.self, ValidateAllCommand.self, CheckSourceCommand.self])
 }
 
 /// Options every subcommand takes.

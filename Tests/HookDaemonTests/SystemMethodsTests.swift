@@ -26,7 +26,11 @@ struct SystemMethodsTests {
             environment: [:], health: state.health, logger: Logger(label: "test"))
         let alerts = try AlertSubsystem(configuration: configuration, directories: DaemonDirectories(state: directory, logs: directory, runtime: directory),
                                         health: state.health, logger: Logger(label: "test"))
-        let served = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, logger: Logger(label: "test")) { _ in }.names
+        let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
+                                           settings: configuration.validation) { _ in }
+        let served = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
+                                           logger: Logger(label: "test")) { _ in }.names
+        await validation.shutdown()
         await credentials.shutdown()
         await alerts.shutdown()
         let document = try JSONValue.parse(OpenRPCDocument.text)

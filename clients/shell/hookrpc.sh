@@ -12,6 +12,10 @@
 #   hookrpc_credential_get CODE [DIRECTION]   hookrpc_credential_source CODE [DIRECTION]
 #   hookrpc_credential_invalidate [CODE [DIRECTION]]
 #
+# Credential validation (does the credential work at the webhook's URL?):
+#   hookrpc_validate_one CODE [DIRECTION]   hookrpc_validate_all [DIRECTION [CONCURRENCY [CODE...]]]
+#   hookrpc_check_source CODE [DIRECTION]
+#
 # Alerting:
 #   hookrpc_alert_record CODE SUCCESS DURATION [STATUS]   (a notification: fire and forget)
 #   hookrpc_alert_metrics [CODE]           hookrpc_alert_list
@@ -27,6 +31,8 @@
 #   HOOKRPC_SOCKET_PATH  explicit socket path (wins over everything, like --socket)
 #   HOOKD_SOCKET, RUNTIME_DIRECTORY, XDG_RUNTIME_DIR   socket path resolution (see below)
 #   HOOKRPC_TIMEOUT      seconds one call may take in total (default 10, fractions allowed)
+#   HOOKRPC_VALIDATE_TIMEOUT  the same for hookrpc_validate_one / hookrpc_validate_all
+#                        (default 300: one check may take its webhook's timeout_seconds)
 
 # Print the socket path, resolved in the order every hookd client uses:
 #   1. $HOOKRPC_SOCKET_PATH (explicit)   2. $HOOKD_SOCKET   (empty values count as unset)
@@ -63,14 +69,18 @@ hookrpc_socket_path() {
     fi
 }
 
-# Internal: print the timeout in seconds (validated; default 10).
+# Internal: print the timeout in seconds (validated): $HOOKRPC_TIMEOUT, default 10. A caller
+# that needs another limit sets the locals _hookrpc_timeout_name (the variable to read) and
+# _hookrpc_timeout_default, which this function sees through bash's dynamic scoping (see
+# _hookrpc_validate_call).
 _hookrpc_timeout() {
-    local t=${HOOKRPC_TIMEOUT:-10}
+    local name=${_hookrpc_timeout_name:-HOOKRPC_TIMEOUT} default=${_hookrpc_timeout_default:-10}
+    local t=${!name:-$default}
     if [[ $t =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! $t =~ ^0+([.]0+)?$ ]]; then
         printf '%s\n' "$t"
     else
-        printf 'hookrpc: ignoring invalid HOOKRPC_TIMEOUT=%q, using 10\n' "$t" >&2
-        printf '10\n'
+        printf 'hookrpc: ignoring invalid %s=%q, using %s\n' "$name" "$t" "$default" >&2
+        printf '%s\n' "$default"
     fi
 }
 
@@ -328,6 +338,72 @@ hookrpc_webhook_delete() {
     local params
     params=$(_hookrpc_key_params hookrpc_webhook_delete 1 "$@") || return
     hookrpc_call webhook.delete "$params"
+}
+
+# ---------------------------------------------------------------- credential validation
+# hookd requests an OUT webhook's URL (HEAD, then GET on 405) with the credential applied and
+# reports VALID (2xx/3xx, other 4xx), INVALID (401/403/404/410), ERROR (429, 5xx, timeout,
+# connection or TLS failure) or UNTESTED (a webhook it cannot test, e.g. type SERVICE). The
+# results never hold the secret. Same output and return codes as hookrpc_call.
+
+# Internal: _hookrpc_validate_call METHOD PARAMS_JSON — hookrpc_call bounded by
+# $HOOKRPC_VALIDATE_TIMEOUT (default 300 s) instead of $HOOKRPC_TIMEOUT: one check may take
+# up to its webhook's timeout_seconds (at most 300), and validate.all runs many of them.
+_hookrpc_validate_call() {
+    local _hookrpc_timeout_name=HOOKRPC_VALIDATE_TIMEOUT _hookrpc_timeout_default=300
+    hookrpc_call "$1" "$2"
+}
+
+# hookrpc_validate_one CODE [DIRECTION]
+# Prints {code, direction, status: VALID|INVALID|UNTESTED|ERROR, message, details: {url, method,
+# status_code?, latency_ms?, credential_source, auth_type, tls_expires_in_days?, checked_at}}.
+# Exit 1 with -32002 (not_found) when CODE is not registered.
+hookrpc_validate_one() {
+    local params
+    params=$(_hookrpc_key_params hookrpc_validate_one 1 "$@") || return
+    _hookrpc_validate_call validate.one "$params"
+}
+
+# hookrpc_validate_all [DIRECTION [CONCURRENCY [CODE...]]]
+# Validates every webhook (of DIRECTION: OUT, IN or ALL, hookd's default ALL), CONCURRENCY at a
+# time (1..64, hookd's default 8), or only the CODEs given. Prints {results: [...as
+# hookrpc_validate_one...], summary: {valid, invalid, untested, errors, total}, duration_ms}.
+# The whole run is bounded by HOOKRPC_VALIDATE_TIMEOUT; raise it for many slow webhooks.
+hookrpc_validate_all() {
+    local usage='usage: hookrpc_validate_all [DIRECTION [CONCURRENCY [CODE...]]]' code
+    if { (($# >= 1)) && [[ -z $1 ]]; } || { (($# >= 2)) && [[ -z $2 ]]; }; then
+        printf '%s\n' "$usage" >&2
+        return 2
+    fi
+    if (($# >= 2)) && [[ ! $2 =~ ^[0-9]{1,9}$ ]]; then
+        printf '%s\nhookrpc: CONCURRENCY must be a whole number (1 to 64), got %q\n' "$usage" "$2" >&2
+        return 2
+    fi
+    for code in "${@:3}"; do
+        if [[ -z $code ]]; then
+            printf '%s\nhookrpc: a CODE must not be empty\n' "$usage" >&2
+            return 2
+        fi
+    done
+    if ! command -v jq >/dev/null; then
+        printf 'hookrpc: needs socat and jq on PATH\n' >&2
+        return 2
+    fi
+    local params
+    params=$(jq -cn --arg direction "${1-}" --arg concurrency "${2-}" --argjson n "$#" '
+        (if $n >= 1 then {direction: $direction} else {} end)
+        + (if $n >= 2 then {concurrency: ($concurrency | tonumber)} else {} end)
+        + (if $n >= 3 then {codes: $ARGS.positional} else {} end)' --args -- "${@:3}") || return 2
+    _hookrpc_validate_call validate.all "$params"
+}
+
+# hookrpc_check_source CODE [DIRECTION]
+# credential.source under the validation tooling's name (same as hookrpc_credential_source):
+# prints {code, direction, source, ref, exists, cached, uses_database, error?}, never the value.
+hookrpc_check_source() {
+    local params
+    params=$(_hookrpc_key_params hookrpc_check_source 1 "$@") || return
+    hookrpc_call credential.source "$params"
 }
 
 # ---------------------------------------------------------------- alerting

@@ -54,6 +54,14 @@ public struct ConfigurationLoader: Sendable {
                     try readAlerting(member, into: &configuration)
                 }
             case "structured_logging": try readStructuredLogging(value, into: &configuration)
+            case "validation":
+                for (key, member) in try value.mapping() {
+                    switch key {
+                    case "ca_file": configuration.validation.caFile = try member.string()
+                    case "concurrency": configuration.validation.concurrency = try member.integer(in: 1...64)
+                    default: throw member.error("unknown key (expected ca_file, concurrency)")
+                    }
+                }
             case "slack": try readSlack(value, into: &configuration.slack)
             case "pagerduty": try readPagerDuty(value, into: &configuration.pagerDuty)
             case "smtp": try readSMTP(value, into: &configuration.smtp)

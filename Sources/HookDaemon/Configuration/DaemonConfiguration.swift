@@ -54,10 +54,22 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var pagerDuty = PagerDutySettings()
     public var smtp = SMTPSettings()
     public var mqtt = MQTTSettings()
+    /// `validation.*`: credential checks before a deployment.
+    public var validation = ValidationSettings()
     /// `store.path`: the SQLite registry (default `<state_dir>/hookd.db`).
     public var storePath: String?
     /// `credentials.directory`: where `file` credentials live when not in `$CREDENTIALS_DIRECTORY`.
     public var credentialsDirectory: String?
+
+    public init() {}
+}
+
+/// `validation.*`: how `validate.one` and `validate.all` reach webhook endpoints.
+public struct ValidationSettings: Sendable, Equatable {
+    /// PEM CA bundle to trust for endpoints with a private CA (default: the system store).
+    public var caFile: String?
+    /// Checks `validate.all` runs at once when the call does not say (1 to 64).
+    public var concurrency = 8
 
     public init() {}
 }

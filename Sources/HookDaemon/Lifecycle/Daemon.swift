@@ -86,7 +86,12 @@ public enum Daemon {
         defer { waitFor { await alerts.shutdown() } }
         waitFor { [logger] in await alerts.loadOverrides(from: credentials.registry, logger: logger) }
 
-        let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, logger: logger) { [logger] outcome in
+        let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
+                                           settings: configuration.validation) { result in
+            alerts.emit(topic: "webhook/validations") { result.logJSON }
+        }
+        defer { waitFor { await validation.shutdown() } }
+        let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation, logger: logger) { [logger] outcome in
             switch outcome {
             case .success(let fresh):
                 credentials.reopenLogs()

@@ -3,7 +3,7 @@ import Logging
 /// Every method hookd serves, in one table: what `rpc.discover`'s document must list.
 enum MethodCatalogue {
     static func build(
-        state: DaemonState, credentials: CredentialSubsystem, alerts: AlertSubsystem, logger: Logger,
+        state: DaemonState, credentials: CredentialSubsystem, alerts: AlertSubsystem, validation: ValidationService, logger: Logger,
         onReload: @escaping @Sendable (Result<DaemonConfiguration, ConfigurationError>) -> Void
     ) -> MethodTable {
         var methods = MethodTable()
@@ -16,6 +16,7 @@ enum MethodCatalogue {
         AlertMethods.register(into: &methods, alerts: alerts, credentials: credentials.service,
                               invalidateOnAuthFailure: state.configuration.cache.invalidateOnAuthFailure, configuration: state.configuration)
         LogMethods.register(into: &methods, alerts: alerts, credentials: credentials.service, settings: state.configuration.structuredLogging)
+        ValidationMethods.register(into: &methods, service: validation)
         return methods
     }
 }

@@ -14,6 +14,8 @@ domain socket. This package has no third-party dependencies::
 
 Webhooks and credentials: ``rpc.webhook_get(code)``, ``rpc.credential_get(code)``
 and friends; :class:`ObjHook` is the drop-in shim for the legacy ``ObjHook``.
+Credential validation: ``rpc.validate_one(code)``, ``rpc.validate_all(codes=[...])``
+and ``rpc.check_source(code)``; ``ObjHook.validate_credentials()`` for the webhook read.
 
 Alerting: ``rpc.alert_record(...)``, ``rpc.alert_metrics(code)`` and friends;
 :class:`ObjWebhookAlert` is the drop-in shim for the legacy ``ObjWebhookAlert``

@@ -506,6 +506,74 @@ class HookRPC:
                 f"credential.invalidate returned {result!r}, expected {{'invalidated': int}}")
         return count
 
+    # ------------------------------------------------------------------ credential validation
+    # validate.one / validate.all check that a webhook's credential works: hookd requests
+    # an OUT webhook's URL (HEAD, then GET on 405) with the credential applied and sorts the
+    # answer into VALID (2xx/3xx, other 4xx), INVALID (401/403/404/410) or ERROR (429, 5xx,
+    # timeout, connection or TLS failure); a webhook it cannot test is UNTESTED. Results
+    # never carry the secret.
+    #
+    # Each check can take up to the webhook's timeout_seconds (at most 300 s), and
+    # validate.all runs ``concurrency`` of them at a time, so a call can outlast this
+    # client's ``timeout``. Pass ``timeout=`` (seconds) to give one call its own limit: it
+    # then runs on a separate, short-lived connection with that timeout. To wait without
+    # limit use a client made with ``HookRPC(timeout=None)``.
+
+    def validate_one(self, code: str, direction: str = "OUT",
+                     timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``validate.one``: check one webhook's credential against its endpoint.
+
+        Returns ``{code, direction, status, message, details}``: ``status`` is
+        ``"VALID"``, ``"INVALID"``, ``"UNTESTED"`` or ``"ERROR"``; ``details`` holds
+        ``url, method, status_code?, latency_ms?, credential_source, auth_type,
+        tls_expires_in_days?, checked_at``. ``timeout``: this call's limit in
+        seconds (default: the client's). Raises HookRPCError -32002 (not_found)
+        for an unregistered webhook.
+        """
+        params = {"code": code, "direction": direction}
+        return _object(self._call_with_timeout("validate.one", params, timeout), "validate.one")
+
+    def validate_all(self, direction: Optional[str] = None, codes: Optional[Sequence[str]] = None,
+                     concurrency: Optional[int] = None, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``validate.all``: check many webhooks' credentials, ``concurrency`` at a time.
+
+        ``direction`` ``"OUT"``, ``"IN"`` or ``"ALL"`` (hookd's default), ``codes``
+        only these webhooks (default: every one), ``concurrency`` 1..64 (hookd's
+        default 8); arguments passed as ``None`` are left out. Returns
+        ``{results: [validate.one results], summary: {valid, invalid, untested,
+        errors, total}, duration_ms}``. ``timeout``: this call's limit in seconds
+        (default: the client's, often too short for many webhooks).
+        """
+        params: Dict[str, Any] = {}
+        if direction is not None:
+            params["direction"] = direction
+        if codes is not None:
+            if isinstance(codes, (str, bytes)):
+                raise TypeError("codes must be a sequence of webhook codes, not a single string")
+            params["codes"] = list(codes)
+        if concurrency is not None:
+            params["concurrency"] = concurrency
+        return _object(self._call_with_timeout("validate.all", params, timeout), "validate.all")
+
+    def check_source(self, code: str, direction: str = "OUT") -> Dict[str, Any]:
+        """``credential.source`` under the name the validation tooling uses (same as :meth:`credential_source`).
+
+        ``{code, direction, source, ref, exists, cached, uses_database, error?}``:
+        where the credential lives and whether it exists there, without the value.
+        """
+        return self.credential_source(code, direction)
+
+    def _call_with_timeout(self, method: str, params: Params, timeout: Optional[float]) -> Any:
+        """:meth:`call`, bounded by ``timeout`` seconds instead of the client's when one is given.
+
+        The client's timeout is set on its connection's socket, so another limit needs
+        another connection: a client of its own for this one call, closed afterwards.
+        """
+        if timeout is None or timeout == self.timeout:
+            return self.call(method, params)
+        with HookRPC(self.socket_path, timeout=timeout) as once:
+            return once.call(method, params)
+
     # ------------------------------------------------------------------ alerting
     # Thin wrappers over the alert.* methods (hookd's sliding window per webhook code,
     # rules high_failure_rate / auth_failures / high_latency). Errors are the daemon's:

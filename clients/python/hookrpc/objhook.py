@@ -13,6 +13,7 @@ and the cache::
     hook.url, hook.auth_type, hook.credential_source          # the webhook's fields
     token = hook._get_webhook_credential_cached()["token"]    # bearer: {"token": ...}
     hook.invalidate_webhook_credential_cache()                # -> 1
+    hook.validate_credentials()["status"]                     # "VALID", "INVALID", ...
 
 Differences from the legacy class, on purpose:
 
@@ -259,6 +260,18 @@ class ObjHook:
         """
         code, direction = self._require_key("get_credential_source")
         return self.client.credential_source(code, direction)
+
+    def validate_credentials(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``validate.one`` for the webhook read last: does its credential work at its URL?
+
+        ``{code, direction, status, message, details}`` with ``status`` ``"VALID"``,
+        ``"INVALID"``, ``"UNTESTED"`` or ``"ERROR"`` (see :meth:`HookRPC.validate_one`,
+        also for ``timeout``). The result never holds the secret. Raises
+        :class:`WebhookNotReadError` before a successful :meth:`read`, and
+        :class:`~hookrpc.HookRPCError` -32002 when the webhook was deleted meanwhile.
+        """
+        code, direction = self._require_key("validate_credentials")
+        return self.client.validate_one(code, direction, timeout=timeout)
 
     # ------------------------------------------------------------------ structured logs
 

@@ -402,6 +402,134 @@ for args in "hookrpc_credential_get" "hookrpc_credential_source" "hookrpc_webhoo
 done
 if ((usage_ok)); then ok "webhook/credential functions: wrong arguments exit 2 with usage"; else not_ok "webhook/credential functions: wrong arguments exit 2 with usage" "$usage_detail"; fi
 
+# ---------------------------------------------------------------- credential validation
+# A SERVICE webhook is never requested (UNTESTED), so these tests need no HTTP endpoint; its
+# credential is a legacy database value, which no result may contain.
+export HOOKRPC_VALIDATE_TIMEOUT=60
+sh_db_secret=sh_validate_db_3a7f52
+run hookrpc_webhook_upsert "$(jq -cn --arg v "$sh_db_secret" '{code: "SH_VALIDATE_SVC", type: "SERVICE",
+    auth_type: "bearer", credential: {source: "database", value: $v}}')"
+check "credential validation: a SERVICE webhook with a database credential is registered" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '.code == "SH_VALIDATE_SVC" and .type == "SERVICE"' <<<"${OUT:-null}"
+run hookrpc_validate_one SH_VALIDATE_SVC
+check "hookrpc_validate_one CODE: a SERVICE webhook is UNTESTED, no secret" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e --arg s "$sh_db_secret" '.code == "SH_VALIDATE_SVC" and .direction == "OUT" and .status == "UNTESTED"
+        and (.message | type) == "string" and (tostring | contains($s) | not)' <<<"${OUT:-null}"
+run hookrpc_validate_one SH_VALIDATE_SVC OUT
+check "hookrpc_validate_one CODE DIRECTION: the same" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '.code == "SH_VALIDATE_SVC" and .direction == "OUT" and .status == "UNTESTED"' <<<"${OUT:-null}"
+run hookrpc_validate_all OUT 4 SH_VALIDATE_SVC
+check "hookrpc_validate_all DIRECTION CONCURRENCY CODE: one result and the summary" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e --arg s "$sh_db_secret" '(.results | map([.code, .status])) == [["SH_VALIDATE_SVC", "UNTESTED"]]
+        and .summary == {valid: 0, invalid: 0, untested: 1, errors: 0, total: 1}
+        and (.duration_ms | type) == "number" and (tostring | contains($s) | not)' <<<"${OUT:-null}"
+run hookrpc_validate_all OUT
+check "hookrpc_validate_all DIRECTION: every OUT webhook, summary adds up" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '(.results | map(.code) | index("SH_VALIDATE_SVC")) != null and all(.results[]; .direction == "OUT")
+        and .summary.total == (.results | length)
+        and .summary.total == .summary.valid + .summary.invalid + .summary.untested + .summary.errors' <<<"${OUT:-null}"
+run hookrpc_validate_all
+check "hookrpc_validate_all (no arguments): every webhook" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '(.results | map(.code) | index("SH_VALIDATE_SVC")) != null and .summary.total == (.results | length)' \
+    <<<"${OUT:-null}"
+run hookrpc_check_source SH_VALIDATE_SVC
+check "hookrpc_check_source CODE: database, uses_database, no secret" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e --arg s "$sh_db_secret" '.code == "SH_VALIDATE_SVC" and .direction == "OUT" and .source == "database"
+        and .ref == null and .exists == true and .uses_database == true and (tostring | contains($s) | not)' \
+    <<<"${OUT:-null}"
+run hookrpc_check_source SH_VALIDATE_SVC OUT
+check "hookrpc_check_source CODE DIRECTION: the same as hookrpc_credential_source" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '.source == "database" and .uses_database == true' <<<"${OUT:-null}"
+for fn in hookrpc_validate_one hookrpc_check_source; do
+    run "$fn" SH_NO_SUCH_WEBHOOK OUT
+    if ((RC == 1)) && [[ -z $OUT && $ERR == "hookd error -32002 (not_found): "* ]]; then
+        ok "$fn of an unknown code: exit 1, not_found"
+    else
+        not_ok "$fn of an unknown code: exit 1, not_found" "exit $RC, out [$OUT], err [$ERR]"
+    fi
+done
+run hookrpc_validate_all OUT 0 SH_VALIDATE_SVC
+if ((RC == 1)) && [[ -z $OUT && $ERR == "hookd error -32602 (invalid_params): "*concurrency* ]]; then
+    ok "hookrpc_validate_all with CONCURRENCY 0: exit 1, invalid_params naming concurrency"
+else
+    not_ok "hookrpc_validate_all with CONCURRENCY 0: exit 1, invalid_params naming concurrency" "exit $RC, out [$OUT], err [$ERR]"
+fi
+run hookrpc_webhook_delete SH_VALIDATE_SVC
+
+# What the functions send, seen by a spy socket that records and never answers (so each call
+# ends with exit 3, "no reply"). CODE travels as one JSON string whatever it contains.
+vspy=$tmp/validate-spy.sock
+socat -u "UNIX-LISTEN:$vspy,fork" "OPEN:$tmp/validate-spy.log,creat,append" 2>/dev/null &
+vspy_pid=$!
+track_pid "$vspy_pid"
+if wait_socket "$vspy" "$vspy_pid"; then
+    spied() { HOOKRPC_SOCKET_PATH=$vspy HOOKRPC_TIMEOUT=5 HOOKRPC_VALIDATE_TIMEOUT=5 run "$@"; }
+    spied hookrpc_validate_one SH_A
+    spied hookrpc_validate_one SH_A IN
+    spied hookrpc_validate_all
+    spied hookrpc_validate_all ALL
+    spied hookrpc_validate_all IN 16 SH_A 'X", "direction": "OUT' --arg
+    spied hookrpc_check_source SH_A
+    spied hookrpc_check_source SH_A IN
+    sleep 0.3
+    sent=$(jq -sc 'map([.method, .params])' "$tmp/validate-spy.log" 2>/dev/null)
+    want='[["validate.one",{"code":"SH_A"}],["validate.one",{"code":"SH_A","direction":"IN"}],["validate.all",{}],["validate.all",{"direction":"ALL"}],["validate.all",{"direction":"IN","concurrency":16,"codes":["SH_A","X\", \"direction\": \"OUT","--arg"]}],["credential.source",{"code":"SH_A"}],["credential.source",{"code":"SH_A","direction":"IN"}]]'
+    if [[ $sent == "$want" ]]; then
+        ok "validation functions: methods and params as sent (omitted arguments left out, CODEs as strings)"
+    else
+        not_ok "validation functions: methods and params as sent (omitted arguments left out, CODEs as strings)" "sent [$sent], want [$want]"
+    fi
+else
+    not_ok "validation functions: methods and params as sent (omitted arguments left out, CODEs as strings)" "could not start the socat spy listener"
+fi
+stop_pid "$vspy_pid"
+
+# The validate functions are bounded by HOOKRPC_VALIDATE_TIMEOUT (a check may take its
+# webhook's timeout_seconds), not HOOKRPC_TIMEOUT; a listener that never answers shows which.
+vhang=$tmp/validate-hang.sock
+mkfifo "$tmp/validate-hang.fifo"
+socat -U "UNIX-LISTEN:$vhang" "OPEN:$tmp/validate-hang.fifo" 2>/dev/null &
+vhang_pid=$!
+track_pid "$vhang_pid"
+if wait_socket "$vhang" "$vhang_pid"; then
+    start=$SECONDS
+    HOOKRPC_SOCKET_PATH=$vhang HOOKRPC_TIMEOUT=1 HOOKRPC_VALIDATE_TIMEOUT=2 run hookrpc_validate_all OUT
+    took=$((SECONDS - start))
+    if ((RC == 3 && took >= 1 && took <= 5)) && [[ $ERR == "hookrpc: timed out after 2s"* ]]; then
+        ok "hookrpc_validate_all: bounded by HOOKRPC_VALIDATE_TIMEOUT, not HOOKRPC_TIMEOUT"
+    else
+        not_ok "hookrpc_validate_all: bounded by HOOKRPC_VALIDATE_TIMEOUT, not HOOKRPC_TIMEOUT" "exit $RC after ${took}s, stderr [$ERR]"
+    fi
+else
+    not_ok "hookrpc_validate_all: bounded by HOOKRPC_VALIDATE_TIMEOUT, not HOOKRPC_TIMEOUT" "could not start the socat listener"
+fi
+stop_pid "$vhang_pid"
+HOOKRPC_SOCKET_PATH=$missing HOOKRPC_VALIDATE_TIMEOUT=abc run hookrpc_validate_one SH_A
+check "HOOKRPC_VALIDATE_TIMEOUT: an invalid value is named and replaced by the default, 300" "exit $RC, err [$ERR]" \
+    grep -q '^hookrpc: ignoring invalid HOOKRPC_VALIDATE_TIMEOUT=abc, using 300$' <<<"$ERR"
+
+validate_usage_ok=1
+validate_usage_detail=
+validate_usage() { # CMD...: with the socket missing, exit 2 (not 3) shows nothing was sent
+    HOOKRPC_SOCKET_PATH=$missing run "$@"
+    if ((RC != 2)) || [[ $ERR != usage:* ]]; then
+        validate_usage_ok=0
+        validate_usage_detail+="[$*]: exit $RC, err [$ERR]; "
+    fi
+}
+validate_usage hookrpc_validate_one
+validate_usage hookrpc_validate_one ''
+validate_usage hookrpc_validate_one A OUT extra
+validate_usage hookrpc_check_source
+validate_usage hookrpc_check_source A OUT extra
+validate_usage hookrpc_validate_all ''
+validate_usage hookrpc_validate_all OUT ''
+validate_usage hookrpc_validate_all OUT abc
+validate_usage hookrpc_validate_all OUT -1
+validate_usage hookrpc_validate_all OUT 1.5
+validate_usage hookrpc_validate_all OUT 8 SH_A ''
+if ((validate_usage_ok)); then ok "validation functions: wrong arguments exit 2 with usage, nothing sent"; else not_ok "validation functions: wrong arguments exit 2 with usage, nothing sent" "$validate_usage_detail"; fi
+
 # ---------------------------------------------------------------- alerting
 # hookd runs with the seed's alerting defaults: high_failure_rate above 10 % with at least
 # 10 calls in the window, auth_failures at 5 answers of 401/403, the log channel.

@@ -1,0 +1,202 @@
+import Foundation
+import HookCore
+import HookHTTP
+import HookJSON
+import HookStore
+
+/// Checks webhooks' credentials before a deployment: outbound ones by requesting their endpoint
+/// with the credential applied, inbound ones by signing and verifying a sample payload.
+///
+/// A check never records into alert metrics. Each one is logged as a `webhook_validation` line
+/// (and published to MQTT `webhook/validations`), never with a secret.
+final class ValidationService: Sendable {
+    private let registry: WebhookRegistry
+    private let credentials: CredentialService
+    private let http: HTTPClient
+    private let log: @Sendable (ValidationResult) -> Void
+    let defaultConcurrency: Int
+    static let maximumConcurrency = 64
+
+    init(registry: WebhookRegistry, credentials: CredentialService, settings: ValidationSettings,
+         log: @escaping @Sendable (ValidationResult) -> Void) {
+        self.registry = registry
+        self.credentials = credentials
+        self.log = log
+        defaultConcurrency = settings.concurrency
+        http = HTTPClient(configuration: .init(caFile: settings.caFile, maxConcurrentTransfers: Self.maximumConcurrency))
+    }
+
+    func shutdown() async { await http.shutdown() }
+
+    /// One webhook's check.
+    /// - Throws: `CredentialError.unknownWebhook` or `.registryFailed`; everything else is a result.
+    func validate(_ key: WebhookKey) async throws(CredentialError) -> ValidationResult {
+        guard let webhook = try await registry.webhook(key) else { throw .unknownWebhook(key) }
+        return await validate(webhook)
+    }
+
+    /// Checks `webhooks` with at most `concurrency` at a time; results in the given order.
+    func validate(_ webhooks: [Webhook], concurrency: Int) async -> [ValidationResult] {
+        await withTaskGroup(of: (Int, ValidationResult).self) { group in
+            var results = [ValidationResult?](repeating: nil, count: webhooks.count)
+            var next = 0
+            func startNext() {
+                guard next < webhooks.count else { return }
+                let (index, webhook) = (next, webhooks[next])
+                next += 1
+                group.addTask { (index, await self.validate(webhook)) }
+            }
+            for _ in 0..<min(max(concurrency, 1), webhooks.count) { startNext() }
+            for await (index, result) in group {
+                results[index] = result
+                startNext()
+            }
+            return results.compactMap { $0 }
+        }
+    }
+
+    /// The registry's webhooks of a direction (nil: both), narrowed to `codes` when given.
+    /// - Throws: `CredentialError.unknownWebhook` for a listed code that is not registered.
+    func webhooks(direction: WebhookDirection?, codes: [String]?) async throws(CredentialError) -> [Webhook] {
+        let all: [Webhook]
+        do throws(StoreError) {
+            all = try await registry.list(direction: direction)
+        } catch {
+            throw .registryFailed(error.description)
+        }
+        guard let codes else { return all }
+        for code in codes where !all.contains(where: { $0.key.code == code }) {
+            let key = (try? WebhookKey(code: code, direction: direction ?? .outbound))
+            if let key { throw .unknownWebhook(key) }
+        }
+        return all.filter { codes.contains($0.key.code) }
+    }
+
+    private func validate(_ webhook: Webhook) async -> ValidationResult {
+        let result = webhook.key.direction == .inbound ? await validateInbound(webhook) : await validateOutbound(webhook)
+        log(result)
+        return result
+    }
+
+    private func result(_ webhook: Webhook, _ status: ValidationStatus, _ message: String) -> ValidationResult {
+        ValidationResult(key: webhook.key, status: status, message: message, url: webhook.url.map(Self.displayURL),
+                         credentialSource: webhook.credentialSource, authType: webhook.authType, checkedAt: SystemClock.wallSeconds())
+    }
+
+    private func validateInbound(_ webhook: Webhook) async -> ValidationResult {
+        guard webhook.authType == .hmac else {
+            return result(webhook, .untested, "No signing secret to check (auth_type \(webhook.authType.rawValue))")
+        }
+        let lookup: CredentialLookup
+        do throws(CredentialError) {
+            lookup = try await credentials.lookup(webhook.key)
+        } catch {
+            return credentialFailure(webhook, error)
+        }
+        guard case .object(let fields) = lookup.credential.credential, let secret = fields["secret"]?.stringValue else {
+            return result(webhook, .invalid, "Malformed credential: no signing secret")
+        }
+        let scheme = fields["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:))
+        let (status, message) = SigningSecretCheck.check(secret: secret, scheme: scheme)
+        return result(webhook, status, message)
+    }
+
+    private func validateOutbound(_ webhook: Webhook) async -> ValidationResult {
+        guard webhook.type == .http, let url = webhook.url, !url.isEmpty else {
+            return result(webhook, .untested, webhook.type == .service ? "SERVICE type webhook" : "No URL to request")
+        }
+        var headers = webhook.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        var target = url
+        if webhook.authType != .none {
+            let lookup: CredentialLookup
+            do throws(CredentialError) {
+                lookup = try await credentials.lookup(webhook.key)
+            } catch {
+                return credentialFailure(webhook, error)
+            }
+            guard apply(lookup.credential.credential, authType: webhook.authType, headers: &headers, url: &target) else {
+                return result(webhook, .invalid, "Malformed credential for auth_type \(webhook.authType.rawValue)")
+            }
+        }
+        var method = webhook.validateMethod
+        var request = HTTPRequest(method: method, url: target, headers: headers, timeoutSeconds: webhook.timeoutSeconds)
+        let started = SystemClock.monotonicSeconds()
+        do throws(HTTPError) {
+            var response = try await http.send(request)
+            if response.statusCode == 405 && method == "HEAD" {
+                method = "GET"
+                request.method = method
+                response = try await http.send(request)
+            }
+            let (status, message) = ValidationResult.verdict(forStatus: response.statusCode)
+            var checked = result(webhook, status, message)
+            checked.method = method
+            checked.statusCode = response.statusCode
+            checked.latencyMilliseconds = (SystemClock.monotonicSeconds() - started) * 1000
+            checked.tlsExpiresInDays = response.certificateExpiresAt.flatMap(CertificateDate.secondsSince1970).map {
+                Int((($0 - SystemClock.wallSeconds()) / 86_400).rounded(.down))
+            }
+            return checked
+        } catch {
+            var failed = result(webhook, .error, Self.transferFailure(error))
+            failed.method = method
+            failed.latencyMilliseconds = (SystemClock.monotonicSeconds() - started) * 1000
+            return failed
+        }
+    }
+
+    /// Puts the credential where its auth_type says; false when it lacks a field.
+    private func apply(_ credential: JSONValue, authType: AuthType, headers: inout [(name: String, value: String)], url: inout String) -> Bool {
+        guard case .object(let fields) = credential else { return false }
+        func field(_ name: String) -> String? { fields[name]?.stringValue }
+        switch authType {
+        case .bearer:
+            guard let token = field("token") else { return false }
+            headers.append((name: "Authorization", value: "Bearer \(token)"))
+        case .oauth2ClientCredentials:
+            guard let token = field("access_token") else { return false }
+            headers.append((name: "Authorization", value: "\(field("token_type") ?? "Bearer") \(token)"))
+        case .basic:
+            guard let username = field("username"), let password = field("password") else { return false }
+            headers.append((name: "Authorization", value: "Basic \(Data("\(username):\(password)".utf8).base64EncodedString())"))
+        case .apiKey:
+            guard let name = field("name"), let value = field("value") else { return false }
+            if field("in") == "query" {
+                url += (url.contains("?") ? "&" : "?") + PercentEncoding.encode(name) + "=" + PercentEncoding.encode(value)
+            } else {
+                headers.append((name: name, value: value))
+            }
+        case .hmac, .none:
+            break  // an outbound HMAC signs bodies; a reachability check sends none
+        }
+        return true
+    }
+
+    private func credentialFailure(_ webhook: Webhook, _ error: CredentialError) -> ValidationResult {
+        switch error {
+        case .missing, .recentlyMissing:
+            return result(webhook, .invalid, "credential not found in \(webhook.credentialSource.rawValue)")
+        case .malformed(let problem):
+            return result(webhook, .invalid, "Malformed credential: \(problem.description)")
+        case .sourceNotConfigured:
+            return result(webhook, .invalid, error.description)
+        case .sourceFailed, .registryFailed, .unknownWebhook:
+            return result(webhook, .error, error.description)
+        }
+    }
+
+    /// curl's reason in words an operator acts on (its own text included, never the URL's secrets).
+    static func transferFailure(_ error: HTTPError) -> String {
+        let reason = switch error.curlCode {
+        case 28: "Timed out"
+        case 6: "Host not found"
+        case 7: "Connection failed"
+        case 35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91: "TLS failure"
+        default: "Request failed"
+        }
+        return "\(reason): \(error.message)"
+    }
+
+    /// The URL as results show it: userinfo and secret-looking query parameters masked.
+    static func displayURL(_ url: String) -> String { Masker().maskURL(url) }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import HookClient
+import HookJSON
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `hookrpc validate CODE`: the seed's single-webhook check, with its exit statuses.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate", abstract: "Check one webhook's credential against its endpoint (or its signing secret).",
+        discussion: "Exit status: 0 VALID or UNTESTED, 1 INVALID, 2 ERROR, 3 hookd unreachable.")
+    @OptionGroup var options: ConnectionOptions
+    @Argument(help: "The webhook code.") var code: String
+    @Option(help: "OUT or IN.") var direction = "OUT"
+
+    func run() throws {
+        let result = try perform {
+            try options.client().validate(code: code, direction: direction)
+        }
+        if options.json {
+            print(result.compactText)
+        } else {
+            let status = result["status"]?.stringValue ?? "?"
+            let style = TerminalStyle(stream: STDOUT_FILENO)
+            let mark = status == "VALID" ? "✓" : (status == "UNTESTED" ? "-" : "✗")
+            print(style.colour("\(mark) \(code)/\(direction): \(status) - \(result["message"]?.stringValue ?? "")", for: status))
+            print("Details:")
+            if case .object(let details)? = result["details"] {
+                for name in details.keys.sorted() {
+                    let value = details[name].map { $0.stringValue ?? $0.compactText } ?? ""
+                    print("  \(name): \(value)")
+                }
+            }
+        }
+        throw ExitCode(ValidationExit.status(for: [result["status"]?.stringValue ?? ""]))
+    }
+}
+
+/// `hookrpc validate-all`: every webhook's check as a table and a summary, for deployment gates.
+struct ValidateAllCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate-all", abstract: "Check every webhook's credential concurrently; print a table and a summary.",
+        discussion: "Exit status: 0 when nothing is INVALID or ERROR, 1 when something is INVALID, 2 when only ERRORs, 3 hookd unreachable. Waits up to 10 minutes for the checks unless --timeout says longer.")
+    @OptionGroup var options: ConnectionOptions
+    @Option(help: "OUT, IN or ALL.") var direction = "ALL"
+    @Option(help: "Checks at once (1 to 64; default: hookd's validation.concurrency).") var concurrency: Int?
+
+    func run() throws {
+        let client = HookClient(socketPath: options.socket, timeoutSeconds: max(options.timeout, 600))
+        let progress = TerminalStyle(stream: STDERR_FILENO)
+        if progress.isTerminal && !options.json { writeToStandardError("Validating webhooks (\(direction))…") }
+        let result = try perform { try client.validateAll(direction: direction, concurrency: concurrency) }
+        if progress.isTerminal && !options.json { writeToStandardError("\r\u{1B}[K") }
+        let results = result["results"]?.arrayValue ?? []
+        if options.json {
+            print(result.compactText)
+        } else {
+            print(ValidationTable.render(results, style: TerminalStyle(stream: STDOUT_FILENO)), terminator: "")
+            let summary = result["summary"]
+            func count(_ name: String) -> String { summary?[name].map { $0.compactText } ?? "0" }
+            print("")
+            print("Summary:")
+            print("  Valid:    \(count("valid"))")
+            print("  Invalid:  \(count("invalid"))")
+            print("  Untested: \(count("untested"))")
+            print("  Errors:   \(count("errors"))")
+            print("  Total:    \(count("total")) in \(result["duration_ms"]?.compactText ?? "?") ms")
+        }
+        throw ExitCode(ValidationExit.status(for: results.compactMap { $0["status"]?.stringValue }))
+    }
+}
+
+/// `hookrpc check-source CODE`: where the credential lives, and whether it still uses the database.
+struct CheckSourceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-source", abstract: "Show where a webhook's credential lives (Infisical or the legacy database).")
+    @OptionGroup var options: ConnectionOptions
+    @Argument(help: "The webhook code.") var code: String
+    @Option(help: "OUT or IN.") var direction = "OUT"
+
+    func run() throws {
+        let result = try perform { try options.client().credentialSource(code: code, direction: direction) }
+        if options.json {
+            print(result.compactText)
+            return
+        }
+        let source = result["source"]?.stringValue ?? "?"
+        print("Webhook:  \(code)/\(direction)")
+        print("Source:   \(source)" + (result["ref"]?.stringValue.map { " (ref \($0))" } ?? ""))
+        print("Exists:   \(result["exists"] == .bool(true) ? "yes" : (result["exists"] == .bool(false) ? "no" : "unknown"))")
+        if result["uses_database"] == .bool(true) {
+            print("Database: yes - still uses the legacy database credential; migrate it to Infisical")
+        } else {
+            print("Database: no")
+        }
+    }
+}
+
+/// The exit statuses `validate` and `validate-all` share, so CI can gate a deployment on them.
+enum ValidationExit {
+    static func status(for statuses: [String]) -> Int32 {
+        if statuses.contains("INVALID") { return 1 }
+        if statuses.contains("ERROR") { return 2 }
+        return 0
+    }
+}
+
+/// Colour for people on a terminal; plain text when piped or when `NO_COLOR` is set.
+struct TerminalStyle {
+    let isTerminal: Bool
+    let colours: Bool
+
+    init(stream: Int32) {
+        isTerminal = isatty(stream) == 1
+        colours = isTerminal && (getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true)
+    }
+
+    func colour(_ text: String, for status: String) -> String {
+        guard colours else { return text }
+        let code = switch status {
+        case "VALID": "32"
+        case "INVALID": "31"
+        case "ERROR": "33"
+        default: "2"
+        }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
+}
+
+/// The box-drawn table of `validate-all`: Webhook Code, Status, Message.
+enum ValidationTable {
+    static func render(_ results: [JSONValue], style: TerminalStyle) -> String {
+        let rows = results.map { result -> [String] in
+            let code = (result["code"]?.stringValue ?? "?") + (result["direction"] == "IN" ? " (IN)" : "")
+            return [code, result["status"]?.stringValue ?? "?", result["message"]?.stringValue ?? ""]
+        }
+        let headers = ["Webhook Code", "Status", "Message"]
+        let widths = (0..<3).map { column in ([headers[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0 }
+        func line(_ left: String, _ middle: String, _ right: String) -> String {
+            left + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: middle) + right + "\n"
+        }
+        func row(_ cells: [String], status: String? = nil) -> String {
+            var text = "│"
+            for (index, cell) in cells.enumerated() {
+                let padded = " " + cell.padding(to: widths[index]) + " "
+                text += (index == 1 && status != nil ? style.colour(padded, for: status ?? "") : padded) + "│"
+            }
+            return text + "\n"
+        }
+        var output = line("┌", "┬", "┐") + row(headers) + line("├", "┼", "┤")
+        for cells in rows { output += row(cells, status: cells[1]) }
+        return output + line("└", "┴", "┘")
+    }
+}
