@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "HookIntegrationTests", dependencies: ["HookClient", "HookJSON", "HookRPC", "HookHTTP", "HookRedis", "HookTestSupport"]),
+        .testTarget(name: "HookIntegrationTests", dependencies: ["HookClient", "HookJSON", "HookRPC", "HookHTTP", "HookRedis", "HookMQTT", "HookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

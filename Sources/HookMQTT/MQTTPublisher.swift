@@ -56,12 +56,15 @@ public final class MQTTPublisher: Sendable {
     /// - Throws: `MQTTError` for an invalid setting, or when libmosquitto cannot create the
     ///   client or start its thread. A broker that cannot be reached is not an error.
     public init(host: String, port: Int, clientID: String, username: String? = nil, password: String? = nil,
-                qos: Int = 1, queueSize: Int = 10_000, keepAliveSeconds: Int = 30,
+                tls: MQTTTLS? = nil, qos: Int = 1, queueSize: Int = 10_000, keepAliveSeconds: Int = 30,
                 reconnectDelaySeconds: ClosedRange<Int> = 1...30,
                 onStatus: @escaping @Sendable (Status) -> Void = { _ in }) throws(MQTTError) {
         guard (0...2).contains(qos) else { throw MQTTError(message: "qos must be 0, 1 or 2, not \(qos)") }
         guard (1...65_535).contains(port) else { throw MQTTError(message: "port must be 1 to 65535, not \(port)") }
         guard !host.isEmpty else { throw MQTTError(message: "the broker host is empty") }
+        guard (tls?.certificateFile == nil) == (tls?.keyFile == nil) else {
+            throw MQTTError(message: "a client certificate needs its key file, and a key file its certificate")
+        }
         _ = MosquittoLibrary.initialized
         // A clean session: what must survive a reconnect is kept by this publisher, not the broker.
         guard let raw = mosquitto_new(clientID, true, nil) else {
@@ -70,7 +73,7 @@ public final class MQTTPublisher: Sendable {
         core = MQTTPublisherCore(handle: MosquittoHandle(raw: raw), brokerAddress: "\(host):\(port)", qos: Int32(qos),
                                  queueSize: queueSize, inflightWindow: Self.inflightWindow,
                                  reconnectDelaySeconds: reconnectDelaySeconds, onStatus: onStatus)
-        try core.start(host: host, port: port, keepAliveSeconds: max(5, keepAliveSeconds), username: username, password: password)
+        try core.start(host: host, port: port, keepAliveSeconds: max(5, keepAliveSeconds), username: username, password: password, tls: tls)
     }
 
     /// Without a `shutdown` first, drops whatever is still queued and stops at once.

@@ -84,11 +84,16 @@ final class MQTTPublisherCore: Sendable {
     /// A broker that is not there yet is not an error: the thread keeps reconnecting with
     /// backoff and the first failure is reported through `onStatus`.
     /// - Throws: `MQTTError` when libmosquitto rejects the options or cannot start its thread.
-    func start(host: String, port: Int, keepAliveSeconds: Int, username: String?, password: String?) throws(MQTTError) {
+    func start(host: String, port: Int, keepAliveSeconds: Int, username: String?, password: String?, tls: MQTTTLS?) throws(MQTTError) {
         let raw = handle.raw
         do {
             if let username {
                 try check(mosquitto_username_pw_set(raw, username, password), "set the username")
+            }
+            if let tls {
+                // libmosquitto checks the files exist here; verification of the broker is on by default.
+                try check(mosquitto_tls_set(raw, tls.caFile, tls.caFile == nil ? MQTTTLS.systemCertificateDirectory : nil,
+                                            tls.certificateFile, tls.keyFile, nil), "set up TLS")
             }
             try check(mosquitto_reconnect_delay_set(raw, minimumDelay, maximumDelay, true), "set the reconnect delay")
             try check(mosquitto_max_inflight_messages_set(raw, UInt32(inflightWindow)), "set the in-flight window")

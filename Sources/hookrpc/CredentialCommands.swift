@@ -26,17 +26,25 @@ struct CredentialCommand: ParsableCommand {
         @Argument(help: "The webhook code.") var code: String
         @Option(help: "OUT or IN.") var direction = "OUT"
 
-        func run() throws {
+        func run() throws { try Self.show(options: options, code: code, direction: direction) }
+
+        /// Prints where the credential lives (JSON with `--json`): shared with `hookrpc check-source`.
+        static func show(options: ConnectionOptions, code: String, direction: String) throws {
             let result = try perform { try options.client().credentialSource(code: code, direction: direction) }
-            if options.json {
-                print(result.compactText)
-                return
-            }
+            print(options.json ? result.compactText : describe(result, code: code, direction: direction), terminator: options.json ? "\n" : "")
+        }
+
+        /// Where the credential lives, for people.
+        static func describe(_ result: JSONValue, code: String, direction: String) -> String {
             let exists = result["exists"].map { $0 == .bool(true) ? "yes" : ($0 == .bool(false) ? "no" : "unknown") } ?? "unknown"
-            print("\(code)/\(direction): \(result["source"]?.stringValue ?? "?") (ref \(result["ref"]?.stringValue ?? "-"))")
-            print("exists: \(exists)\(result["error"]?.stringValue.map { " (\($0))" } ?? "")")
-            print("cached: \(result["cached"] == .bool(true) ? "yes" : "no")")
-            if result["uses_database"] == .bool(true) { print("still uses the legacy database credential: migrate it to Infisical") }
+            let reference = result["ref"]?.stringValue.map { " (ref \($0))" } ?? ""
+            var text = "Webhook:  \(code)/\(direction)\n"
+            text += "Source:   \(result["source"]?.stringValue ?? "?")\(reference)\n"
+            text += "Exists:   \(exists)\(result["error"]?.stringValue.map { " (\($0))" } ?? "")\n"
+            text += "Cached:   \(result["cached"] == .bool(true) ? "yes" : "no")\n"
+            text += result["uses_database"] == .bool(true)
+                ? "Database: yes - still uses the legacy database credential; migrate it to Infisical\n" : "Database: no\n"
+            return text
         }
     }
 

@@ -80,22 +80,7 @@ struct CheckSourceCommand: ParsableCommand {
     @Argument(help: "The webhook code.") var code: String
     @Option(help: "OUT or IN.") var direction = "OUT"
 
-    func run() throws {
-        let result = try perform { try options.client().credentialSource(code: code, direction: direction) }
-        if options.json {
-            print(result.compactText)
-            return
-        }
-        let source = result["source"]?.stringValue ?? "?"
-        print("Webhook:  \(code)/\(direction)")
-        print("Source:   \(source)" + (result["ref"]?.stringValue.map { " (ref \($0))" } ?? ""))
-        print("Exists:   \(result["exists"] == .bool(true) ? "yes" : (result["exists"] == .bool(false) ? "no" : "unknown"))")
-        if result["uses_database"] == .bool(true) {
-            print("Database: yes - still uses the legacy database credential; migrate it to Infisical")
-        } else {
-            print("Database: no")
-        }
-    }
+    func run() throws { try CredentialCommand.Source.show(options: options, code: code, direction: direction) }
 }
 
 /// The exit statuses `validate` and `validate-all` share, so CI can gate a deployment on them.

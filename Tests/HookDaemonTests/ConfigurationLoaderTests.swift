@@ -50,6 +50,26 @@ struct ConfigurationLoaderTests {
         #expect(configuration.limits.shutdownGraceSeconds == 3)
     }
 
+    @Test func mqttTLSValidationAndSharingKeysAreRead() throws {
+        let configuration = try loader.parse("""
+            mqtt:
+              tls: true
+              ca_file: /etc/hookd/ca.pem
+              cert_file: /etc/hookd/client.pem
+              key_file: /etc/hookd/client.key
+            validation:
+              ca_file: /etc/hookd/private-ca.pem
+              concurrency: 16
+            webhooks:
+              alerting:
+                share_through_redis: false
+            """, file: "c.yaml")
+        #expect(configuration.mqtt.tls && configuration.mqtt.caFile == "/etc/hookd/ca.pem")
+        #expect(configuration.mqtt.certificateFile == "/etc/hookd/client.pem" && configuration.mqtt.keyFile == "/etc/hookd/client.key")
+        #expect(configuration.validation == { var settings = ValidationSettings(); settings.caFile = "/etc/hookd/private-ca.pem"; settings.concurrency = 16; return settings }())
+        #expect(configuration.alerting.shareThroughRedis == false)
+    }
+
     @Test(arguments: [
         ("hookd:\n  limts: {}\n", "c.yaml:2: hookd.limts: unknown key"),
         ("hookd:\n  limits:\n    max_connections: lots\n", "c.yaml:3: hookd.limits.max_connections: expected a whole number from 1 to 1000000, found 'lots'"),
@@ -62,6 +82,9 @@ struct ConfigurationLoaderTests {
         ("hookd:\n  acl:\n    - methods: [\"*\"]\n", "c.yaml:3: hookd.acl[0]: a rule needs 'users' or 'groups'"),
         ("hookd:\n  limits: [1, 2]\n", "c.yaml:2: hookd.limits: expected a mapping of keys"),
         ("reddis:\n  host: x\n", "c.yaml:1: reddis: unknown section"),
+        ("mqtt:\n  tls: true\n  cert_file: /etc/hookd/client.pem\n", "c.yaml:1: mqtt: cert_file and key_file go together"),
+        ("validation:\n  concurrency: 0\n", "c.yaml:2: validation.concurrency: expected a whole number from 1 to 64"),
+        ("webhooks:\n  alerting:\n    share_through_redis: maybe\n", "c.yaml:3: webhooks.alerting.share_through_redis: expected true or false"),
     ])
     func badValuesAreRefusedNamingFileLineAndKey(text: String, expected: String) {
         #expect {

@@ -83,6 +83,43 @@ struct MQTTPublisherTests {
         #expect(statuses.withLock { $0 } == [.connected])
     }
 
+    @Test func overTLSTheMessageReachesASubscriberWhenTheBrokersCAIsTrusted() async throws {
+        let broker = try await TestBroker.start(tls: true)
+        defer { broker.stop() }
+        let tlsPort = try #require(broker.tlsPort)
+        let topic = "hookd-test/\(UUID().uuidString)/tls"
+        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic)  // on the plain listener
+        let publisher = try MQTTPublisher(host: "127.0.0.1", port: tlsPort, clientID: "hookd-test-tls-\(tlsPort)",
+                                          tls: MQTTTLS(caFile: broker.certificateFile))
+        defer { publisher.shutdown(flushTimeout: .zero) }
+        try publisher.publish(topic: topic, payload: Array("over TLS".utf8))
+        #expect(await eventually { subscriber.received.count >= 1 })
+        #expect(subscriber.received.first?.payload == Array("over TLS".utf8))
+        #expect(publisher.isConnected)
+    }
+
+    @Test func overTLSABrokerWhoseCertificateIsNotTrustedGetsNothing() async throws {
+        let broker = try await TestBroker.start(tls: true)
+        defer { broker.stop() }
+        let tlsPort = try #require(broker.tlsPort)
+        let topic = "hookd-test/\(UUID().uuidString)/untrusted"
+        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic)
+        // The system's CAs do not include the broker's self-signed certificate.
+        let publisher = try MQTTPublisher(host: "127.0.0.1", port: tlsPort, clientID: "hookd-test-untrusted-\(tlsPort)", tls: MQTTTLS())
+        defer { publisher.shutdown(flushTimeout: .zero) }
+        try publisher.publish(topic: topic, payload: Array("must not arrive".utf8))
+        try await Task.sleep(for: .seconds(2))
+        #expect(!publisher.isConnected)
+        #expect(subscriber.received.isEmpty)
+        #expect(publisher.queuedCount == 1, "the message waits for a broker it can trust")
+    }
+
+    @Test func aClientCertificateNeedsItsKey() {
+        #expect(throws: MQTTError.self) {
+            _ = try MQTTPublisher(host: "127.0.0.1", port: 8883, clientID: "x", tls: MQTTTLS(certificateFile: "/tmp/cert.pem"))
+        }
+    }
+
     @Test func messagesPublishedBeforeTheBrokerStartsAreDeliveredWhenItComes() async throws {
         let broker = try await TestBroker.start(persistent: true)
         defer { broker.stop() }

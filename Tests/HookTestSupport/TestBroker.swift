@@ -8,11 +8,16 @@ public final class TestBroker: @unchecked Sendable {
     // Only touched from the test that owns it, which starts and stops it sequentially.
     public let port: Int
     public let directory: String
+    /// With `tls`: a second listener speaking TLS with a self-signed certificate for 127.0.0.1.
+    public let tlsPort: Int?
+    /// That certificate, which a client trusts as its CA.
+    public var certificateFile: String { "\(directory)/cert.pem" }
     private var process: ChildProcess?
 
-    private init(port: Int, directory: String) {
+    private init(port: Int, directory: String, tlsPort: Int?) {
         self.port = port
         self.directory = directory
+        self.tlsPort = tlsPort
     }
 
     deinit {
@@ -20,16 +25,28 @@ public final class TestBroker: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    public static func start(persistent: Bool = false) async throws -> TestBroker {
+    public static func start(persistent: Bool = false, tls: Bool = false) async throws -> TestBroker {
         let port = try LoopbackPort.unused()
         let directory = NSTemporaryDirectory() + "hookd-mqtt-\(getpid())-\(port)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = "listener \(port) 127.0.0.1\nallow_anonymous true\n"
+        var tlsPort: Int? = nil
+        if tls {
+            let openssl = try ChildProcess(executable: "/usr/bin/openssl", arguments: [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout", "\(directory)/key.pem", "-out", "\(directory)/cert.pem",
+            ], outputPath: "\(directory)/openssl.log")
+            guard openssl.waitForExit(seconds: 30) == 0 else { throw TestSupportFailure("openssl could not make a certificate: \(openssl.output)") }
+            let port = try LoopbackPort.unused()
+            tlsPort = port
+            config += "listener \(port) 127.0.0.1\ncertfile \(directory)/cert.pem\nkeyfile \(directory)/key.pem\n"
+        }
         // Started as root, mosquitto switches to the `mosquitto` user, which cannot write here.
         if geteuid() == 0 { config += "user root\n" }
         config += persistent ? "persistence true\npersistence_location \(directory)/\n" : "persistence false\n"
         try config.write(toFile: "\(directory)/mosquitto.conf", atomically: true, encoding: .utf8)
-        let broker = TestBroker(port: port, directory: directory)
+        let broker = TestBroker(port: port, directory: directory, tlsPort: tlsPort)
         try await broker.restart()
         return broker
     }
@@ -45,7 +62,7 @@ public final class TestBroker: @unchecked Sendable {
         process = child
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline && child.isRunning {
-            if LoopbackPort.accepts(port) { return }
+            if LoopbackPort.accepts(port) && (tlsPort.map(LoopbackPort.accepts) ?? true) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         stop()

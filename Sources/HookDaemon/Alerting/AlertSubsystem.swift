@@ -56,7 +56,9 @@ final class AlertSubsystem: Sendable {
             health.report("mqtt", .degraded, detail: "connecting to \(mqttSettings.host):\(mqttSettings.port)")
             mqtt = try MQTTPublisher(
                 host: mqttSettings.host, port: mqttSettings.port, clientID: mqttSettings.clientID, username: mqttSettings.username,
-                password: mqttSettings.password, qos: mqttSettings.qos, queueSize: mqttSettings.queueSize
+                password: mqttSettings.password,
+                tls: mqttSettings.tls ? MQTTTLS(caFile: mqttSettings.caFile, certificateFile: mqttSettings.certificateFile, keyFile: mqttSettings.keyFile) : nil,
+                qos: mqttSettings.qos, queueSize: mqttSettings.queueSize
             ) { status in
                 switch status {
                 case .connected: health.report("mqtt", .ok, detail: "\(mqttSettings.host):\(mqttSettings.port)")

@@ -49,6 +49,11 @@ public struct MQTTSettings: Sendable, Equatable {
     public var queueSize = 10_000
     /// `structured_logging.mqtt_enabled`: also publish request/response lines.
     public var publishLogs = false
+    /// `mqtt.tls` and `mqtt.ca_file` / `cert_file` / `key_file`: TLS towards the broker.
+    public var tls = false
+    public var caFile: String?
+    public var certificateFile: String?
+    public var keyFile: String?
 
     public init() {}
 }

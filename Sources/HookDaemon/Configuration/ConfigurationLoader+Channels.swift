@@ -55,8 +55,15 @@ extension ConfigurationLoader {
             case "qos": settings.qos = try value.integer(in: 0...2)
             case "topic_prefix": settings.topicPrefix = try value.string()
             case "queue_size": settings.queueSize = try value.integer(in: 1...10_000_000)
+            case "tls": settings.tls = try value.bool()
+            case "ca_file": settings.caFile = try value.string()
+            case "cert_file": settings.certificateFile = try value.string()
+            case "key_file": settings.keyFile = try value.string()
             default: throw value.error("unknown key")
             }
+        }
+        if (settings.certificateFile == nil) != (settings.keyFile == nil) {
+            throw section.error("cert_file and key_file go together: give both or neither")
         }
     }
 

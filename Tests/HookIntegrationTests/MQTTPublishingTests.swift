@@ -1,0 +1,78 @@
+import Foundation
+import HookClient
+import HookJSON
+import HookMQTT
+import HookTestSupport
+import Synchronization
+import Testing
+
+/// hookd publishing its structured log lines to a real mosquitto broker over TLS, read back by a
+/// subscriber on the broker's plain listener.
+struct MQTTPublishingTests {
+    static let secret = "sk_fake_mqtt_publishing_41c9"
+
+    @Test func requestResponseAndValidationLinesArriveMaskedOverTLS() async throws {
+        let broker = try await TestBroker.start(tls: true)
+        defer { broker.stop() }
+        let tlsPort = try #require(broker.tlsPort)
+        let prefix = "hookd-test-\(UUID().uuidString.prefix(8))/"
+        let received = Mutex<[MQTTMessage]>([])
+        let subscriber = try MQTTClient(clientID: "hookd-test-logs-sub-\(broker.port)")
+        subscriber.onMessage { message in received.withLock { $0.append(message) } }
+        try subscriber.connect(host: "127.0.0.1", port: broker.port)
+        try subscriber.subscribe("\(prefix)webhook/#", qos: 1)
+        // SUBACK is not reported: a probe on a sibling topic proves the subscription.
+        let probe = "\(prefix)webhook/probe"
+        #expect(await waitFor { try? subscriber.publish(probe, payload: [1], qos: 1); return received.withLock { $0.contains { $0.topic == probe } } })
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOOKD_CRED_STRIPE_OUT"] = Self.secret
+        let daemon = try DaemonProcess(configuration: """
+            mqtt:
+              enabled: true
+              host: 127.0.0.1
+              port: \(tlsPort)
+              tls: true
+              ca_file: \(broker.certificateFile)
+              client_id: hookd-test-logs-\(tlsPort)
+              topic_prefix: \(prefix)
+            structured_logging:
+              mqtt_enabled: true
+            """, environment: environment)
+        let client = daemon.client()
+        _ = try client.call("webhook.upsert", params: ["code": "STRIPE", "type": "SERVICE", "auth_type": "bearer", "credential": ["source": "env"]])
+        _ = try client.call("credential.get", params: ["code": "STRIPE"])  // hookd now knows the secret, to mask it anywhere
+        let request = try client.call("log.request", params: [
+            "webhook_code": "STRIPE", "method": "POST", "url": .string("https://api.stripe.test/v1/charges?api_key=\(Self.secret)"),
+            "headers": ["Authorization": .string("Bearer \(Self.secret)")], "payload": ["note": .string("token \(Self.secret)")],
+        ])
+        _ = try client.call("log.response", params: [
+            "webhook_code": "STRIPE", "guid": request["guid"] ?? .null, "status_code": 200, "duration": 0.2, "success": true,
+            "response_body": .string("echo \(Self.secret)"),
+        ])
+        _ = try client.call("validate.one", params: ["code": "STRIPE"])
+
+        let topics = ["requests", "responses", "validations"].map { "\(prefix)webhook/\($0)" }
+        #expect(await waitFor { let seen = received.withLock { $0.map(\.topic) }; return topics.allSatisfy(seen.contains) },
+                "topics seen: \(received.withLock { $0.map(\.topic) })")
+        #expect(try client.health()["components"]?["mqtt"]?["status"] == "ok")
+        for message in received.withLock({ $0 }) where topics.contains(message.topic) {
+            let text = String(decoding: message.payload, as: UTF8.self)
+            #expect(!text.contains(Self.secret), "a secret reached MQTT on \(message.topic)")
+            let line = try JSONValue.parse(text)
+            #expect(line["webhook_code"] == "STRIPE" || line["code"] == "STRIPE")
+        }
+        let validation = try #require(received.withLock { $0.first { $0.topic.hasSuffix("webhook/validations") } })
+        #expect(try JSONValue.parse(validation.payload)["event"] == "webhook_validation")
+        #expect(try JSONValue.parse(validation.payload)["status"] == "UNTESTED")
+    }
+
+    private func waitFor(seconds: Double = 15, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+}
