@@ -11,8 +11,8 @@ import Testing
 struct MQTTPublishingTests {
     static let secret = "sk_fake_mqtt_publishing_41c9"
 
-    @Test func requestResponseAndValidationLinesArriveMaskedOverTLS() async throws {
-        let broker = try await TestBroker.start(tls: true)
+    @Test func requestResponseAndValidationLinesArriveMaskedOverTLS() throws {
+        let broker = try TestBroker.startBlocking(tls: true)
         defer { broker.stop() }
         let tlsPort = try #require(broker.tlsPort)
         let prefix = "hookd-test-\(UUID().uuidString.prefix(8))/"
@@ -23,7 +23,7 @@ struct MQTTPublishingTests {
         try subscriber.subscribe("\(prefix)webhook/#", qos: 1)
         // SUBACK is not reported: a probe on a sibling topic proves the subscription.
         let probe = "\(prefix)webhook/probe"
-        #expect(await waitFor { try? subscriber.publish(probe, payload: [1], qos: 1); return received.withLock { $0.contains { $0.topic == probe } } })
+        #expect(TestEnvironment.wait(seconds: 15) { try? subscriber.publish(probe, payload: [1], qos: 1); return received.withLock { $0.contains { $0.topic == probe } } })
 
         var environment = ProcessInfo.processInfo.environment
         environment["HOOKD_CRED_STRIPE_OUT"] = Self.secret
@@ -48,12 +48,12 @@ struct MQTTPublishingTests {
         ])
         _ = try client.call("log.response", params: [
             "webhook_code": "STRIPE", "guid": request["guid"] ?? .null, "status_code": 200, "duration": 0.2, "success": true,
-            "response_body": .string("echo \(Self.secret)"),
+            "response_body": .string("echo \(Self.secret)"), "error": .string("upstream said: bad key \(Self.secret)"),
         ])
         _ = try client.call("validate.one", params: ["code": "STRIPE"])
 
         let topics = ["requests", "responses", "validations"].map { "\(prefix)webhook/\($0)" }
-        #expect(await waitFor { let seen = received.withLock { $0.map(\.topic) }; return topics.allSatisfy(seen.contains) },
+        #expect(TestEnvironment.wait(seconds: 15) { let seen = received.withLock { $0.map(\.topic) }; return topics.allSatisfy(seen.contains) },
                 "topics seen: \(received.withLock { $0.map(\.topic) })")
         #expect(try client.health()["components"]?["mqtt"]?["status"] == "ok")
         for message in received.withLock({ $0 }) where topics.contains(message.topic) {
@@ -65,14 +65,5 @@ struct MQTTPublishingTests {
         let validation = try #require(received.withLock { $0.first { $0.topic.hasSuffix("webhook/validations") } })
         #expect(try JSONValue.parse(validation.payload)["event"] == "webhook_validation")
         #expect(try JSONValue.parse(validation.payload)["status"] == "UNTESTED")
-    }
-
-    private func waitFor(seconds: Double = 15, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return condition()
     }
 }

@@ -247,6 +247,22 @@ struct ValidationTests {
         #expect(try hookrpc(["validate", "REFUSED"] + socket, in: daemon.directory).status == 1)
         #expect(try hookrpc(["validate", "BROKEN"] + socket, in: daemon.directory).status == 2)
 
+        // On a terminal (script(1) gives the command a pseudo-terminal) the status is coloured,
+        // unless NO_COLOR is set.
+        let command = ([TestEnvironment.hookrpcPath, "validate-all"] + socket).joined(separator: " ")
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = nil
+        let coloured = try ChildProcess(executable: "/usr/bin/script", arguments: ["-qec", command, "/dev/null"], environment: environment,
+                                        outputPath: "\(daemon.directory)/script-colour.out")
+        _ = coloured.waitForExit(seconds: 30)
+        #expect(coloured.output.contains("\u{1B}[32m VALID"), "\(coloured.output)")
+        environment["NO_COLOR"] = "1"
+        let plain = try ChildProcess(executable: "/usr/bin/script", arguments: ["-qec", command, "/dev/null"], environment: environment,
+                                     outputPath: "\(daemon.directory)/script-plain.out")
+        _ = plain.waitForExit(seconds: 30)
+        #expect(plain.output.contains("│ GOOD"), "\(plain.output)")
+        #expect(!plain.output.contains("\u{1B}[3"), "NO_COLOR turns colour off")
+
         let source = try hookrpc(["check-source", "GOOD"] + socket, in: daemon.directory)
         #expect(source.status == 0)
         #expect(source.output.contains("Source:   database"))

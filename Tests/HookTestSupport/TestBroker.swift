@@ -26,6 +26,12 @@ public final class TestBroker: @unchecked Sendable {
     }
 
     public static func start(persistent: Bool = false, tls: Bool = false) async throws -> TestBroker {
+        try startBlocking(persistent: persistent, tls: tls)
+    }
+
+    /// `start` for synchronous tests: blocks the calling thread while the broker comes up. (A test
+    /// run in parallel with blocking tests may find no free cooperative thread to poll on.)
+    public static func startBlocking(persistent: Bool = false, tls: Bool = false) throws -> TestBroker {
         let port = try LoopbackPort.unused()
         let directory = NSTemporaryDirectory() + "hookd-mqtt-\(getpid())-\(port)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -47,7 +53,7 @@ public final class TestBroker: @unchecked Sendable {
         config += persistent ? "persistence true\npersistence_location \(directory)/\n" : "persistence false\n"
         try config.write(toFile: "\(directory)/mosquitto.conf", atomically: true, encoding: .utf8)
         let broker = TestBroker(port: port, directory: directory, tlsPort: tlsPort)
-        try await broker.restart()
+        try broker.restartBlocking()
         return broker
     }
 
@@ -56,6 +62,11 @@ public final class TestBroker: @unchecked Sendable {
 
     /// Starts the broker (again, on the same port) and waits (at most 10 s) until it accepts connections.
     public func restart() async throws {
+        try restartBlocking()
+    }
+
+    /// `restart` for synchronous tests.
+    public func restartBlocking() throws {
         precondition(process == nil, "the broker is running")
         let child = try ChildProcess(executable: "/usr/sbin/mosquitto", arguments: ["-c", "\(directory)/mosquitto.conf"],
                                      outputPath: "\(directory)/mosquitto.log", appendOutput: true)
@@ -63,7 +74,7 @@ public final class TestBroker: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline && child.isRunning {
             if LoopbackPort.accepts(port) && (tlsPort.map(LoopbackPort.accepts) ?? true) { return }
-            try await Task.sleep(for: .milliseconds(20))
+            usleep(20_000)
         }
         stop()
         throw TestSupportFailure("mosquitto did not start on port \(port): \(child.output)")
