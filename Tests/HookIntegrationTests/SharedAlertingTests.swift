@@ -58,6 +58,24 @@ struct SharedAlertingTests {
         #expect(try first.client().health()["components"]?["alert_sharing"]?["status"] == "ok")
     }
 
+    @Test func withRedisGoneAlertRecordStillAnswersAndHealthSaysSharingIsDegraded() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let redis = try RedisServer(directory: directory)
+        let daemon = try DaemonProcess(configuration: redis.configuration, directory: directory)
+        let client = daemon.client()
+        #expect(TestEnvironment.wait(seconds: 5) {
+            (try? client.health())?["components"]?["alert_sharing"]?["status"] == "ok"
+        })
+        redis.child.stop()
+        let started = Date()
+        for _ in 0..<20 { try record(client, "NO_REDIS", success: false) }
+        #expect(Date().timeIntervalSince(started) < 2, "alert.record never waits for Redis")
+        #expect(try client.call("alert.metrics", params: ["webhook_code": "NO_REDIS"])["total_calls"] == 20)
+        #expect(TestEnvironment.wait(seconds: 5) {
+            (try? client.health())?["components"]?["alert_sharing"]?["status"] == "degraded"
+        })
+    }
+
     @Test func aWebhooksOwnThresholdsApplyAndSurviveARestart() throws {
         let directory = try TestEnvironment.makeTemporaryDirectory()
         let configuration = """

@@ -41,7 +41,10 @@ final class SharedAlertCounts: Sendable {
 
     /// Counts a call recorded by this process.
     func note(_ call: CallRecord) {
-        let key = TallyKey(code: call.webhookCode, bucket: RedisAlertCounter.bucket(of: call.timestamp))
+        // Clamped as the engine clamps it: a caller's future or non-finite timestamp counts as now.
+        let now = SystemClock.wallSeconds()
+        let time = call.timestamp.isFinite ? min(max(call.timestamp, 0), now) : now
+        let key = TallyKey(code: call.webhookCode, bucket: RedisAlertCounter.bucket(of: time))
         pending.withLock { pending in
             pending[key, default: Tally()].total += 1
             if !call.success { pending[key, default: Tally()].failed += 1 }
@@ -91,14 +94,23 @@ final class SharedAlertCounts: Sendable {
                 RedisAlertCounter.Increment(code: key.code, bucket: key.bucket, total: tally.total, failed: tally.failed,
                                             authFailures: tally.authFailures)
             })
+        } catch {
+            requeue(batch)  // not added: try again next second
+            degraded(error)
+            return
+        }
+        do throws(RedisError) {
             let others = try counter.otherProcessesCounts(codes: engine.trackedCodes, now: SystemClock.wallSeconds())
             engine.setRemoteCounts(others)
             health.report("alert_sharing", .ok, detail: "alert counts shared through Redis as \(counter.instance)")
         } catch {
-            requeue(batch)
-            engine.setRemoteCounts([:])
-            health.report("alert_sharing", .degraded, detail: "\(error.description); judging this process's calls alone")
+            degraded(error)
         }
+    }
+
+    private func degraded(_ error: RedisError) {
+        engine.setRemoteCounts([:])
+        health.report("alert_sharing", .degraded, detail: "\(error.description); judging this process's calls alone")
     }
 
     private func requeue(_ batch: [TallyKey: Tally]) {
