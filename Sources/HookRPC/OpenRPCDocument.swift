@@ -2152,7 +2152,7 @@ public enum OpenRPCDocument {
               "string",
               "null"
             ],
-            "description": "The registered URL, with userinfo and secret-looking query parameters masked as `***MASKED***`; an api_key credential carried in the query is added only to the request, never shown here. Null when the webhook has none."
+            "description": "The registered URL, with userinfo and secret-looking query parameters masked as `***MASKED***`; an api_key credential carried in the query shows as `name=***MASKED***`. Null when the webhook has none."
           },
           "method": {
             "type": [

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import HookClient
 import HookJSON
 
@@ -49,10 +50,12 @@ struct ValidateAllCommand: ParsableCommand {
 
     func run() throws {
         let client = HookClient(socketPath: options.socket, timeoutSeconds: max(options.timeout, 600))
-        let progress = TerminalStyle(stream: STDERR_FILENO)
-        if progress.isTerminal && !options.json { writeToStandardError("Validating webhooks (\(direction))…") }
-        let result = try perform { try client.validateAll(direction: direction, concurrency: concurrency) }
-        if progress.isTerminal && !options.json { writeToStandardError("\r\u{1B}[K") }
+        let progress = TerminalStyle(stream: STDERR_FILENO).isTerminal && !options.json ? ProgressLine(direction: direction) : nil
+        progress?.start()
+        let result = try perform {
+            defer { progress?.finish() }
+            return try client.validateAll(direction: direction, concurrency: concurrency)
+        }
         let results = result["results"]?.arrayValue ?? []
         if options.json {
             print(result.compactText)
@@ -137,5 +140,41 @@ enum ValidationTable {
         var output = line("┌", "┬", "┐") + row(headers) + line("├", "┼", "┤")
         for cells in rows { output += row(cells, status: cells[1]) }
         return output + line("└", "┴", "┘")
+    }
+}
+
+/// The line `validate-all` keeps up to date on a terminal while hookd runs the checks (one call,
+/// so the elapsed time is what there is to show); erased before the table prints.
+final class ProgressLine: @unchecked Sendable {
+    // `timer` is only touched on `queue`, where its handler also runs: `finish` erases the line
+    // after any update in progress, never before.
+    private let direction: String
+    private let queue = DispatchQueue(label: "hookrpc.progress")
+    private var timer: DispatchSourceTimer?
+    private let started = ContinuousClock.now
+
+    init(direction: String) { self.direction = direction }
+
+    func start() {
+        queue.sync { startOnQueue() }
+    }
+
+    func finish() {
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+            writeToStandardError("\r\u{1B}[K")
+        }
+    }
+
+    private func startOnQueue() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now(), repeating: .milliseconds(500))
+        timer.setEventHandler { [direction, started] in
+            let seconds = (ContinuousClock.now - started).components.seconds
+            writeToStandardError("\r\u{1B}[KValidating webhooks (\(direction))… \(seconds) s")
+        }
+        timer.resume()
+        self.timer = timer
     }
 }

@@ -150,8 +150,8 @@ struct ValidationTests {
             #expect(result?["status"] == .string(status), "\(code): \(result?.compactText ?? "missing")")
         }
         #expect(results.first { $0["code"] == "NO_SECRET" }?["message"] == "credential not found in env")
-        #expect(results.first { $0["code"] == "QUERY_OK" }?["details"]?["url"] == .string("\(endpoints.http)/protected/query"),
-                "the api_key added to the query is not shown")
+        #expect(results.first { $0["code"] == "QUERY_OK" }?["details"]?["url"] == .string("\(endpoints.http)/protected/query?api_key=***MASKED***"),
+                "the api_key added to the query is masked")
         #expect(all["summary"] == ["valid": 4, "invalid": 3, "untested": 0, "errors": 0, "total": 7])
         let everything = all.compactText + (try String(contentsOfFile: "\(daemon.directory)/state/log/webhooks.log", encoding: .utf8))
             + daemon.child.output
@@ -256,6 +256,7 @@ struct ValidationTests {
                                         outputPath: "\(daemon.directory)/script-colour.out")
         _ = coloured.waitForExit(seconds: 30)
         #expect(coloured.output.contains("\u{1B}[32m VALID"), "\(coloured.output)")
+        #expect(coloured.output.contains("Validating webhooks (ALL)… 0 s"), "a progress line on the terminal")
         environment["NO_COLOR"] = "1"
         let plain = try ChildProcess(executable: "/usr/bin/script", arguments: ["-qec", command, "/dev/null"], environment: environment,
                                      outputPath: "\(daemon.directory)/script-plain.out")

@@ -107,6 +107,8 @@ final class ValidationService: Sendable {
         }
         var headers = webhook.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         var target = url
+        var shown = Self.displayURL(url)
+        var masker = Masker()
         if webhook.authType != .none {
             let lookup: CredentialLookup
             do throws(CredentialError) {
@@ -114,9 +116,10 @@ final class ValidationService: Sendable {
             } catch {
                 return credentialFailure(webhook, error)
             }
-            guard apply(lookup.credential.credential, authType: webhook.authType, headers: &headers, url: &target) else {
+            guard apply(lookup.credential.credential, authType: webhook.authType, headers: &headers, url: &target, shown: &shown) else {
                 return result(webhook, .invalid, "Malformed credential for auth_type \(webhook.authType.rawValue)")
             }
+            masker = masker.adding(knownSecrets: lookup.credential.secretValues)
         }
         var method = webhook.validateMethod
         var request = HTTPRequest(method: method, url: target, headers: headers, timeoutSeconds: webhook.timeoutSeconds)
@@ -130,6 +133,7 @@ final class ValidationService: Sendable {
             }
             let (status, message) = ValidationResult.verdict(forStatus: response.statusCode)
             var checked = result(webhook, status, message)
+            checked.url = shown
             checked.method = method
             checked.statusCode = response.statusCode
             checked.latencyMilliseconds = (SystemClock.monotonicSeconds() - started) * 1000
@@ -138,7 +142,8 @@ final class ValidationService: Sendable {
             }
             return checked
         } catch {
-            var failed = result(webhook, .error, Self.transferFailure(error))
+            var failed = result(webhook, .error, masker.maskText(Self.transferFailure(error)))
+            failed.url = shown
             failed.method = method
             failed.latencyMilliseconds = (SystemClock.monotonicSeconds() - started) * 1000
             return failed
@@ -146,7 +151,10 @@ final class ValidationService: Sendable {
     }
 
     /// Puts the credential where its auth_type says; false when it lacks a field.
-    private func apply(_ credential: JSONValue, authType: AuthType, headers: inout [(name: String, value: String)], url: inout String) -> Bool {
+    /// `shown` gets a masked stand-in for an api_key added to the query, so results say where it went.
+    private func apply(
+        _ credential: JSONValue, authType: AuthType, headers: inout [(name: String, value: String)], url: inout String, shown: inout String
+    ) -> Bool {
         guard case .object(let fields) = credential else { return false }
         func field(_ name: String) -> String? { fields[name]?.stringValue }
         switch authType {
@@ -163,6 +171,7 @@ final class ValidationService: Sendable {
             guard let name = field("name"), let value = field("value") else { return false }
             if field("in") == "query" {
                 url += (url.contains("?") ? "&" : "?") + PercentEncoding.encode(name) + "=" + PercentEncoding.encode(value)
+                shown += (shown.contains("?") ? "&" : "?") + PercentEncoding.encode(name) + "=" + Masker.mask
             } else {
                 headers.append((name: name, value: value))
             }
