@@ -62,7 +62,7 @@ let package = Package(
         ]),
 
         // Test servers and processes shared by the test targets (not shipped).
-        .target(name: "HookTestSupport", path: "Tests/HookTestSupport"),
+        .target(name: "HookTestSupport", dependencies: ["HookMQTT"], path: "Tests/HookTestSupport"),
 
         .testTarget(name: "HookJSONTests", dependencies: ["HookJSON", "CJansson"]),
         .testTarget(name: "HookRPCTests", dependencies: ["HookRPC"]),

@@ -18,16 +18,8 @@ struct MQTTAlertChannelTests {
         let broker = try await TestBroker.start()
         defer { broker.stop() }
         let prefix = "hookd-test-\(UUID().uuidString.prefix(8))/"
-        let received = Mutex<[MQTTMessage]>([])
-        let subscriber = try MQTTClient(clientID: "hookd-test-alert-sub-\(broker.port)")
-        subscriber.onMessage { message in received.withLock { $0.append(message) } }
-        try subscriber.connect(host: "127.0.0.1", port: broker.port)
-        try subscriber.subscribe("\(prefix)webhook/alerts/#", qos: 1)
-        // SUBACK is not reported: a probe on a sibling topic proves the subscription.
-        let probeTopic = "\(prefix)webhook/alerts/PROBE"
-        #expect(await poll { received.withLock { $0.contains { $0.topic == probeTopic } } } probe: {
-            try? subscriber.publish(probeTopic, payload: [1], qos: 1)
-        })
+        let subscriber = try TestSubscriber.connect(port: broker.port, topic: "\(prefix)webhook/alerts/#",
+                                                    probeTopic: "\(prefix)webhook/alerts/PROBE")
 
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-alert-pub-\(broker.port)")
         defer { publisher.shutdown(flushTimeout: .zero) }
@@ -37,8 +29,8 @@ struct MQTTAlertChannelTests {
         try await channel.deliver(alert)
 
         let topic = "\(prefix)webhook/alerts/STRIPE_PAYMENT"
-        #expect(await poll { received.withLock { $0.contains { $0.topic == topic } } })
-        let message = try #require(received.withLock { $0.first { $0.topic == topic } })
+        #expect(await poll { subscriber.received.contains { $0.topic == topic } })
+        let message = try #require(subscriber.received.first { $0.topic == topic })
         #expect(message.payload == alert.json.encoded())
         #expect(!message.payload.contains(UInt8(ascii: "\n")))
         let decoded = try JSONValue.parse(String(decoding: message.payload, as: UTF8.self))
@@ -67,10 +59,9 @@ struct MQTTAlertChannelTests {
     }
 
     /// Polls `condition` every 50 ms for up to 10 s, running `probe` before each look.
-    private func poll(_ condition: () -> Bool, probe: () -> Void = {}) async -> Bool {
+    private func poll(_ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            probe()
             try? await Task.sleep(for: .milliseconds(50))
             if condition() { return true }
         }

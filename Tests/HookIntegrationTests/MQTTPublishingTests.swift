@@ -3,7 +3,6 @@ import HookClient
 import HookJSON
 import HookMQTT
 import HookTestSupport
-import Synchronization
 import Testing
 
 /// hookd publishing its structured log lines to a real mosquitto broker over TLS, read back by a
@@ -16,14 +15,7 @@ struct MQTTPublishingTests {
         defer { broker.stop() }
         let tlsPort = try #require(broker.tlsPort)
         let prefix = "hookd-test-\(UUID().uuidString.prefix(8))/"
-        let received = Mutex<[MQTTMessage]>([])
-        let subscriber = try MQTTClient(clientID: "hookd-test-logs-sub-\(broker.port)")
-        subscriber.onMessage { message in received.withLock { $0.append(message) } }
-        try subscriber.connect(host: "127.0.0.1", port: broker.port)
-        try subscriber.subscribe("\(prefix)webhook/#", qos: 1)
-        // SUBACK is not reported: a probe on a sibling topic proves the subscription.
-        let probe = "\(prefix)webhook/probe"
-        #expect(TestEnvironment.wait(seconds: 15) { try? subscriber.publish(probe, payload: [1], qos: 1); return received.withLock { $0.contains { $0.topic == probe } } })
+        let subscriber = try TestSubscriber.connect(port: broker.port, topic: "\(prefix)webhook/#", probeTopic: "\(prefix)webhook/probe")
 
         var environment = ProcessInfo.processInfo.environment
         environment["HOOKD_CRED_STRIPE_OUT"] = Self.secret
@@ -53,16 +45,16 @@ struct MQTTPublishingTests {
         _ = try client.call("validate.one", params: ["code": "STRIPE"])
 
         let topics = ["requests", "responses", "validations"].map { "\(prefix)webhook/\($0)" }
-        #expect(TestEnvironment.wait(seconds: 15) { let seen = received.withLock { $0.map(\.topic) }; return topics.allSatisfy(seen.contains) },
-                "topics seen: \(received.withLock { $0.map(\.topic) })")
+        #expect(TestEnvironment.wait(seconds: 15) { let seen = subscriber.received.map(\.topic); return topics.allSatisfy(seen.contains) },
+                "topics seen: \(subscriber.received.map(\.topic))")
         #expect(try client.health()["components"]?["mqtt"]?["status"] == "ok")
-        for message in received.withLock({ $0 }) where topics.contains(message.topic) {
+        for message in subscriber.received where topics.contains(message.topic) {
             let text = String(decoding: message.payload, as: UTF8.self)
             #expect(!text.contains(Self.secret), "a secret reached MQTT on \(message.topic)")
             let line = try JSONValue.parse(text)
             #expect(line["webhook_code"] == "STRIPE" || line["code"] == "STRIPE")
         }
-        let validation = try #require(received.withLock { $0.first { $0.topic.hasSuffix("webhook/validations") } })
+        let validation = try #require(subscriber.received.first { $0.topic.hasSuffix("webhook/validations") })
         #expect(try JSONValue.parse(validation.payload)["event"] == "webhook_validation")
         #expect(try JSONValue.parse(validation.payload)["status"] == "UNTESTED")
     }

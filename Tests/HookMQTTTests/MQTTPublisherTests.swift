@@ -68,7 +68,7 @@ struct MQTTPublisherTests {
         let broker = try await TestBroker.start()
         defer { broker.stop() }
         let topic = "hookd-test/\(UUID().uuidString)/webhook/requests"
-        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic)
+        let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic)
         let statuses = Mutex<[MQTTPublisher.Status]>([])
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-pub-\(broker.port)") { status in
             statuses.withLock { $0.append(status) }
@@ -88,7 +88,7 @@ struct MQTTPublisherTests {
         defer { broker.stop() }
         let tlsPort = try #require(broker.tlsPort)
         let topic = "hookd-test/\(UUID().uuidString)/tls"
-        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic)  // on the plain listener
+        let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic)  // on the plain listener
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: tlsPort, clientID: "hookd-test-tls-\(tlsPort)",
                                           tls: MQTTTLS(caFile: broker.certificateFile))
         defer { publisher.shutdown(flushTimeout: .zero) }
@@ -103,7 +103,7 @@ struct MQTTPublisherTests {
         defer { broker.stop() }
         let tlsPort = try #require(broker.tlsPort)
         let topic = "hookd-test/\(UUID().uuidString)/untrusted"
-        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic)
+        let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic)
         // The system's CAs do not include the broker's self-signed certificate.
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: tlsPort, clientID: "hookd-test-untrusted-\(tlsPort)", tls: MQTTTLS())
         defer { publisher.shutdown(flushTimeout: .zero) }
@@ -124,7 +124,7 @@ struct MQTTPublisherTests {
         let broker = try await TestBroker.start(persistent: true)
         defer { broker.stop() }
         let topic = "hookd-test/\(UUID().uuidString)/early"
-        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic, persistentSession: true)
+        let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic, persistentSession: true)
         broker.stop()
 
         let statuses = Mutex<[MQTTPublisher.Status]>([])
@@ -153,7 +153,7 @@ struct MQTTPublisherTests {
         let broker = try await TestBroker.start(persistent: true)
         defer { broker.stop() }
         let topic = "hookd-test/\(UUID().uuidString)/stream"
-        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic, persistentSession: true)
+        let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic, persistentSession: true)
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-stream-\(broker.port)",
                                           reconnectDelaySeconds: 1...2)
         defer { publisher.shutdown(flushTimeout: .zero) }
@@ -180,7 +180,7 @@ struct MQTTPublisherTests {
         let broker = try await TestBroker.start(persistent: true)
         defer { broker.stop() }
         let topic = "hookd-test/\(UUID().uuidString)/overflow"
-        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic, persistentSession: true)
+        let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic, persistentSession: true)
         broker.stop()
 
         let overflows = Mutex<[Int]>([])
@@ -203,7 +203,7 @@ struct MQTTPublisherTests {
         let broker = try await TestBroker.start()
         defer { broker.stop() }
         let topic = "hookd-test/\(UUID().uuidString)/flush"
-        let subscriber = try await Subscriber.connect(port: broker.port, topic: topic)
+        let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic)
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-flush-\(broker.port)")
         #expect(await eventually { publisher.isConnected })
         for index in 0..<100 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
@@ -227,40 +227,3 @@ func eventually(seconds: Double = 15, _ condition: () -> Bool) async -> Bool {
     }
     return condition()
 }
-
-/// An MQTTClient subscribed to one topic, collecting what arrives; the subscription is proven
-/// by a probe the client sends itself (probes are left out of `received`).
-final class Subscriber: Sendable {
-    let client: MQTTClient
-    private let messages = Mutex<[MQTTMessage]>([])
-    private static let probe = Array("probe".utf8)
-
-    private init(client: MQTTClient) {
-        self.client = client
-    }
-
-    /// - Parameter persistentSession: keep the subscription and queued messages on the broker
-    ///   (which must persist them) across the subscriber's and the broker's restarts.
-    static func connect(port: Int, topic: String, persistentSession: Bool = false) async throws -> Subscriber {
-        let client = try MQTTClient(clientID: "hookd-test-sub-\(UUID().uuidString.prefix(12))", cleanSession: !persistentSession)
-        let subscriber = Subscriber(client: client)
-        client.onMessage { message in subscriber.messages.withLock { $0.append(message) } }
-        try client.connect(host: "127.0.0.1", port: port)
-        try client.subscribe(topic, qos: 1)
-        // SUBACK is not reported: publish probes until one comes back.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline && !subscriber.messages.withLock({ $0.contains { $0.payload == probe } }) {
-            try client.publish(topic, payload: probe, qos: 1)
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        guard subscriber.messages.withLock({ $0.contains { $0.payload == probe } }) else {
-            throw MQTTError(message: "the subscription to \(topic) was never confirmed")
-        }
-        return subscriber
-    }
-
-    var received: [MQTTMessage] { messages.withLock { $0.filter { $0.payload != Self.probe } } }
-
-    var payloads: [String] { received.map { String(decoding: $0.payload, as: UTF8.self) } }
-}
-
