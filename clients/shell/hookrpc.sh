@@ -155,6 +155,11 @@ _hookrpc_args() {
         printf 'usage: %s METHOD [PARAMS_JSON]\n' "$fn" >&2
         return 2
     fi
+    _hookrpc_require_tools
+}
+
+# Internal: returns 2 with a message when socat or jq is missing from PATH.
+_hookrpc_require_tools() {
     if ! command -v socat >/dev/null || ! command -v jq >/dev/null; then
         printf 'hookrpc: needs socat and jq on PATH\n' >&2
         return 2
@@ -262,10 +267,7 @@ _hookrpc_key_params() {
         fi
         return 2
     fi
-    if ! command -v jq >/dev/null; then
-        printf 'hookrpc: needs socat and jq on PATH\n' >&2
-        return 2
-    fi
+    _hookrpc_require_tools || return
     jq -cn --arg code "${1-}" --arg direction "${2-}" --argjson n "$#" '
         (if $n >= 1 then {code: $code} else {} end)
         + (if $n >= 2 then {direction: $direction} else {} end)'
@@ -311,10 +313,7 @@ hookrpc_webhook_list() {
         printf 'usage: hookrpc_webhook_list [DIRECTION]\n' >&2
         return 2
     fi
-    if ! command -v jq >/dev/null; then
-        printf 'hookrpc: needs socat and jq on PATH\n' >&2
-        return 2
-    fi
+    _hookrpc_require_tools || return
     local params
     params=$(jq -cn --arg direction "${1-}" --argjson n "$#" 'if $n == 1 then {direction: $direction} else {} end')
     hookrpc_call webhook.list "$params"
@@ -385,10 +384,7 @@ hookrpc_validate_all() {
             return 2
         fi
     done
-    if ! command -v jq >/dev/null; then
-        printf 'hookrpc: needs socat and jq on PATH\n' >&2
-        return 2
-    fi
+    _hookrpc_require_tools || return
     local params
     params=$(jq -cn --arg direction "${1-}" --arg concurrency "${2-}" --argjson n "$#" '
         (if $n >= 1 then {direction: $direction} else {} end)
@@ -437,10 +433,7 @@ hookrpc_alert_record() {
         printf '%s\nhookrpc: STATUS must be an HTTP status from 100 to 599, got %q\n' "$usage" "$4" >&2
         return 2
     fi
-    if ! command -v jq >/dev/null; then
-        printf 'hookrpc: needs socat and jq on PATH\n' >&2
-        return 2
-    fi
+    _hookrpc_require_tools || return
     local params
     params=$(jq -cn --arg code "$1" --argjson success "$2" --arg duration "$3" --arg status "${4-}" '
         {webhook_code: $code, success: $success, duration: ($duration | tonumber)}
@@ -457,10 +450,7 @@ hookrpc_alert_metrics() {
         printf 'usage: hookrpc_alert_metrics [CODE]\n' >&2
         return 2
     fi
-    if ! command -v jq >/dev/null; then
-        printf 'hookrpc: needs socat and jq on PATH\n' >&2
-        return 2
-    fi
+    _hookrpc_require_tools || return
     local params
     params=$(jq -cn --arg code "${1-}" --argjson n "$#" 'if $n == 1 then {webhook_code: $code} else {} end')
     hookrpc_call alert.metrics "$params"
