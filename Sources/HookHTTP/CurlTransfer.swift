@@ -79,6 +79,7 @@ final class CurlTransfer {
             { hookd_curl_setopt_string(self.handle, CURLOPT_USERAGENT, configuration.userAgent) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_MAXREDIRS, 10) },
+            { hookd_curl_setopt_long(self.handle, CURLOPT_FRESH_CONNECT, request.freshConnection ? 1 : 0) },
             { hookd_curl_setopt_string(self.handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") },
             { hookd_curl_setopt_pointer(self.handle, CURLOPT_WRITEDATA, context) },
             { hookd_curl_setopt_data_callback(self.handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in

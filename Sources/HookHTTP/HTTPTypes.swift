@@ -11,10 +11,13 @@ public struct HTTPRequest: Sendable {
     /// Off by default: a webhook target that redirects is usually misconfigured, and following it
     /// silently would re-send the body (and its secrets) to a host nobody configured.
     public var followRedirects: Bool
+    /// Open a new connection rather than reuse one: the TLS handshake is redone, so the peer
+    /// certificate (`certificateExpiresAt`) is known for this response too. For checks, not calls.
+    public var freshConnection: Bool
 
     public init(
         method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-        timeoutSeconds: Double = 10, followRedirects: Bool = false
+        timeoutSeconds: Double = 10, followRedirects: Bool = false, freshConnection: Bool = false
     ) {
         self.method = method
         self.url = url
@@ -22,6 +25,7 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.timeoutSeconds = timeoutSeconds
         self.followRedirects = followRedirects
+        self.freshConnection = freshConnection
     }
 }
 

@@ -2178,7 +2178,7 @@ public enum OpenRPCDocument {
           },
           "tls_expires_in_days": {
             "type": "integer",
-            "description": "Days until the peer certificate expires; present only for HTTPS when curl reported it."
+            "description": "Days until the peer certificate expires; present for HTTPS when a response arrived (each HTTPS check opens its own connection, so the certificate is always seen)."
           },
           "checked_at": {
             "type": "string",

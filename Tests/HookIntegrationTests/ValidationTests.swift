@@ -115,10 +115,14 @@ struct ValidationTests {
         let endpoints = try Endpoints()
         let daemon = try DaemonProcess(configuration: "validation:\n  ca_file: \(endpoints.certificate)\n")
         try upsert(daemon.client(), ["code": "PRIVATE_CA", "url": .string(endpoints.https + "/status/200"), "auth_type": "none"])
-        let result = try validate(daemon.client(), "PRIVATE_CA")
-        #expect(result["status"] == "VALID", "\(result.compactText)")
-        let days = try #require(result["details"]?["tls_expires_in_days"]?.doubleValue)
-        #expect((28...30).contains(days), "the fixture's certificate lasts 30 days")
+        try upsert(daemon.client(), ["code": "PRIVATE_CA_TOO", "url": .string(endpoints.https + "/status/204"), "auth_type": "none"])
+        // Two checks of one host: each opens its own connection, so each knows the certificate.
+        for code in ["PRIVATE_CA", "PRIVATE_CA_TOO", "PRIVATE_CA"] {
+            let result = try validate(daemon.client(), code)
+            #expect(result["status"] == "VALID", "\(result.compactText)")
+            let days = try #require(result["details"]?["tls_expires_in_days"]?.doubleValue, "\(code): \(result.compactText)")
+            #expect((28...30).contains(days), "the fixture's certificate lasts 30 days")
+        }
     }
 
     @Test func credentialsAreAppliedAsTheirAuthTypeSays() throws {

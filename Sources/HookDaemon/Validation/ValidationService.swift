@@ -122,7 +122,9 @@ final class ValidationService: Sendable {
             masker = masker.adding(knownSecrets: lookup.credential.secretValues)
         }
         var method = webhook.validateMethod
-        var request = HTTPRequest(method: method, url: target, headers: headers, timeoutSeconds: webhook.timeoutSeconds)
+        // HTTPS checks open their own connection, so every result can say when the certificate expires.
+        var request = HTTPRequest(method: method, url: target, headers: headers, timeoutSeconds: webhook.timeoutSeconds,
+                                  freshConnection: target.hasPrefix("https://"))
         let started = SystemClock.monotonicSeconds()
         do throws(HTTPError) {
             var response = try await http.send(request)
