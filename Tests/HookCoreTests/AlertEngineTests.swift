@@ -59,6 +59,16 @@ struct AlertEngineTests {
         #expect(engine.metrics(for: "STRIPE")?.totalCalls == 11, "calls are still counted")
     }
 
+    @Test func theOutcomeSaysWhenTheCallCountedWithFutureAndNonFiniteTimesClampedToNow() {
+        let engine = engine()
+        func time(_ timestamp: Double) -> Double {
+            engine.record(CallRecord(webhookCode: "STRIPE", success: true, duration: 0.1, timestamp: timestamp)).callTime
+        }
+        #expect(time(clock.now - 30) == clock.now - 30)
+        #expect(time(clock.now + 3600) == clock.now)
+        #expect(time(.nan) == clock.now)
+    }
+
     @Test func tooFewCallsNeverFireTheFailureRule() {
         let engine = engine()
         for _ in 0..<9 { #expect(engine.record(call(false)).events.isEmpty) }

@@ -65,6 +65,8 @@ public final class AlertEngine: Sendable {
         public var counted: Bool
         /// The alert events it caused (usually none).
         public var events: [AlertEvent]
+        /// When the call counts as made: its timestamp, clamped to now (what the window used).
+        public var callTime: Double
     }
 
     /// Records one call and judges the rules.
@@ -81,7 +83,7 @@ public final class AlertEngine: Sendable {
             webhook.window.advance(to: second)
             guard webhook.window.contains(callSecond) else {
                 state.webhooks[call.webhookCode] = webhook
-                return Outcome(counted: false, events: [])  // too old to count in the window
+                return Outcome(counted: false, events: [], callTime: callTime)  // too old to count in the window
             }
             webhook.window.record(second: callSecond, success: call.success, authFailure: call.isAuthFailure, duration: call.duration)
             // The latency rule sorts the window's durations: at most once a second on this path.
@@ -89,7 +91,7 @@ public final class AlertEngine: Sendable {
             if judgeLatency { webhook.latencyJudgedAt = second }
             let events = judge(&webhook, code: call.webhookCode, time: time, latency: judgeLatency, state: &state)
             state.webhooks[call.webhookCode] = webhook
-            return Outcome(counted: true, events: events)
+            return Outcome(counted: true, events: events, callTime: callTime)
         }
     }
 
@@ -138,7 +140,8 @@ public final class AlertEngine: Sendable {
     }
 
     private static func effectiveSettings(_ settings: AlertingSettings, _ state: State, _ code: String) -> AlertingSettings {
-        guard let byDirection = state.overrides[code],
+        // Most deployments set no overrides: skip hashing the code on every call then.
+        guard !state.overrides.isEmpty, let byDirection = state.overrides[code],
               let overrides = byDirection[.outbound] ?? byDirection[.inbound] else { return settings }
         return overrides.applied(to: settings)
     }
@@ -238,7 +241,7 @@ public final class AlertEngine: Sendable {
         let window = webhook.window
         // Counts combine this process's window with other hosts' (shared through Redis); the
         // latency percentile needs the durations themselves, so it judges this process's calls.
-        let remote = state.remote[code] ?? RemoteCallCounts(total: 0, failed: 0, authFailures: 0)
+        let remote = (state.remote.isEmpty ? nil : state.remote[code]) ?? RemoteCallCounts(total: 0, failed: 0, authFailures: 0)
         let total = window.total + remote.total
         let failureRate = total == 0 ? 0 : Double(window.failed + remote.failed) / Double(total) * 100
         let authFailures = window.authFailures + remote.authFailures

@@ -162,7 +162,7 @@ final class AlertSubsystem: Sendable {
     }
 
     func shutdown() async {
-        shared?.stop()
+        await shared?.stop()
         structuredLog?.close()
         _ = mqtt?.shutdown()
         await http.shutdown()

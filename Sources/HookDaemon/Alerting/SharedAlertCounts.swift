@@ -39,11 +39,8 @@ final class SharedAlertCounts: Sendable {
         self.logger = logger
     }
 
-    /// Counts a call recorded by this process.
-    func note(_ call: CallRecord) {
-        // Clamped as the engine clamps it: a caller's future or non-finite timestamp counts as now.
-        let now = SystemClock.wallSeconds()
-        let time = call.timestamp.isFinite ? min(max(call.timestamp, 0), now) : now
+    /// Counts a call this process recorded, at the time the engine counted it (`Outcome.callTime`).
+    func note(_ call: CallRecord, at time: Double) {
         let key = TallyKey(code: call.webhookCode, bucket: RedisAlertCounter.bucket(of: time))
         pending.withLock { pending in
             pending[key, default: Tally()].total += 1
@@ -57,9 +54,15 @@ final class SharedAlertCounts: Sendable {
         queue.asyncAfter(deadline: .now() + 1) { [self] in tick() }
     }
 
-    func stop() {
+    /// Stops the exchange; what was counted so far still reaches Redis (off the caller's thread).
+    func stop() async {
         stopped.store(true, ordering: .relaxed)
-        queue.sync { exchange() }  // what was counted so far still reaches Redis
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async { [self] in
+                exchange()
+                continuation.resume()
+            }
+        }
     }
 
     /// Whether this process should send the event's notifications (false: another already has).

@@ -13,7 +13,7 @@ enum AlertMethods {
         table.register(MethodName.alertRecord) { params, _ throws(RPCError) in
             let call = try callRecord(params)
             let outcome = engine.record(call)
-            if outcome.counted { alerts.shared?.note(call) }
+            if outcome.counted { alerts.shared?.note(call, at: outcome.callTime) }
             let events = outcome.events
             if !events.isEmpty { dispatcher.submit(events) }
             if call.isAuthFailure && invalidateOnAuthFailure, let key = try? WebhookKey(code: call.webhookCode, direction: call.direction),

@@ -65,11 +65,14 @@ final class ValidationService: Sendable {
             throw .registryFailed(error.description)
         }
         guard let codes else { return all }
-        for code in codes where !all.contains(where: { $0.key.code == code }) {
-            let key = (try? WebhookKey(code: code, direction: direction ?? .outbound))
-            if let key { throw .unknownWebhook(key) }
+        let registered = Set(all.map(\.key.code))
+        // Codes were checked by the method, so the key is well-formed; a failure would mean "not found" anyway.
+        if let unknown = codes.first(where: { !registered.contains($0) }),
+           let key = try? WebhookKey(code: unknown, direction: direction ?? .outbound) {
+            throw .unknownWebhook(key)
         }
-        return all.filter { codes.contains($0.key.code) }
+        let wanted = Set(codes)
+        return all.filter { wanted.contains($0.key.code) }
     }
 
     private func validate(_ webhook: Webhook) async -> ValidationResult {
