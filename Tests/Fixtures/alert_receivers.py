@@ -104,16 +104,16 @@ Deviations from the real services
 
 import argparse
 import json
-import os
 import re
-import signal
 import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs
+
+from fixture_server import FixtureServer, serve_until_signalled, write_atomically
 
 MAX_PAGERDUTY_BODY = 512 * 1024
 SLACK_PATH = re.compile(r"^/services/[A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]+/?$")
@@ -456,40 +456,23 @@ def format_seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file")
     options = parser.parse_args()
 
-    server = Server(("127.0.0.1", options.port), Handler)
-
-    def stop(signum: int, frame: Any) -> None:
-        STATE.stopping.set()
-        # shutdown() waits for serve_forever, which runs on this (the main) thread: do it from another.
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-
+    server = FixtureServer(("127.0.0.1", options.port), Handler)
     port = server.server_address[1]
-    if options.port_file:
-        temporary = options.port_file + ".tmp"
-        with open(temporary, "w") as handle:
-            handle.write("%d\n" % port)
-        os.replace(temporary, options.port_file)
-    sys.stderr.write("alert receivers listening on 127.0.0.1:%d\n" % port)
-    sys.stderr.flush()
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-    return 0
+
+    def ready() -> None:
+        if options.port_file:
+            write_atomically(options.port_file, b"%d\n" % port)
+        sys.stderr.write("alert receivers listening on 127.0.0.1:%d\n" % port)
+        sys.stderr.flush()
+
+    # Setting `stopping` releases hanging answers.
+    return serve_until_signalled("alert receivers", [server], ready, on_stop=STATE.stopping.set)
 
 
 if __name__ == "__main__":

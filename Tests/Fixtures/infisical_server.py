@@ -170,16 +170,17 @@ import hmac
 import json
 import os
 import secrets as _secrets
-import signal
 import string
 import sys
 import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from fixture_server import FixtureServer, serve_until_signalled, write_atomically
 
 DEFAULT_TTL = 7200
 DEFAULT_MAX_TTL = 2592000
@@ -1088,21 +1089,6 @@ def load_state(st: State, path: str) -> None:
             apply_config(st, data["config"])
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 1024  # 100+ simultaneous connects must not hit SYN retries
-
-
-def write_port_file(path: str, port: int) -> None:
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w", encoding="ascii") as fh:
-        fh.write("%d\n" % port)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description="Fake Infisical API server for tests")
     ap.add_argument("--port", type=int, default=0)
@@ -1119,30 +1105,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             sys.stderr.write("bad state file: %s\n" % err.message)
             return 2
     handler = type("BoundHandler", (Handler,), {"state": state})
-    httpd = Server((args.host, args.port), handler)
+    httpd = FixtureServer((args.host, args.port), handler)
     port = httpd.server_address[1]
 
-    stop = threading.Event()
+    def ready() -> None:
+        write_atomically(args.port_file, b"%d\n" % port)
+        sys.stderr.write("infisical-fake listening on %s:%d (pid %d)\n" % (args.host, port, os.getpid()))
+        sys.stderr.flush()
 
-    def on_signal(_signum: int, _frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                              name="infisical-fake", daemon=True)
-    thread.start()
-    write_port_file(args.port_file, port)
-    sys.stderr.write("infisical-fake listening on %s:%d (pid %d)\n" % (args.host, port, os.getpid()))
-    sys.stderr.flush()
-    while not stop.wait(0.5):
-        pass
-    httpd.shutdown()
-    httpd.server_close()
-    sys.stderr.write("infisical-fake stopped\n")
-    sys.stderr.flush()
-    return 0
+    return serve_until_signalled("infisical-fake", [httpd], ready)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -98,9 +97,11 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from fixture_server import FixtureServer, serve_until_signalled, write_atomically
 
 CONTROL_PREFIX = "/__test__/"
 MAX_DELAY_MS = 60000
@@ -435,12 +436,7 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False       # server_close() must not wait for hanging requests
-    allow_reuse_address = True
-    request_queue_size = 1024    # 32+ simultaneous connects must not hit SYN retries
-
+class Server(FixtureServer):
     def __init__(self, address: Tuple[str, int], listener: str,
                  tls_context: Optional[ssl.SSLContext] = None) -> None:
         self.listener = listener
@@ -459,15 +455,6 @@ class Server(ThreadingHTTPServer):
 # --------------------------------------------------------------------------
 # files and certificate
 # --------------------------------------------------------------------------
-
-def write_atomically(path: str, data: bytes) -> None:
-    temporary = "%s.tmp.%d" % (path, os.getpid())
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
 
 def make_tls_context() -> Tuple[ssl.SSLContext, bytes]:
     """A server context with a fresh self-signed certificate, and the certificate's PEM."""
@@ -505,35 +492,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     servers = [Server(("127.0.0.1", options.port), "http"),
                Server(("127.0.0.1", options.tls_port), "https", context)]
-
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    for server in servers:
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                         name="serve-" + server.listener, daemon=True).start()
     http_port, tls_port = (server.server_address[1] for server in servers)
-    directory = os.path.dirname(os.path.abspath(options.port_file))
-    write_atomically(os.path.join(directory, "cert.pem"), cert_pem)
-    write_atomically(os.path.join(directory, "tls_port"), b"%d\n" % tls_port)
-    write_atomically(options.port_file, b"%d\n" % http_port)
-    sys.stderr.write("validation endpoints listening on 127.0.0.1:%d (http) and 127.0.0.1:%d (https), pid %d\n"
-                     % (http_port, tls_port, os.getpid()))
-    sys.stderr.flush()
-    while not stop.wait(0.1):
-        pass
-    STATE.stopping.set()          # wakes /hang and /delay, which close their connections
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-    sys.stderr.write("validation endpoints stopped\n")
-    sys.stderr.flush()
-    return 0
+
+    def ready() -> None:
+        directory = os.path.dirname(os.path.abspath(options.port_file))
+        write_atomically(os.path.join(directory, "cert.pem"), cert_pem)
+        write_atomically(os.path.join(directory, "tls_port"), b"%d\n" % tls_port)
+        write_atomically(options.port_file, b"%d\n" % http_port)
+        sys.stderr.write("validation endpoints listening on 127.0.0.1:%d (http) and 127.0.0.1:%d (https), pid %d\n"
+                         % (http_port, tls_port, os.getpid()))
+        sys.stderr.flush()
+
+    # Setting `stopping` wakes /hang and /delay, which close their connections.
+    return serve_until_signalled("validation endpoints", servers, ready, on_stop=STATE.stopping.set)
 
 
 if __name__ == "__main__":
