@@ -273,6 +273,21 @@ _hookrpc_key_params() {
         + (if $n >= 2 then {direction: $direction} else {} end)'
 }
 
+# Internal: _hookrpc_optional_call FN ARG_NAME METHOD PARAM [VALUE] — call METHOD with
+# {PARAM: VALUE}, or {} without VALUE; returns 2 with a usage line for more, or an empty VALUE.
+_hookrpc_optional_call() {
+    local fn=$1 argument=$2 method=$3 param=$4
+    shift 4
+    if (($# > 1)) || { (($# == 1)) && [[ -z $1 ]]; }; then
+        printf 'usage: %s [%s]\n' "$fn" "$argument" >&2
+        return 2
+    fi
+    _hookrpc_require_tools || return
+    local params
+    params=$(jq -cn --arg param "$param" --arg value "${1-}" --argjson n "$#" 'if $n == 1 then {($param): $value} else {} end')
+    hookrpc_call "$method" "$params"
+}
+
 # hookrpc_credential_get CODE [DIRECTION]
 # Prints credential.get's result: {code, direction, auth_type, credential, source,
 # cache: {hit, tier, age_s, ttl_s}}. The secret is .credential; keep it out of logs.
@@ -309,14 +324,7 @@ hookrpc_webhook_get() {
 # hookrpc_webhook_list [DIRECTION]
 # Prints {"webhooks": [...]}, all directions unless DIRECTION (OUT or IN) is given.
 hookrpc_webhook_list() {
-    if (($# > 1)) || { (($# == 1)) && [[ -z $1 ]]; }; then
-        printf 'usage: hookrpc_webhook_list [DIRECTION]\n' >&2
-        return 2
-    fi
-    _hookrpc_require_tools || return
-    local params
-    params=$(jq -cn --arg direction "${1-}" --argjson n "$#" 'if $n == 1 then {direction: $direction} else {} end')
-    hookrpc_call webhook.list "$params"
+    _hookrpc_optional_call hookrpc_webhook_list DIRECTION webhook.list direction "$@"
 }
 
 # hookrpc_webhook_upsert JSON
@@ -446,14 +454,7 @@ hookrpc_alert_record() {
 # failed_calls, failure_rate (percent), auth_failures, avg/p50/p95/p99/max_latency,
 # active_alerts} (zeros for a code without calls). Without CODE: {"webhooks": [...]}.
 hookrpc_alert_metrics() {
-    if (($# > 1)) || { (($# == 1)) && [[ -z $1 ]]; }; then
-        printf 'usage: hookrpc_alert_metrics [CODE]\n' >&2
-        return 2
-    fi
-    _hookrpc_require_tools || return
-    local params
-    params=$(jq -cn --arg code "${1-}" --argjson n "$#" 'if $n == 1 then {webhook_code: $code} else {} end')
-    hookrpc_call alert.metrics "$params"
+    _hookrpc_optional_call hookrpc_alert_metrics CODE alert.metrics webhook_code "$@"
 }
 
 # hookrpc_alert_list

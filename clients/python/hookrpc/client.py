@@ -415,13 +415,11 @@ class HookRPC:
 
     def health(self) -> Dict[str, Any]:
         """``system.health``: status, version, uptime_s, pid, connections, components."""
-        result: Dict[str, Any] = self.call("system.health")
-        return result
+        return _object(self.call("system.health"), "system.health")
 
     def version(self) -> Dict[str, Any]:
         """``system.version``: ``{"name": "hookd", "version": ..., "protocol_version": ...}``."""
-        result: Dict[str, Any] = self.call("system.version")
-        return result
+        return _object(self.call("system.version"), "system.version")
 
     def echo(self, value: Any) -> Any:
         """``system.echo``: returns the echoed value (the result's ``value`` member)."""
@@ -432,13 +430,11 @@ class HookRPC:
 
     def discover(self) -> Dict[str, Any]:
         """``rpc.discover``: the daemon's OpenRPC document."""
-        result: Dict[str, Any] = self.call("rpc.discover")
-        return result
+        return _object(self.call("rpc.discover"), "rpc.discover")
 
     def reload(self) -> Dict[str, Any]:
         """``system.reload``: reload the daemon's config (raises invalid_config on a bad one)."""
-        result: Dict[str, Any] = self.call("system.reload")
-        return result
+        return _object(self.call("system.reload"), "system.reload")
 
     # ------------------------------------------------------- webhooks and credentials
     # Thin wrappers over the webhook.* and credential.* methods. Errors are the

@@ -392,7 +392,7 @@ usage_ok=1
 usage_detail=
 for args in "hookrpc_credential_get" "hookrpc_credential_source" "hookrpc_webhook_get" "hookrpc_webhook_delete" \
     "hookrpc_webhook_upsert" "hookrpc_credential_get A OUT extra" "hookrpc_credential_invalidate A OUT extra" \
-    "hookrpc_webhook_list OUT extra"; do
+    "hookrpc_webhook_list OUT extra" "hookrpc_alert_metrics A extra"; do
     # shellcheck disable=SC2086 # word splitting of the test's argument list is intended
     run $args
     if ((RC != 2)) || [[ $ERR != usage:* ]]; then
