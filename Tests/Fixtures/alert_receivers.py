@@ -104,6 +104,7 @@ Deviations from the real services
 
 import argparse
 import json
+import os
 import re
 import sys
 import threading
@@ -113,7 +114,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs
 
-from fixture_server import FixtureServer, serve_until_signalled, write_atomically
+# The shared plumbing sits next to this file; found also when a launcher runs the file with
+# runpy (as the Swift tests do), which does not put the script's directory on sys.path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_server import FixtureServer, serve_until_signalled, write_atomically  # noqa: E402
 
 MAX_PAGERDUTY_BODY = 512 * 1024
 SLACK_PATH = re.compile(r"^/services/[A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]+/?$")

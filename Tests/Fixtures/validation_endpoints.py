@@ -101,7 +101,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from fixture_server import FixtureServer, serve_until_signalled, write_atomically
+# The shared plumbing sits next to this file; found also when a launcher runs the file with
+# runpy (as the Swift tests do), which does not put the script's directory on sys.path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_server import FixtureServer, serve_until_signalled, write_atomically  # noqa: E402
 
 CONTROL_PREFIX = "/__test__/"
 MAX_DELAY_MS = 60000
