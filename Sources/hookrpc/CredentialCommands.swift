@@ -11,11 +11,10 @@ struct CredentialCommand: ParsableCommand {
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a webhook's credential and how the cache served it.")
         @OptionGroup var options: ConnectionOptions
-        @Argument(help: "The webhook code.") var code: String
-        @Option(help: "OUT or IN.") var direction = "OUT"
+        @OptionGroup var key: WebhookKeyArguments
 
         func run() throws {
-            let result = try perform { try options.client().credential(code: code, direction: direction) }
+            let result = try perform { try options.client().credential(code: key.code, direction: key.direction) }
             print(options.json ? result.compactText : result.prettyText())
         }
     }
@@ -23,22 +22,21 @@ struct CredentialCommand: ParsableCommand {
     struct Source: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show where a webhook's credential lives and whether it exists (never the value).")
         @OptionGroup var options: ConnectionOptions
-        @Argument(help: "The webhook code.") var code: String
-        @Option(help: "OUT or IN.") var direction = "OUT"
+        @OptionGroup var key: WebhookKeyArguments
 
-        func run() throws { try Self.show(options: options, code: code, direction: direction) }
+        func run() throws { try Self.show(options: options, key: key) }
 
         /// Prints where the credential lives (JSON with `--json`): shared with `hookrpc check-source`.
-        static func show(options: ConnectionOptions, code: String, direction: String) throws {
-            let result = try perform { try options.client().credentialSource(code: code, direction: direction) }
-            print(options.json ? result.compactText : describe(result, code: code, direction: direction), terminator: options.json ? "\n" : "")
+        static func show(options: ConnectionOptions, key: WebhookKeyArguments) throws {
+            let result = try perform { try options.client().credentialSource(code: key.code, direction: key.direction) }
+            print(options.json ? result.compactText : describe(result, key: key), terminator: options.json ? "\n" : "")
         }
 
         /// Where the credential lives, for people.
-        static func describe(_ result: JSONValue, code: String, direction: String) -> String {
+        static func describe(_ result: JSONValue, key: WebhookKeyArguments) -> String {
             let exists = result["exists"].map { $0 == .bool(true) ? "yes" : ($0 == .bool(false) ? "no" : "unknown") } ?? "unknown"
             let reference = result["ref"]?.stringValue.map { " (ref \($0))" } ?? ""
-            var text = "Webhook:  \(code)/\(direction)\n"
+            var text = "Webhook:  \(key.code)/\(key.direction)\n"
             text += "Source:   \(result["source"]?.stringValue ?? "?")\(reference)\n"
             text += "Exists:   \(exists)\(result["error"]?.stringValue.map { " (\($0))" } ?? "")\n"
             text += "Cached:   \(result["cached"] == .bool(true) ? "yes" : "no")\n"

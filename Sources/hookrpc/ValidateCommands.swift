@@ -13,12 +13,11 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate", abstract: "Check one webhook's credential against its endpoint (or its signing secret).",
         discussion: "Exit status: 0 VALID or UNTESTED, 1 INVALID, 2 ERROR, 3 hookd unreachable.")
     @OptionGroup var options: ConnectionOptions
-    @Argument(help: "The webhook code.") var code: String
-    @Option(help: "OUT or IN.") var direction = "OUT"
+    @OptionGroup var key: WebhookKeyArguments
 
     func run() throws {
         let result = try perform {
-            try options.client().validate(code: code, direction: direction)
+            try options.client().validate(code: key.code, direction: key.direction)
         }
         if options.json {
             print(result.compactText)
@@ -26,7 +25,7 @@ struct ValidateCommand: ParsableCommand {
             let status = result["status"]?.stringValue ?? "?"
             let style = TerminalStyle(stream: STDOUT_FILENO)
             let mark = status == "VALID" ? "✓" : (status == "UNTESTED" ? "-" : "✗")
-            print(style.colour("\(mark) \(code)/\(direction): \(status) - \(result["message"]?.stringValue ?? "")", for: status))
+            print(style.colour("\(mark) \(key.code)/\(key.direction): \(status) - \(result["message"]?.stringValue ?? "")", for: status))
             print("Details:")
             if case .object(let details)? = result["details"] {
                 for name in details.keys.sorted() {
@@ -80,10 +79,9 @@ struct CheckSourceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-source", abstract: "Show where a webhook's credential lives (Infisical or the legacy database).")
     @OptionGroup var options: ConnectionOptions
-    @Argument(help: "The webhook code.") var code: String
-    @Option(help: "OUT or IN.") var direction = "OUT"
+    @OptionGroup var key: WebhookKeyArguments
 
-    func run() throws { try CredentialCommand.Source.show(options: options, code: code, direction: direction) }
+    func run() throws { try CredentialCommand.Source.show(options: options, key: key) }
 }
 
 /// The exit statuses `validate` and `validate-all` share, so CI can gate a deployment on them.

@@ -38,11 +38,10 @@ struct WebhookCommand: ParsableCommand {
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one webhook (never its credential).")
         @OptionGroup var options: ConnectionOptions
-        @Argument(help: "The webhook code.") var code: String
-        @Option(help: "OUT or IN.") var direction = "OUT"
+        @OptionGroup var key: WebhookKeyArguments
 
         func run() throws {
-            let webhook = try perform { try options.client().webhook(code: code, direction: direction) }
+            let webhook = try perform { try options.client().webhook(code: key.code, direction: key.direction) }
             print(options.json ? webhook.compactText : webhook.prettyText())
         }
     }
@@ -65,12 +64,11 @@ struct WebhookCommand: ParsableCommand {
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a webhook from the registry.")
         @OptionGroup var options: ConnectionOptions
-        @Argument(help: "The webhook code.") var code: String
-        @Option(help: "OUT or IN.") var direction = "OUT"
+        @OptionGroup var key: WebhookKeyArguments
 
         func run() throws {
-            let deleted = try perform { try options.client().deleteWebhook(code: code, direction: direction) }
-            print(options.json ? #"{"deleted":\#(deleted)}"# : (deleted ? "deleted \(code)/\(direction)" : "no webhook \(code)/\(direction)"))
+            let deleted = try perform { try options.client().deleteWebhook(code: key.code, direction: key.direction) }
+            print(options.json ? #"{"deleted":\#(deleted)}"# : (deleted ? "deleted \(key.code)/\(key.direction)" : "no webhook \(key.code)/\(key.direction)"))
             if !deleted { throw ExitCode(1) }
         }
     }

@@ -22,6 +22,12 @@ struct HookRPCCommand: ParsableCommand {
                       ValidateCommand.self, ValidateAllCommand.self, CheckSourceCommand.self])
 }
 
+/// The webhook a subcommand is about: `CODE [--direction OUT|IN]`.
+struct WebhookKeyArguments: ParsableArguments {
+    @Argument(help: "The webhook code.") var code: String
+    @Option(help: "OUT or IN.") var direction = "OUT"
+}
+
 /// Options every subcommand takes.
 struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("hookd's socket (default: $HOOKD_SOCKET, then the standard paths).", valueName: "path"))
