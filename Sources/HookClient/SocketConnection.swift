@@ -12,6 +12,8 @@ final class SocketConnection {
     let path: String
     private let descriptor: Int32
     private var framer = LineFramer(maximumLineLength: 64 << 20)
+    /// Bytes received and not yet returned as a line.
+    private var pending: [UInt8] = []
 
     init(path: String) throws(HookClientError) {
         self.path = path
@@ -66,10 +68,13 @@ final class SocketConnection {
     func receiveLine(deadline: ContinuousClock.Instant, timeoutSeconds: Double) throws(HookClientError) -> [UInt8] {
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            switch framer.nextLine() {
-            case .line(let line)?: return line
-            case .overlong?: throw .protocolViolation("reply line longer than \(framer.maximumLineLength) bytes")
-            case nil: break
+            switch pending.withUnsafeBytes({ framer.scan($0) }) {
+            case .line(let length):
+                let line = Array(pending[..<length])
+                pending.removeSubrange(...length)
+                return line
+            case .overlong(let limit): throw .protocolViolation("reply line longer than \(limit) bytes")
+            case .needMoreBytes: break
             }
             let remaining = deadline - .now
             guard remaining > .zero else { throw .timeout(path: path, seconds: timeoutSeconds) }
@@ -87,7 +92,7 @@ final class SocketConnection {
                 throw .connection(path: path, reason: Self.lastError())
             }
             if count == 0 { throw .connection(path: path, reason: "hookd closed the connection") }
-            framer.append(chunk[..<count])
+            pending.append(contentsOf: chunk[..<count])
         }
     }
 

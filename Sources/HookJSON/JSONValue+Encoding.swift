@@ -15,10 +15,11 @@ extension JSONValue {
     public var compactText: String { String(decoding: encoded(), as: UTF8.self) }
 
     /// Appends the compact encoding to `output`.
-    public func encode(into output: inout [UInt8]) {
+    @inlinable
+    public func encode<Output: JSONOutput>(into output: inout Output) {
         switch self {
-        case .null: output.append(contentsOf: Self.nullBytes)
-        case .bool(let value): output.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+        case .null: output.append("null")
+        case .bool(let value): output.append(value ? "true" : "false")
         case .integer(let value): Self.appendInteger(value, to: &output)
         case .double(let value): Self.appendDouble(value, to: &output)
         case .string(let value): Self.appendString(value, to: &output)
@@ -59,12 +60,10 @@ extension JSONValue {
         }
     }
 
-    private static let nullBytes = Array("null".utf8)
-    private static let trueBytes = Array("true".utf8)
-    private static let falseBytes = Array("false".utf8)
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    @usableFromInline static let hexDigits: StaticString = "0123456789abcdef"
 
-    static func appendInteger(_ value: Int64, to output: inout [UInt8]) {
+    @inlinable
+    static func appendInteger<Output: JSONOutput>(_ value: Int64, to output: inout Output) {
         if value < 0 {
             output.append(UInt8(ascii: "-"))
             // Int64.min has no positive counterpart; its magnitude still fits in UInt64.
@@ -75,7 +74,8 @@ extension JSONValue {
     }
 
     /// The decimal digits of `value`, written without building a String.
-    private static func appendDigits(_ value: UInt64, to output: inout [UInt8]) {
+    @inlinable
+    static func appendDigits<Output: JSONOutput>(_ value: UInt64, to output: inout Output) {
         if value < 10 {
             output.append(UInt8(ascii: "0") + UInt8(value))
             return
@@ -89,13 +89,14 @@ extension JSONValue {
                 room[index] = UInt8(ascii: "0") + UInt8(rest % 10)
                 rest /= 10
             }
-            output.append(contentsOf: room[index...])
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: room[index...]))
         }
     }
 
-    static func appendDouble(_ value: Double, to output: inout [UInt8]) {
+    @inlinable
+    static func appendDouble<Output: JSONOutput>(_ value: Double, to output: inout Output) {
         guard value.isFinite else {
-            output.append(contentsOf: nullBytes)
+            output.append("null")
             return
         }
         // Fast path for the common case, a value with at most three decimals (durations, ages):
@@ -126,10 +127,12 @@ extension JSONValue {
         }
         // Swift prints the shortest text that reads back as the same Double ("0.1", "1e-07",
         // "1e+20"), all of which are valid JSON numbers.
-        output.append(contentsOf: value.description.utf8)
+        var text = value.description
+        text.withUTF8 { output.append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
-    static func appendString(_ value: String, to output: inout [UInt8]) {
+    @inlinable
+    static func appendString<Output: JSONOutput>(_ value: String, to output: inout Output) {
         output.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
@@ -147,19 +150,20 @@ extension JSONValue {
                     index += 1
                     continue
                 }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                output.append(contentsOf: escape)
+                output.append(contentsOf: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<index])))
+                escape.withUnsafeBytes { output.append(contentsOf: $0) }
                 index += length
                 runStart = index
             }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+            output.append(contentsOf: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])))
         }
         output.append(UInt8(ascii: "\""))
     }
 
     /// The escape for the character starting at `index`, and how many bytes it replaces; nil when
     /// the byte is written as it is.
-    private static func escapeSequence(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> ([UInt8], Int)? {
+    @usableFromInline
+    static func escapeSequence(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> ([UInt8], Int)? {
         let byte = bytes[index]
         switch byte {
         case UInt8(ascii: "\""): return (Array(#"\""#.utf8), 1)
@@ -168,7 +172,7 @@ extension JSONValue {
         case UInt8(ascii: "\r"): return (Array(#"\r"#.utf8), 1)
         case UInt8(ascii: "\t"): return (Array(#"\t"#.utf8), 1)
         case 0x00..<0x20:
-            return (Array(#"\u00"#.utf8) + [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]], 1)
+            return (Array(#"\u00"#.utf8) + [hexDigits.utf8Start[Int(byte >> 4)], hexDigits.utf8Start[Int(byte & 0x0F)]], 1)
         case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80
             && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
             // U+2028 and U+2029 end a line for some readers (JavaScript, some log shippers).

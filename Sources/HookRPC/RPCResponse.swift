@@ -14,37 +14,38 @@ public struct RPCResponse: Sendable, Equatable {
     public init(id: RPCID, error: RPCError) { self.init(id: id, outcome: .failure(error)) }
 
     /// Appends the compact wire form (no newline) to `output`.
-    public func encode(into output: inout [UInt8]) {
-        output.append(contentsOf: Self.prefix)
-        id.json.encode(into: &output)
+    @inlinable
+    public func encode<Output: JSONOutput>(into output: inout Output) {
         switch outcome {
         case .success(let result):
-            output.append(contentsOf: Self.resultKey)
+            Self.encodeResultHead(id: id, into: &output)
             result.encode(into: &output)
         case .failure(let error):
-            output.append(contentsOf: Self.errorKey)
+            output.append(#"{"jsonrpc":"2.0","id":"#)
+            id.json.encode(into: &output)
+            output.append(#","error":"#)
             error.json.encode(into: &output)
         }
-        output.append(UInt8(ascii: "}"))
+        output.append("}")
     }
 
-    /// Appends a success reply whose result is already compact JSON (a hot path's own encoding).
-    public static func encode(id: RPCID, encodedResult: [UInt8], into output: inout [UInt8]) {
-        output.append(contentsOf: prefix)
+    /// Appends a success reply up to its result (`{"jsonrpc":"2.0","id":…,"result":`): a hot
+    /// handler writes its result next, then `}` closes the reply.
+    @inlinable
+    public static func encodeResultHead<Output: JSONOutput>(id: RPCID, into output: inout Output) {
+        output.append(#"{"jsonrpc":"2.0","id":"#)
         id.json.encode(into: &output)
-        output.append(contentsOf: resultKey)
-        output.append(contentsOf: encodedResult)
-        output.append(UInt8(ascii: "}"))
+        output.append(#","result":"#)
     }
 
     /// Appends a batch reply: the responses as one JSON array.
-    public static func encodeBatch(_ responses: [RPCResponse], into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "["))
+    public static func encodeBatch<Output: JSONOutput>(_ responses: [RPCResponse], into output: inout Output) {
+        output.append("[")
         for (index, response) in responses.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
+            if index > 0 { output.append(",") }
             response.encode(into: &output)
         }
-        output.append(UInt8(ascii: "]"))
+        output.append("]")
     }
 
     /// Reads a response object as a client receives it.
@@ -64,8 +65,4 @@ public struct RPCResponse: Sendable, Equatable {
         details["kind"] = nil
         return RPCResponse(id: id, error: RPCError(kind, message, details: details))
     }
-
-    private static let prefix = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
-    private static let resultKey = Array(#","result":"#.utf8)
-    private static let errorKey = Array(#","error":"#.utf8)
 }

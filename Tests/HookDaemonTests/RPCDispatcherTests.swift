@@ -2,6 +2,7 @@
 import HookCore
 import HookJSON
 import HookRPC
+import NIOCore
 import Synchronization
 import Testing
 
@@ -30,15 +31,20 @@ struct RPCDispatcherTests {
         return RPCDispatcher(methods: table)
     }
 
-    /// Dispatches `line` and waits (bounded) for a deferred reply.
+    /// Dispatches `line` and waits (bounded) for a deferred reply; a reply must be exactly one line.
     func reply(to line: String, as context: CallContext? = nil) async throws -> JSONValue? {
-        let incoming = Array(line.utf8).withUnsafeBytes { RPCIncoming.decode(line: $0) }
-        let box = Mutex<[UInt8]??>(nil)
-        let outcome = dispatcher.dispatch(incoming, context: context ?? root, policy: policy) { bytes in box.withLock { $0 = .some(bytes) } }
-        let bytes: [UInt8]?
+        var output = ByteBufferAllocator().buffer(capacity: 64)
+        let box = Mutex<ByteBuffer??>(nil)
+        let outcome = Array(line.utf8).withUnsafeBytes { bytes in
+            dispatcher.dispatch(line: bytes, context: context ?? root, policy: policy, into: &output) { reply in
+                box.withLock { $0 = .some(reply) }
+            }
+        }
+        let bytes: ByteBuffer?
         switch outcome {
-        case .done(let immediate): bytes = immediate
+        case .done: bytes = output.readableBytes > 0 ? output : nil
         case .pending:
+            #expect(output.readableBytes == 0, "a pending line writes nothing now")
             var waited = 0
             while box.withLock({ $0 }) == nil && waited < 500 {
                 try await Task.sleep(for: .milliseconds(10))
@@ -46,7 +52,11 @@ struct RPCDispatcherTests {
             }
             bytes = try #require(box.withLock { $0 })
         }
-        return try bytes.map { try JSONValue.parse($0) }
+        guard let bytes else { return nil }
+        let text = String(buffer: bytes)
+        #expect(text.last == "\n")
+        #expect(!text.dropLast().contains("\n"))
+        return try JSONValue.parse(String(text.dropLast()))
     }
 
     @Test func aRequestGetsItsResultWithItsId() async throws {
@@ -110,12 +120,58 @@ struct RPCDispatcherTests {
     }
 
     @Test func refusalAnswersEveryRequestWithTheGivenError() throws {
-        let incoming = Array(#"[{"jsonrpc":"2.0","method":"test.add","id":1},{"jsonrpc":"2.0","method":"test.add"}]"#.utf8)
-            .withUnsafeBytes { RPCIncoming.decode(line: $0) }
-        let bytes = try #require(dispatcher.refusal(incoming, error: RPCError(.shuttingDown, "stopping")))
-        let reply = try JSONValue.parse(bytes)
+        var output = ByteBufferAllocator().buffer(capacity: 64)
+        Array(#"[{"jsonrpc":"2.0","method":"test.add","id":1},{"jsonrpc":"2.0","method":"test.add"}]"#.utf8).withUnsafeBytes {
+            dispatcher.refuse(line: $0, error: RPCError(.shuttingDown, "stopping"), into: &output)
+        }
+        let text = String(buffer: output)
+        #expect(text.last == "\n")
+        let reply = try JSONValue.parse(String(text.dropLast()))
         #expect(reply.arrayValue?.count == 1)
         #expect(reply.arrayValue?.first?["error"]?["code"] == -32009)
+    }
+
+    @Test func aDirectHandlerWritesItsResultIntoTheReplyAndANotificationLeavesNothing() async throws {
+        var table = MethodTable()
+        table.registerDirect("test.direct") { params, _, output throws(RPCError) in
+            output.append(#"{"seen":"#)
+            (params["v"] ?? .null).encode(into: &output)
+            output.append("}")
+            return .written
+        }
+        let direct = RPCDispatcher(methods: table)
+        var output = ByteBufferAllocator().buffer(capacity: 64)
+        for line in [#"{"jsonrpc":"2.0","method":"test.direct","params":{"v":[1]},"id":9}"#,
+                     #"{"jsonrpc":"2.0","method":"test.direct","params":{"v":2}}"#,
+                     #"[{"jsonrpc":"2.0","method":"test.direct","params":{"v":3}},{"jsonrpc":"2.0","method":"test.direct","params":{"v":4},"id":"b"}]"#] {
+            let outcome = Array(line.utf8).withUnsafeBytes { direct.dispatch(line: $0, context: root, policy: policy, into: &output) { _ in } }
+            #expect(outcome == .done)
+        }
+        #expect(String(buffer: output) == """
+            {"jsonrpc":"2.0","id":9,"result":{"seen":[1]}}
+            [{"jsonrpc":"2.0","id":"b","result":{"seen":4}}]
+
+            """)
+    }
+
+    @Test func aHandlerThatThrowsAfterWritingLeavesOnlyTheError() async throws {
+        var table = MethodTable()
+        table.registerDirect("test.half") { _, _, output throws(RPCError) in
+            output.append(#"{"partial":"#)
+            throw RPCError(.invalidParams, "changed my mind")
+        }
+        let reply = try await RPCDispatcher(methods: table).replyLine(#"{"jsonrpc":"2.0","method":"test.half","id":1}"#, context: root, policy: policy)
+        #expect(reply == #"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"changed my mind","data":{"kind":"invalid_params"}}}"# + "\n")
+    }
+}
+
+private extension RPCDispatcher {
+    /// The immediate reply to one line, as text.
+    func replyLine(_ line: String, context: CallContext, policy: AccessPolicy) async throws -> String {
+        var output = ByteBufferAllocator().buffer(capacity: 64)
+        let outcome = Array(line.utf8).withUnsafeBytes { dispatch(line: $0, context: context, policy: policy, into: &output) { _ in } }
+        #expect(outcome == .done)
+        return String(buffer: output)
     }
 }
 

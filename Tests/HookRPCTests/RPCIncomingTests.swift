@@ -7,10 +7,25 @@ private func decode(_ line: String) -> RPCIncoming {
     Array(line.utf8).withUnsafeBytes { RPCIncoming.decode(line: $0) }
 }
 
-/// The request of a single well-formed call, or nil.
-private func request(_ line: String) -> RPCRequest? {
+/// The envelope of a single well-formed call, or nil.
+private func request(_ line: String) -> RPCEnvelope? {
     guard case .single(.request(let request)) = decode(line) else { return nil }
     return request
+}
+
+/// The params of a single well-formed call, read from its line as the dispatcher does.
+private func params(_ line: String) throws(RPCError) -> JSONObject {
+    guard let envelope = request(line) else { return [:] }
+    let result = Array(line.utf8).withUnsafeBytes { bytes in
+        Result { () throws(RPCError) -> JSONObject in try envelope.params(in: bytes) }
+    }
+    return try result.get()
+}
+
+/// The text of the params member as it stands in the line.
+private func paramsText(_ line: String) -> String? {
+    guard let span = request(line)?.params else { return nil }
+    return String(decoding: Array(line.utf8)[span.start..<span.end], as: UTF8.self)
 }
 
 /// The id and error owed for a single unusable call, or nil.
@@ -29,11 +44,12 @@ struct RPCIncomingRequestTests {
         ("null", RPCID.null),
     ])
     func requestID(idText: String, expected: RPCID) throws {
-        let decoded = try #require(request(#"{"jsonrpc":"2.0","method":"system.echo","params":{"value":1},"id":\#(idText)}"#))
+        let line = #"{"jsonrpc":"2.0","method":"system.echo","params":{"value":1},"id":\#(idText)}"#
+        let decoded = try #require(request(line))
         #expect(decoded.id == expected)
         #expect(!decoded.isNotification)
         #expect(decoded.method == "system.echo")
-        #expect(try decoded.params() == ["value": 1])
+        #expect(try params(line) == ["value": 1])
     }
 
     @Test("a call without an id is a notification")
@@ -45,16 +61,17 @@ struct RPCIncomingRequestTests {
 
     @Test("absent params read as an empty object")
     func absentParams() throws {
-        let decoded = try #require(request(#"{"jsonrpc":"2.0","method":"system.version","id":1}"#))
-        #expect(decoded.rawParams == nil)
-        #expect(try decoded.params() == [:])
+        let line = #"{"jsonrpc":"2.0","method":"system.version","id":1}"#
+        let decoded = try #require(request(line))
+        #expect(decoded.params == nil)
+        #expect(try params(line) == [:])
     }
 
     @Test("array params decode, but params() refuses them with -32602")
     func positionalParams() throws {
-        let decoded = try #require(request(#"{"jsonrpc":"2.0","method":"system.echo","params":[1,2],"id":1}"#))
-        #expect(decoded.rawParams == [1, 2])
-        let error = try #require(throws: RPCError.self) { try decoded.params() }
+        let line = #"{"jsonrpc":"2.0","method":"system.echo","params":[1, 2],"id":1}"#
+        #expect(paramsText(line) == "[1, 2]")
+        let error = try #require(throws: RPCError.self) { try params(line) }
         #expect(error.kind == .invalidParams)
         #expect(error.code == -32602)
         #expect(error.message.contains("params must be an object"))
@@ -65,9 +82,32 @@ struct RPCIncomingRequestTests {
         RPCRequest(id: .string("x"), method: "system.version"),
         RPCRequest(id: nil, method: "system.health", params: [:]),
     ])
-    func clientEncodingRoundTrip(sent: RPCRequest) {
+    func clientEncodingRoundTrip(sent: RPCRequest) throws {
         let line = String(decoding: sent.encoded(), as: UTF8.self)
-        #expect(decode(line) == .single(.request(sent)))
+        let decoded = try #require(request(line))
+        #expect(decoded.id == sent.id)
+        #expect(decoded.method == sent.method)
+        #expect(try params(line) == (try sent.params()))
+    }
+
+    @Test("members may come in any order, with whitespace, and keys may be escaped")
+    func memberOrderAndEscapes() throws {
+        let line = #" { "params" : { "value" : [ 1 , "a" ] } , "id" : "x" , "m\u0065thod" : "system.echo" , "jsonrpc" : "2.0" } "#
+        let decoded = try #require(request(line))
+        #expect(decoded == RPCEnvelope(id: .string("x"), method: "system.echo", params: decoded.params))
+        #expect(try params(line) == ["value": [1, "a"]])
+    }
+
+    @Test("an id keeps its JSON type exactly, also for large and negative numbers and escaped strings", arguments: [
+        ("9223372036854775807", RPCID.integer(.max)),
+        ("-9223372036854775808", RPCID.integer(.min)),
+        ("1e2", RPCID.fractional(100)),
+        (#""a\"b""#, RPCID.string("a\"b")),
+        (#""\u00e9""#, RPCID.string("é")),
+    ])
+    func idTypes(idText: String, expected: RPCID) throws {
+        let decoded = try #require(request(#"{"jsonrpc":"2.0","method":"m","id":\#(idText)}"#))
+        #expect(decoded.id == expected)
     }
 
     @Test("a blank line is empty, with no reply owed", arguments: ["", " ", "\t \r", "   "])
@@ -88,6 +128,30 @@ struct RPCIncomingInvalidTests {
         #expect(error.message.contains("parse error"))
     }
 
+    @Test("the strictness holds anywhere in the line: bad bytes in params are -32700 with id null", arguments: [
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":""#.utf8) + [0xFF] + Array(#""},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":""#.utf8) + [0xC3, 0x28] + Array(#""},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":""#.utf8) + [0xC0, 0xAF] + Array(#""},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":"\ud800"},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":{"a":1,"\u0061":2}},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":9223372036854775808},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":-9223372036854775809},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":1e400},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":01},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"\u0000":1},"id":1}"#.utf8),
+        Array(#"{"jsonrpc":"2.0","method":"m","params":{"v":"#.utf8) + Array(repeating: UInt8(ascii: "["), count: 600)
+            + Array(repeating: UInt8(ascii: "]"), count: 600) + Array(#"},"id":1}"#.utf8),
+    ])
+    func strictEverywhere(line: [UInt8]) throws {
+        guard case .single(.invalid(let id, let error)) = line.withUnsafeBytes({ RPCIncoming.decode(line: $0) }) else {
+            Issue.record("accepted: \(String(decoding: line, as: UTF8.self))")
+            return
+        }
+        #expect(id == .null)
+        #expect(error.code == -32700)
+    }
+
     @Test("an empty batch is one -32600 with id null, not a batch")
     func emptyBatch() throws {
         let (id, error) = try #require(invalid("[]"))
@@ -104,14 +168,14 @@ struct RPCIncomingInvalidTests {
             return
         }
         try #require(calls.count == 4)
-        #expect(calls[0] == .request(RPCRequest(id: .integer(1), method: "system.echo")))
+        #expect(calls[0] == .request(RPCEnvelope(id: .integer(1), method: "system.echo")))
         guard case .invalid(let numberID, let numberError) = calls[1] else {
             Issue.record("element 1 should be invalid")
             return
         }
         #expect(numberID == .null)
         #expect(numberError.code == -32600)
-        #expect(calls[2] == .request(RPCRequest(id: nil, method: "system.health")))
+        #expect(calls[2] == .request(RPCEnvelope(id: nil, method: "system.health")))
         guard case .invalid(let missingVersionID, let missingVersionError) = calls[3] else {
             Issue.record("element 3 should be invalid")
             return

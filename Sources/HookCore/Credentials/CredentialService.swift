@@ -16,29 +16,30 @@ public struct CredentialLookup: Sendable, Equatable {
     /// Served past its TTL because the source could not be reached.
     public var stale: Bool
 
-    /// `credential.get`'s result written straight into bytes, the same text as `json.encoded()`:
+    /// `credential.get`'s result written straight into the reply, the same text as `json.encoded()`:
     /// the L1-hit path answers this way, with no tree to build.
-    public func encode(into output: inout [UInt8]) {
-        output.append(contentsOf: #"{"code":"#.utf8)
+    @inlinable
+    public func encode<Output: JSONOutput>(into output: inout Output) {
+        output.append(#"{"code":"#)
         JSONValue.string(key.code).encode(into: &output)
-        output.append(contentsOf: #","direction":"#.utf8)
+        output.append(#","direction":"#)
         JSONValue.string(key.direction.rawValue).encode(into: &output)
-        output.append(contentsOf: #","auth_type":"#.utf8)
+        output.append(#","auth_type":"#)
         JSONValue.string(credential.authType.rawValue).encode(into: &output)
-        output.append(contentsOf: #","credential":"#.utf8)
-        output.append(contentsOf: credential.encodedCredential)
-        output.append(contentsOf: #","source":"#.utf8)
+        output.append(#","credential":"#)
+        output.append(encoded: credential.encodedCredential)
+        output.append(#","source":"#)
         JSONValue.string(credential.source.rawValue).encode(into: &output)
-        output.append(contentsOf: #","cache":{"hit":"#.utf8)
+        output.append(#","cache":{"hit":"#)
         JSONValue.bool(cacheHit).encode(into: &output)
-        output.append(contentsOf: #","tier":"#.utf8)
+        output.append(#","tier":"#)
         (tier.map { JSONValue.string($0.rawValue) } ?? .null).encode(into: &output)
-        output.append(contentsOf: #","age_s":"#.utf8)
+        output.append(#","age_s":"#)
         JSONValue.double((ageSeconds * 1000).rounded() / 1000).encode(into: &output)
-        output.append(contentsOf: #","ttl_s":"#.utf8)
+        output.append(#","ttl_s":"#)
         JSONValue.double(ttlSeconds).encode(into: &output)
-        if stale { output.append(contentsOf: #","stale":true"#.utf8) }
-        output.append(contentsOf: "}}".utf8)
+        if stale { output.append(#","stale":true"#) }
+        output.append("}}")
     }
 
     /// `credential.get`'s result.

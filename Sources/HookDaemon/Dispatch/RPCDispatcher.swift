@@ -1,23 +1,29 @@
 import HookCore
 import HookJSON
 import HookRPC
+import NIOCore
 
-/// Turns one decoded input line into its reply bytes: access control, method lookup, params,
-/// and the JSON-RPC 2.0 rules for notifications and batches.
+/// Turns one input line into its reply: access control, method lookup, params, and the JSON-RPC
+/// 2.0 rules for notifications and batches.
 ///
-/// It knows nothing of sockets, so the protocol rules are tested without one. Immediate methods
-/// are answered in the same call; when any part of the line runs deferred, the reply comes
-/// later through `completion`.
+/// It knows nothing of sockets, so the protocol rules are tested without one. Replies are written
+/// straight into the caller's outgoing buffer, each a complete line with its newline; a method
+/// answered now costs no buffer of its own. When any part of the line runs deferred, that part's
+/// reply comes later through `completion`, encoded by the one task that ran it.
 public struct RPCDispatcher: Sendable {
     /// The outcome of dispatching one line.
-    public enum Outcome: Sendable {
-        /// The reply line (without newline), or nil when nothing is owed (notifications only).
-        case done([UInt8]?)
+    public enum Outcome: Sendable, Equatable {
+        /// Everything owed for the line is in the output (possibly nothing: notifications only).
+        case done
         /// A deferred method is running; `completion` will be called exactly once.
         case pending
     }
 
+    /// Receives a deferred reply line (newline included), or nil when nothing is owed.
+    public typealias Completion = @Sendable (ByteBuffer?) -> Void
+
     public let methods: MethodTable
+    private let allocator = ByteBufferAllocator()
 
     public init(methods: MethodTable) {
         self.methods = methods
@@ -25,145 +31,191 @@ public struct RPCDispatcher: Sendable {
 
     /// Dispatches one line's calls.
     /// - Parameters:
+    ///   - line: the line's bytes, without its newline; read only during this call.
     ///   - policy: the ACL in force for this call.
+    ///   - output: where immediate replies are appended.
     ///   - completion: receives the reply when the outcome is `.pending`; may run on any thread.
     public func dispatch(
-        _ incoming: RPCIncoming, context: CallContext, policy: AccessPolicy,
-        completion: @escaping @Sendable ([UInt8]?) -> Void
+        line: UnsafeRawBufferPointer, context: CallContext, policy: AccessPolicy,
+        into output: inout ByteBuffer, completion: @escaping Completion
     ) -> Outcome {
-        switch incoming {
+        switch RPCIncoming.decode(line: line) {
         case .empty:
-            return .done(nil)
+            return .done
         case .single(let call):
-            switch run(call, context: context, policy: policy) {
-            case .answered(let response): return .done(response.map(Self.encode))
-            case .answeredEncoded(let id, let result):
-                var output: [UInt8] = []
-                output.reserveCapacity(result.count + 40)
-                RPCResponse.encode(id: id, encodedResult: result, into: &output)
-                return .done(output)
-            case .running(let task):
+            let start = output.writerIndex
+            switch run(call, line: line, context: context, policy: policy, into: &output) {
+            case .answered:
+                if output.writerIndex > start { output.writeInteger(UInt8(ascii: "\n")) }
+                return .done
+            case .running(let pending):
                 Task {
-                    let response = await task.value
-                    completion(response.map(Self.encode))
+                    var reply = allocator.buffer(capacity: 256)
+                    guard await pending.finish(into: &reply) else { return completion(nil) }
+                    reply.writeInteger(UInt8(ascii: "\n"))
+                    completion(reply)
                 }
                 return .pending
             }
         case .batch(let calls):
-            return dispatchBatch(calls, context: context, policy: policy, completion: completion)
+            return dispatchBatch(calls, line: line, context: context, policy: policy, into: &output, completion: completion)
         }
     }
 
-    /// The reply owed for a line that arrives when hookd takes no more work: every request gets
+    /// The replies owed for a line that arrives when hookd takes no more work: every request gets
     /// `error`, malformed input its own error, notifications nothing.
-    public func refusal(_ incoming: RPCIncoming, error: RPCError) -> [UInt8]? {
+    public func refuse(line: UnsafeRawBufferPointer, error: RPCError, into output: inout ByteBuffer) {
         func response(_ call: RPCCall) -> RPCResponse? {
             switch call {
             case .invalid(let id, let invalid): RPCResponse(id: id, error: invalid)
             case .request(let request): request.id.map { RPCResponse(id: $0, error: error) }
             }
         }
-        switch incoming {
-        case .empty: return nil
-        case .single(let call): return response(call).map(Self.encode)
-        case .batch(let calls): return Self.encodeBatch(calls.compactMap(response))
+        let responses: [RPCResponse]
+        let isBatch: Bool
+        switch RPCIncoming.decode(line: line) {
+        case .empty: return
+        case .single(let call): (responses, isBatch) = (response(call).map { [$0] } ?? [], false)
+        case .batch(let calls): (responses, isBatch) = (calls.compactMap(response), true)
         }
+        guard !responses.isEmpty else { return }
+        if isBatch {
+            RPCResponse.encodeBatch(responses, into: &output)
+        } else {
+            responses[0].encode(into: &output)
+        }
+        output.writeInteger(UInt8(ascii: "\n"))
     }
 
+    /// A batch's immediate replies are encoded as they come, into one buffer between `[` and `]`;
+    /// deferred ones join them later as bytes, so nothing is encoded twice.
     private func dispatchBatch(
-        _ calls: [RPCCall], context: CallContext, policy: AccessPolicy,
-        completion: @escaping @Sendable ([UInt8]?) -> Void
+        _ calls: [RPCCall], line: UnsafeRawBufferPointer, context: CallContext, policy: AccessPolicy,
+        into output: inout ByteBuffer, completion: @escaping Completion
     ) -> Outcome {
-        var responses: [RPCResponse] = []
-        var running: [Task<RPCResponse?, Never>] = []
+        var replies = allocator.buffer(capacity: 256)
+        var running: [PendingCall] = []
         for call in calls {
-            switch run(call, context: context, policy: policy) {
-            case .answered(let response): if let response { responses.append(response) }
-            case .answeredEncoded(let id, let result):
-                // Batches are rare: turn the bytes back into a value to join the batch reply.
-                let value = (try? JSONValue.parse(result)) ?? .null
-                responses.append(RPCResponse(id: id, result: value))
-            case .running(let task): running.append(task)
+            let beforeComma = replies.writerIndex
+            if replies.readableBytes > 0 { replies.writeInteger(UInt8(ascii: ",")) }
+            let start = replies.writerIndex
+            switch run(call, line: line, context: context, policy: policy, into: &replies) {
+            case .answered:
+                if replies.writerIndex == start { replies.moveWriterIndex(to: beforeComma) }
+            case .running(let pending):
+                replies.moveWriterIndex(to: beforeComma)
+                running.append(pending)
             }
         }
-        guard !running.isEmpty else { return .done(Self.encodeBatch(responses)) }
-        let answered = responses
-        Task {
-            var all = answered
-            for task in running {
-                if let response = await task.value { all.append(response) }
+        guard !running.isEmpty else {
+            Self.closeBatch(replies, into: &output)
+            return .done
+        }
+        Task { [replies, running, allocator] in
+            var all = replies
+            await withTaskGroup(of: ByteBuffer?.self) { group in
+                for pending in running {
+                    group.addTask {
+                        var reply = allocator.buffer(capacity: 128)
+                        return await pending.finish(into: &reply) ? reply : nil
+                    }
+                }
+                for await case var reply? in group {
+                    if all.readableBytes > 0 { all.writeInteger(UInt8(ascii: ",")) }
+                    all.writeBuffer(&reply)
+                }
             }
-            completion(Self.encodeBatch(all))
+            var line = allocator.buffer(capacity: all.readableBytes + 3)
+            Self.closeBatch(all, into: &line)
+            completion(line.readableBytes > 0 ? line : nil)
         }
         return .pending
     }
 
-    private enum CallOutcome {
-        case answered(RPCResponse?)
-        /// A request answered with a pre-encoded result (`MethodResult.encoded`).
-        case answeredEncoded(RPCID, [UInt8])
-        case running(Task<RPCResponse?, Never>)
+    /// Writes `[replies]` and a newline; a batch whose calls were all notifications owes nothing.
+    private static func closeBatch(_ replies: ByteBuffer, into output: inout ByteBuffer) {
+        guard replies.readableBytes > 0 else { return }
+        var replies = replies
+        output.writeInteger(UInt8(ascii: "["))
+        output.writeBuffer(&replies)
+        output.writeString("]\n")
     }
 
-    private func run(_ call: RPCCall, context: CallContext, policy: AccessPolicy) -> CallOutcome {
-        let request: RPCRequest
+    private enum CallOutcome {
+        /// The reply, if one is owed, has been written.
+        case answered
+        case running(PendingCall)
+    }
+
+    /// Runs one call on the caller's thread. A reply owed now is written to `output` (without a
+    /// newline); a notification leaves `output` as it was, whatever happened.
+    private func run(
+        _ call: RPCCall, line: UnsafeRawBufferPointer, context: CallContext, policy: AccessPolicy, into output: inout ByteBuffer
+    ) -> CallOutcome {
+        let request: RPCEnvelope
         switch call {
-        case .invalid(let id, let error): return .answered(RPCResponse(id: id, error: error))
+        case .invalid(let id, let error):
+            RPCResponse(id: id, error: error).encode(into: &output)
+            return .answered
         case .request(let decoded): request = decoded
         }
+        let start = output.writerIndex
         // A notification never gets a reply, not even an error: failures end here silently.
-        func reply(_ outcome: Result<JSONValue, RPCError>) -> RPCResponse? {
-            request.id.map { RPCResponse(id: $0, outcome: outcome) }
+        func fail(_ error: RPCError) -> CallOutcome {
+            output.moveWriterIndex(to: start)
+            if let id = request.id { RPCResponse(id: id, error: error).encode(into: &output) }
+            return .answered
         }
         guard let handler = methods.handler(for: request.method) else {
-            return .answered(reply(.failure(RPCError(.methodNotFound, "method not found: \(request.method)", details: ["method": .string(request.method)]))))
+            return fail(RPCError(.methodNotFound, "method not found: \(request.method)", details: ["method": .string(request.method)]))
         }
         guard policy.permits(context.peer, toCall: request.method) else {
-            return .answered(reply(.failure(RPCError(
-                .permissionDenied, "permission denied: uid \(context.peer.userID) may not call \(request.method)",
-                details: ["method": .string(request.method)]))))
-        }
-        let params: JSONObject
-        do {
-            params = try request.params()
-        } catch {
-            return .answered(reply(.failure(error)))
+            return fail(RPCError(.permissionDenied, "permission denied: uid \(context.peer.userID) may not call \(request.method)",
+                                 details: ["method": .string(request.method)]))
         }
         let result: MethodResult
         do {
-            result = try handler(params, context)
+            let params = try request.params(in: line)
+            // The reply's head goes first, so a direct handler writes its result right after it.
+            RPCResponse.encodeResultHead(id: request.id ?? .null, into: &output)
+            result = try handler(params, context, &output)
         } catch {
-            return .answered(reply(.failure(error)))
+            return fail(error)
         }
         switch result {
         case .value(let value):
-            return .answered(reply(.success(value)))
-        case .encoded(let result):
-            guard let id = request.id else { return .answered(nil) }
-            return .answeredEncoded(id, result)
+            value.encode(into: &output)
+        case .written:
+            break
         case .later(let work):
-            return .running(Task {
-                do throws(RPCError) {
-                    return reply(.success(try await work()))
-                } catch {
-                    return reply(.failure(error))
-                }
-            })
+            output.moveWriterIndex(to: start)
+            return .running(PendingCall(id: request.id, work: work))
         }
+        if request.id == nil {
+            output.moveWriterIndex(to: start)
+        } else {
+            output.writeInteger(UInt8(ascii: "}"))
+        }
+        return .answered
     }
+}
 
-    private static func encode(_ response: RPCResponse) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(128)
-        response.encode(into: &output)
-        return output
-    }
+/// A deferred call: its work, and the id its reply carries (nil for a notification).
+private struct PendingCall: Sendable {
+    let id: RPCID?
+    let work: @Sendable () async throws(RPCError) -> JSONValue
 
-    /// A batch whose calls were all notifications owes no reply at all.
-    private static func encodeBatch(_ responses: [RPCResponse]) -> [UInt8]? {
-        guard !responses.isEmpty else { return nil }
-        var output: [UInt8] = []
-        RPCResponse.encodeBatch(responses, into: &output)
-        return output
+    /// Runs the work and encodes its reply into `output`.
+    /// - Returns: whether a reply was written (notifications get none).
+    func finish(into output: inout ByteBuffer) async -> Bool {
+        let outcome: Result<JSONValue, RPCError>
+        do throws(RPCError) {
+            outcome = .success(try await work())
+        } catch {
+            outcome = .failure(error)
+        }
+        guard let id else { return false }
+        RPCResponse(id: id, outcome: outcome).encode(into: &output)
+        return true
     }
 }

@@ -1,6 +1,7 @@
 import HookCore
 import HookJSON
 import HookRPC
+import NIOCore
 
 /// `alert.record` (the hot path) and the alert queries and controls.
 enum AlertMethods {
@@ -10,7 +11,7 @@ enum AlertMethods {
         let dispatcher = alerts.dispatcher
 
         // Answered on the event loop: O(1) window update; notifications leave on tasks of their own.
-        table.register(MethodName.alertRecord) { params, _ throws(RPCError) in
+        table.registerDirect(MethodName.alertRecord) { params, _, output throws(RPCError) in
             let call = try callRecord(params)
             let outcome = engine.record(call)
             if outcome.counted { alerts.shared?.note(call, at: outcome.callTime) }
@@ -22,8 +23,16 @@ enum AlertMethods {
                 credentials.dropLocal(code: key.code, direction: key.direction)
                 Task { await credentials.invalidate(code: key.code, direction: key.direction) }
             }
-            let fired = events.filter { $0.kind == .firing }.compactMap { $0.type.map { JSONValue.string($0.rawValue) } }
-            return .value(["recorded": .bool(outcome.counted), "fired": .array(fired)])
+            output.append(outcome.counted ? #"{"recorded":true,"fired":["# : #"{"recorded":false,"fired":["#)
+            var first = true
+            for event in events where event.kind == .firing {
+                guard let type = event.type else { continue }
+                if !first { output.append(",") }
+                JSONValue.string(type.rawValue).encode(into: &output)
+                first = false
+            }
+            output.append("]}")
+            return .written
         }
 
         table.register(MethodName.alertMetrics) { params, _ throws(RPCError) in

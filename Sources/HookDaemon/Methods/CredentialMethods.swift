@@ -1,6 +1,7 @@
 import HookCore
 import HookJSON
 import HookRPC
+import NIOCore
 
 /// `credential.get`, `credential.source`, `credential.invalidate`.
 enum CredentialMethods {
@@ -9,14 +10,12 @@ enum CredentialMethods {
         sources: [CredentialSourceKind: CredentialSourceReader], audit: CredentialAudit?, incidents: IncidentLogger
     ) {
         // The hot path: an L1 hit is answered on the event loop, with no task and no disk.
-        table.register(MethodName.credentialGet) { params, context throws(RPCError) in
+        table.registerDirect(MethodName.credentialGet) { params, context, output throws(RPCError) in
             let key = try params.webhookKey()
             if let hit = service.cachedLookup(key) {
                 audit?.record(context, key: key, lookup: hit, error: nil)
-                var encoded: [UInt8] = []
-                encoded.reserveCapacity(256)
-                hit.encode(into: &encoded)
-                return .encoded(encoded)
+                hit.encode(into: &output)
+                return .written
             }
             return .later { () throws(RPCError) -> JSONValue in
                 do throws(CredentialError) {

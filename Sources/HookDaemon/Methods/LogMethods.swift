@@ -1,6 +1,7 @@
 import HookCore
 import HookJSON
 import HookRPC
+import NIOCore
 
 /// `log.request` and `log.response`: the seed's structured request/response lines, masked.
 ///
@@ -18,7 +19,7 @@ enum LogMethods {
             }
         }
 
-        table.register(MethodName.logRequest) { params, _ throws(RPCError) in
+        table.registerDirect(MethodName.logRequest) { params, _, output throws(RPCError) in
             let code: String, direction: WebhookDirection, method: String, url: String
             let headers: JSONObject?, credentialSource: String?, guid: String
             do throws(JSONAccessError) {
@@ -40,10 +41,11 @@ enum LogMethods {
                                            headers: headers, credentialSource: credentialSource, timestamp: timestamp, guid: guid,
                                            masker: lineMasker)
             }
-            return .value(["guid": .string(guid)])
+            writeGUID(guid, into: &output)
+            return .written
         }
 
-        table.register(MethodName.logResponse) { params, _ throws(RPCError) in
+        table.registerDirect(MethodName.logResponse) { params, _, output throws(RPCError) in
             let code: String, direction: WebhookDirection, guid: String, status: Int64?, body: String?
             let duration: Double, success: Bool, error: String?
             do throws(JSONAccessError) {
@@ -71,8 +73,16 @@ enum LogMethods {
                                             responseBody: body, duration: duration, success: success, error: error,
                                             timestamp: timestamp, guid: guid, masker: lineMasker)
             }
-            return .value(["guid": .string(guid)])
+            writeGUID(guid, into: &output)
+            return .written
         }
+    }
+
+    /// The reply of both methods, `{"guid":…}`, written straight into the outgoing buffer.
+    private static func writeGUID(_ guid: String, into output: inout ByteBuffer) {
+        output.append(#"{"guid":"#)
+        JSONValue.string(guid).encode(into: &output)
+        output.append("}")
     }
 
     private static func validCode(_ params: JSONObject) throws(JSONAccessError) -> String {

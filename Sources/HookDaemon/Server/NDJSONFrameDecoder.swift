@@ -1,3 +1,4 @@
+import HookRPC
 import NIOCore
 
 /// One frame of input: a complete line, or the news that a line grew past the limit.
@@ -6,7 +7,7 @@ enum NDJSONFrame {
     case overlong(limit: Int)
 }
 
-/// Splits the byte stream into `\n`-terminated lines of at most `maximumLineLength` bytes.
+/// HookRPC's `LineFramer` on NIO buffers: splits the byte stream into lines without copying them.
 ///
 /// Unlike NIO's LineBasedFrameDecoder it bounds the line and reports an over-long one as a frame,
 /// so the connection handler can answer with a `too_large` error before closing. After that it
@@ -14,12 +15,11 @@ enum NDJSONFrame {
 struct NDJSONFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = NDJSONFrame
 
-    let maximumLineLength: Int
-    private var scannedBytes = 0
+    private var framer: LineFramer
     private var failed = false
 
     init(maximumLineLength: Int) {
-        self.maximumLineLength = maximumLineLength
+        framer = LineFramer(maximumLineLength: maximumLineLength)
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -27,24 +27,21 @@ struct NDJSONFrameDecoder: ByteToMessageDecoder {
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
             return .needMoreData
         }
-        let view = buffer.readableBytesView
-        let searchStart = view.index(view.startIndex, offsetBy: scannedBytes)
-        guard let newline = view[searchStart...].firstIndex(of: UInt8(ascii: "\n")) else {
-            scannedBytes = view.count
-            if view.count > maximumLineLength { reportOverlong(context: context, buffer: &buffer) }
+        switch buffer.withUnsafeReadableBytes({ framer.scan($0) }) {
+        case .needMoreBytes:
             return .needMoreData
-        }
-        let length = newline - view.startIndex
-        guard length <= maximumLineLength else {
-            reportOverlong(context: context, buffer: &buffer)
+        case .overlong(let limit):
+            failed = true
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            context.fireChannelRead(wrapInboundOut(.overlong(limit: limit)))
             return .needMoreData
+        case .line(let length):
+            // readSlice shares storage with the receive buffer: no copy for the line.
+            guard let line = buffer.readSlice(length: length) else { return .needMoreData }
+            buffer.moveReaderIndex(forwardBy: 1)
+            context.fireChannelRead(wrapInboundOut(.line(line)))
+            return .continue
         }
-        scannedBytes = 0
-        // readSlice shares storage with the receive buffer: no copy for the line.
-        guard let line = buffer.readSlice(length: length) else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: 1)
-        context.fireChannelRead(wrapInboundOut(.line(line)))
-        return .continue
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
@@ -52,11 +49,5 @@ struct NDJSONFrameDecoder: ByteToMessageDecoder {
         // A last line without its newline is incomplete: JSON-RPC over NDJSON needs the terminator.
         buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
         return .needMoreData
-    }
-
-    private mutating func reportOverlong(context: ChannelHandlerContext, buffer: inout ByteBuffer) {
-        failed = true
-        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-        context.fireChannelRead(wrapInboundOut(.overlong(limit: maximumLineLength)))
     }
 }

@@ -27,14 +27,17 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private let idleTimeout: TimeAmount?
 
     private var context: ChannelHandlerContext?
-    private var completionSink: (@Sendable ([UInt8]?) -> Void)?
+    private var completionSink: RPCDispatcher.Completion?
     private var inFlight = 0
     private var queued = CircularBuffer<ByteBuffer>()
     private var readHeld = false
     private var inputClosed = false
     private var draining = false
-    private var needsFlush = false
-    private var lastActivity = NIODeadline.now()
+    /// Replies written since the last flush: every immediate reply of one read burst leaves in
+    /// one write, so a pipelining client costs one syscall per burst, not one per request.
+    private var pendingOutput: ByteBuffer?
+    /// On the event loop's clock (`eventLoop.now`), which tests can advance.
+    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
     private var idleCheck: Scheduled<Void>?
 
     init(dispatcher: RPCDispatcher, state: DaemonState, callContext: CallContext, maxInFlight: Int, idleTimeout: TimeAmount? = nil) {
@@ -53,7 +56,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         completionSink = { reply in
             eventLoop.execute { bound.value.deferredCallCompleted(reply) }
         }
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         scheduleIdleCheck(at: lastActivity, context: context)
     }
 
@@ -76,18 +79,20 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 
     private func idleCheckFired() {
         guard let context, let idleTimeout else { return }
-        if inFlight == 0 && queued.isEmpty && NIODeadline.now() >= lastActivity + idleTimeout {
+        let now = context.eventLoop.now
+        if inFlight == 0 && queued.isEmpty && now >= lastActivity + idleTimeout {
             context.close(promise: nil)
         } else {
-            scheduleIdleCheck(at: max(lastActivity, .now() - idleTimeout + .milliseconds(100)), context: context)
+            scheduleIdleCheck(at: max(lastActivity, now - idleTimeout + .milliseconds(100)), context: context)
         }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         switch unwrapInboundIn(data) {
         case .overlong(let limit):
             let error = RPCError(.tooLarge, "request line exceeds the limit of \(limit) bytes", details: ["limit": .integer(Int64(limit))])
+            flushIfNeeded(context: context)
             Self.sendFinalError(error, on: context.channel)
         case .line(let line):
             if inFlight >= maxInFlight || !queued.isEmpty {
@@ -129,27 +134,33 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     private func process(_ line: ByteBuffer, context: ChannelHandlerContext) {
-        let incoming = line.withUnsafeReadableBytes { RPCIncoming.decode(line: $0) }
+        // Taken out of `pendingOutput` while written to, so the buffer stays uniquely owned.
+        var output = pendingOutput ?? context.channel.allocator.buffer(capacity: 512)
+        pendingOutput = nil
+        defer { pendingOutput = output.readableBytes > 0 ? output : nil }
         if draining {
             let stopping = RPCError(.shuttingDown, "hookd is shutting down and takes no new requests")
-            if let reply = dispatcher.refusal(incoming, error: stopping) { write(reply, context: context) }
+            line.withUnsafeReadableBytes { dispatcher.refuse(line: $0, error: stopping, into: &output) }
             return
         }
         guard let completionSink else { return }
         inFlight += 1
-        switch dispatcher.dispatch(incoming, context: callContext, policy: state.accessPolicy, completion: completionSink) {
-        case .done(let reply):
-            inFlight -= 1
-            if let reply { write(reply, context: context) }
-        case .pending:
-            break
+        let outcome = line.withUnsafeReadableBytes { bytes in
+            dispatcher.dispatch(line: bytes, context: callContext, policy: state.accessPolicy, into: &output, completion: completionSink)
         }
+        if outcome == .done { inFlight -= 1 }
     }
 
-    private func deferredCallCompleted(_ reply: [UInt8]?) {
+    private func deferredCallCompleted(_ reply: ByteBuffer?) {
         guard let context else { return }
         inFlight -= 1
-        if let reply { write(reply, context: context) }
+        if var reply {
+            if pendingOutput == nil {
+                pendingOutput = reply
+            } else {
+                pendingOutput?.writeBuffer(&reply)
+            }
+        }
         while inFlight < maxInFlight, let line = queued.popFirst() {
             process(line, context: context)
         }
@@ -161,33 +172,21 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         closeIfFinished(context: context)
     }
 
-    private func write(_ reply: [UInt8], context: ChannelHandlerContext) {
-        lastActivity = .now()
-        context.write(wrapOutboundOut(Self.line(reply, allocator: context.channel.allocator)), promise: nil)
-        needsFlush = true
-    }
-
     /// Writes one error about the whole connection (id null), then closes it.
     static func sendFinalError(_ error: RPCError, on channel: Channel) {
-        var reply: [UInt8] = []
+        var reply = channel.allocator.buffer(capacity: 256)
         RPCResponse(id: .null, error: error).encode(into: &reply)
-        channel.writeAndFlush(line(reply, allocator: channel.allocator)).whenComplete { _ in
+        reply.writeInteger(UInt8(ascii: "\n"))
+        channel.writeAndFlush(reply).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
 
-    /// A reply framed as one NDJSON line.
-    static func line(_ reply: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: reply.count + 1)
-        buffer.writeBytes(reply)
-        buffer.writeInteger(UInt8(ascii: "\n"))
-        return buffer
-    }
-
     private func flushIfNeeded(context: ChannelHandlerContext) {
-        guard needsFlush else { return }
-        needsFlush = false
-        context.flush()
+        guard let output = pendingOutput else { return }
+        pendingOutput = nil
+        lastActivity = context.eventLoop.now
+        context.writeAndFlush(wrapOutboundOut(output), promise: nil)
     }
 
     private func closeIfFinished(context: ChannelHandlerContext) {
