@@ -116,7 +116,7 @@ public enum OpenRPCDocument {
     {
       "name": "system.reload",
       "summary": "Re-read the configuration.",
-      "description": "Re-reads the configuration file, as SIGHUP does. When the new configuration is invalid the daemon keeps the old one and returns `invalid_config` (-32010) whose message names the file and the key. Takes no parameters.",
+      "description": "Re-reads the configuration file, as SIGHUP does (one reload path), and reopens the log files. Only `hookd.acl` and `hookd.limits` change while running; the result lists those applied and the changed sections that need a restart. When the new configuration is invalid the daemon keeps the old one and returns `invalid_config` (-32010) whose message names the file and the key. Takes no parameters.",
       "paramStructure": "by-name",
       "params": [],
       "result": {
@@ -1474,7 +1474,9 @@ public enum OpenRPCDocument {
         "type": "object",
         "required": [
           "reloaded",
-          "config"
+          "config",
+          "applied",
+          "restart_required"
         ],
         "properties": {
           "reloaded": {
@@ -1487,6 +1489,24 @@ public enum OpenRPCDocument {
               "null"
             ],
             "description": "Path of the configuration file that was read, or null when hookd runs on the embedded defaults."
+          },
+          "applied": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "enum": [
+                "hookd.acl",
+                "hookd.limits"
+              ]
+            },
+            "description": "Sections that changed in the file and are now in force (limits apply to connections opened from now on)."
+          },
+          "restart_required": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Sections that changed in the file but keep their start-up value until hookd restarts."
           }
         }
       },

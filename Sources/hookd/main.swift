@@ -10,7 +10,7 @@ import Glibc
 
 /// hookd: the webhook operations daemon. Parses flags and hands over to HookDaemon.
 @main
-struct HookdCommand: ParsableCommand {
+struct HookdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hookd",
         abstract: "Local webhook operations daemon: JSON-RPC 2.0 over a Unix socket.",
@@ -33,7 +33,7 @@ struct Keygen: ParsableCommand {
 }
 
 /// Runs the daemon (the default when no subcommand is named).
-struct Serve: ParsableCommand {
+struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the daemon (the default).")
 
     @Option(name: .long, help: ArgumentHelp("Configuration file (YAML).", valueName: "file"))
@@ -48,7 +48,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("check-config"), help: ArgumentHelp("Check a configuration file, report the first problem, and exit.", valueName: "file"))
     var checkConfig: String?
 
-    func run() throws {
+    func run() async throws {
         if let checkConfig {
             switch Daemon.checkConfiguration(path: checkConfig) {
             case .success:
@@ -60,7 +60,7 @@ struct Serve: ParsableCommand {
             }
         }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let status = Daemon.run(
+        let status = await Daemon.run(
             DaemonOptions(configPath: config, socketPath: socket, stateDirectory: stateDirectory),
             logger: Logger(label: "hookd"))
         if status != 0 { throw ExitCode(status) }

@@ -2,16 +2,24 @@
 import HookCore
 import HookJSON
 import HookRPC
+import NIOCore
 import Foundation
 import Logging
 import Testing
 
 struct SystemMethodsTests {
+    func reloader(_ state: DaemonState) -> ConfigurationReloader {
+        ConfigurationReloader(
+            state: state, reporter: LifecycleReporter(notifier: SystemdNotifier(environment: [:]), address: .unixSocket(path: "/unused"),
+                                                      logger: Logger(label: "test")),
+            reopenLogs: {}, logger: Logger(label: "test"))
+    }
+
     func table() -> MethodTable {
         let state = DaemonState(configuration: DaemonConfiguration(),
                                 loader: ConfigurationLoader(environment: [:], daemonUserID: 0), daemonUserID: 0)
         var table = MethodTable()
-        SystemMethods.register(into: &table, state: state) { _ in }
+        SystemMethods.register(into: &table, state: state, reloader: reloader(state))
         return table
     }
 
@@ -29,8 +37,8 @@ struct SystemMethodsTests {
         let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
                                            settings: configuration.validation) { _ in }
         let served = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
-                                           logger: Logger(label: "test")) { _ in }.names
-        await validation.shutdown()
+                                           reloader: reloader(state), logger: Logger(label: "test")).names
+        await validation.stop()
         await credentials.shutdown()
         await alerts.shutdown()
         let document = try JSONValue.parse(OpenRPCDocument.text)
@@ -43,14 +51,15 @@ struct SystemMethodsTests {
         // system.echo's params as documented, exercised: value required, delay_ms bounded.
         let context = CallContext(peer: Peer(processID: 1, userID: 0, groupID: 0), connectionID: 1)
         let echo = try #require(table().handler(for: MethodName.systemEcho))
-        #expect(throws: RPCError.self) { _ = try echo([:], context) }
-        #expect(throws: RPCError.self) { _ = try echo(["value": 1, "delay_ms": 60_001], context) }
-        guard case .value(let result) = try echo(["value": "x"], context) else {
+        var output = ByteBufferAllocator().buffer(capacity: 64)
+        #expect(throws: RPCError.self) { _ = try echo([:], context, &output) }
+        #expect(throws: RPCError.self) { _ = try echo(["value": 1, "delay_ms": 60_001], context, &output) }
+        guard case .written = try echo(["value": "x"], context, &output) else {
             Issue.record("an undelayed echo must answer at once")
             return
         }
-        #expect(result == ["value": "x"])
-        guard case .later = try echo(["value": "x", "delay_ms": 5], context) else {
+        #expect(String(buffer: output) == #"{"value":"x"}"#)
+        guard case .later = try echo(["value": "x", "delay_ms": 5], context, &output) else {
             Issue.record("a delayed echo must be deferred")
             return
         }

@@ -173,6 +173,40 @@ struct ServerBehaviourTests {
         #expect(daemon.output.contains("hookd.log_level"))
     }
 
+    @Test func reloadAppliesTheACLAndLimitsAndNamesTheSectionsThatNeedARestart() throws {
+        let daemon = try DaemonProcess(configuration: "hookd:\n  limits:\n    max_connections: 100\n")
+        let client = daemon.client()
+        let unchanged = try client.call(MethodName.systemReload)
+        #expect(unchanged["applied"] == [])
+        #expect(unchanged["restart_required"] == [])
+        try """
+            hookd:
+              acl:
+                - methods: ["system.*"]
+                  users: [4242]
+              limits:
+                max_connections: 50
+            slack:
+              webhook_url: "http://127.0.0.1:9/services/T0/B0/x"
+            cache:
+              ttl_seconds: 60
+
+            """.write(toFile: "\(daemon.directory)/hookd.yaml", atomically: true, encoding: .utf8)
+        let reloaded = try client.call(MethodName.systemReload)
+        #expect(reloaded["reloaded"] == true)
+        #expect(reloaded["applied"] == ["hookd.acl", "hookd.limits"])
+        #expect(reloaded["restart_required"] == ["cache", "slack"])
+        // SIGHUP takes the same path: the same sections, and the log says which trigger it was.
+        daemon.child.signal(SIGHUP)
+        var logged = false
+        for _ in 0..<100 where !logged {
+            logged = daemon.child.output.contains("trigger=SIGHUP")
+            if !logged { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(logged, "hookd's log should show a reload triggered by SIGHUP: \(daemon.child.output.suffix(500))")
+        #expect(try client.echo("serving") == "serving")
+    }
+
     @Test func reloadWithABrokenFileKeepsTheOldConfigurationAndSaysWhy() throws {
         let daemon = try DaemonProcess(configuration: "hookd:\n  limits:\n    max_connections: 100\n")
         let client = daemon.client()

@@ -201,6 +201,12 @@ else
         not_ok "sd_notify: WATCHDOG=1 within 4 s when WATCHDOG_USEC=2 s (WatchdogSec=)" \
             "received [$(cat "$tmp/notify.log" 2>/dev/null)]; with WatchdogSec=30s systemd would kill hookd"
     fi
+    kill -HUP "$notify_pid"
+    if wait_grep "$tmp/notify.log" RELOADING=1 5; then
+        ok "sd_notify: RELOADING=1 on SIGHUP (the one reload path)"
+    else
+        not_ok "sd_notify: RELOADING=1 on SIGHUP" "received [$(cat "$tmp/notify.log" 2>/dev/null)]"
+    fi
     start=$SECONDS
     stop_pid "$notify_pid"
     rc=$?
@@ -211,9 +217,9 @@ else
         not_ok "SIGTERM: hookd exits cleanly within 10 s" "exit status $rc after ${took}s"
     fi
     if grep -qF STOPPING=1 "$tmp/notify.log"; then
-        echo "# note: hookd sent STOPPING=1 on SIGTERM"
+        ok "sd_notify: STOPPING=1 on SIGTERM"
     else
-        echo "# note: hookd sent no STOPPING=1 on SIGTERM (optional)"
+        not_ok "sd_notify: STOPPING=1 on SIGTERM" "received [$(cat "$tmp/notify.log" 2>/dev/null)]"
     fi
 fi
 

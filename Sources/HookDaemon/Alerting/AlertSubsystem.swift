@@ -5,7 +5,6 @@ import HookMQTT
 import HookRedis
 import HookStore
 import Logging
-import NIOCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -124,13 +123,11 @@ final class AlertSubsystem: Sendable {
         }
     }
 
-    /// Judges the rules every second, so alerts repeat and resolve without new calls.
-    func startTimer(on eventLoop: EventLoop) -> RepeatedTask {
-        shared?.start()
-        return eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [engine, dispatcher] _ in
-            let events = engine.evaluate()
-            if !events.isEmpty { dispatcher.submit(events) }
-        }
+    /// The parts that run on threads of their own, in the order they start; they stop in reverse,
+    /// so the log writer and MQTT outlive everything that may still write to them.
+    var services: [any StoppableService] {
+        let parts: [(any StoppableService)?] = [structuredLog, mqtt, shared, http]
+        return parts.compactMap { $0 }
     }
 
     /// Whether a 401/403 for this webhook should drop its cached credential now.
@@ -161,11 +158,9 @@ final class AlertSubsystem: Sendable {
         }
     }
 
+    /// Stops every part (for callers that run no `ServiceGroup`, such as tests).
     func shutdown() async {
-        await shared?.stop()
-        structuredLog?.close()
-        _ = mqtt?.shutdown()
-        await http.shutdown()
+        for part in services.reversed() { await part.stop() }
     }
 
     private static func hostName() -> String {

@@ -99,10 +99,14 @@ final class CredentialSubsystem: Sendable {
     /// Reopens the audit log (logrotate, SIGHUP).
     func reopenLogs() { auditFile?.reopen() }
 
+    /// The parts that run on threads of their own, in the order they start; they stop in reverse.
+    var services: [any StoppableService] {
+        let parts: [(any StoppableService)?] = [auditFile, redisTier, http, pinnedHTTP]
+        return parts.compactMap { $0 }
+    }
+
+    /// Stops every part (for callers that run no `ServiceGroup`, such as tests).
     func shutdown() async {
-        redisTier?.shutdown()
-        auditFile?.close()
-        await http.shutdown()
-        await pinnedHTTP?.shutdown()
+        for part in services.reversed() { await part.stop() }
     }
 }

@@ -1,8 +1,8 @@
-import Dispatch
 import HookRPC
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +21,9 @@ public struct DaemonOptions: Sendable {
     }
 }
 
-/// The daemon's life: configuration, listening socket, signals, systemd notifications, shutdown.
+/// The daemon's life: start-up builds every part from the configuration, then one `ServiceGroup`
+/// runs them all until SIGTERM or SIGINT and shuts them down in reverse order, the listener
+/// first (it drains in-flight calls), the log writers last.
 public enum Daemon {
     /// Exit status for a configuration that cannot be used (sysexits' EX_CONFIG).
     public static let configurationExitCode: Int32 = 78
@@ -36,7 +38,9 @@ public enum Daemon {
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
     /// - Returns: the process exit status (0 after a clean shutdown).
-    public static func run(_ options: DaemonOptions, logger baseLogger: Logger) -> Int32 {
+    public static func run(_ options: DaemonOptions, logger baseLogger: Logger) async -> Int32 {
+        // A peer that goes away mid-write must cost an error, not the process.
+        signal(SIGPIPE, SIG_IGN)
         var logger = baseLogger
         let environment = SocketPath.currentEnvironment()
         let userID = geteuid()
@@ -61,103 +65,88 @@ public enum Daemon {
             logger.critical("cannot create the state directory \(directories.state): \(String(cString: strerror(errno)))")
             return unavailableExitCode
         }
-
         let address = listenAddress(options: options, configuration: configuration, environment: environment, userID: userID)
         configuration.socketPath = address.path
-        let state = DaemonState(configuration: configuration, loader: loader, daemonUserID: userID)
-        let notifier = SystemdNotifier(environment: environment)
 
-        let credentials: CredentialSubsystem
-        do throws(CredentialSubsystem.StartError) {
-            credentials = try CredentialSubsystem(configuration: configuration, directories: directories,
-                                                  environment: environment, health: state.health, logger: logger)
+        let parts: Parts
+        do throws(StartError) {
+            parts = try await Parts(configuration: configuration, directories: directories, loader: loader,
+                                    environment: environment, userID: userID, address: address, logger: logger)
         } catch {
             logger.critical("\(error.description)")
             return unavailableExitCode
         }
-        defer { waitFor { await credentials.shutdown() } }
-        let alerts: AlertSubsystem
+        logger.info("hookd \(hookdVersion) starting", metadata: ["socket": "\(address)", "state_dir": "\(directories.state)"])
+
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: parts.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // The listener drains for up to the grace; a part that hangs past that is cancelled.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.limits.shutdownGraceSeconds + 10)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        var status: Int32 = 0
         do {
-            alerts = try AlertSubsystem(configuration: configuration, directories: directories, health: state.health, logger: logger)
+            try await group.run()
         } catch {
-            logger.critical("cannot start alerting: \(error)")
-            return unavailableExitCode
+            logger.critical("\(error)")
+            status = unavailableExitCode
         }
-        defer { waitFor { await alerts.shutdown() } }
-        waitFor { [logger] in await alerts.loadOverrides(from: credentials.registry, logger: logger) }
-
-        let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
-                                           settings: configuration.validation) { result in
-            alerts.emit(topic: "webhook/validations") { result.logJSON }
-        }
-        defer { waitFor { await validation.shutdown() } }
-        let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation, logger: logger) { [logger] outcome in
-            switch outcome {
-            case .success(let fresh):
-                credentials.reopenLogs()
-                alerts.reopenLogs()
-                logger.info("configuration reloaded", metadata: ["config": "\(fresh.sourcePath ?? "-")"])
-            case .failure(let error): logger.error("configuration not reloaded: \(error.description)")
-            }
-        }
-
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads ?? System.coreCount)
-        defer { try? group.syncShutdownGracefully() }
-        let server = HookServer(group: group, dispatcher: RPCDispatcher(methods: methods), state: state, logger: logger)
-        let listener: Channel
-        do {
-            listener = try server.start(at: address)
-        } catch {
-            logger.critical("\(error.description)")
-            return unavailableExitCode
-        }
-        logger.info("hookd \(hookdVersion) listening", metadata: ["socket": "\(address)", "state_dir": "\(directories.state)"])
-        notifier.ready(status: "serving on \(address)")
-
-        let alertTimer = alerts.startTimer(on: group.next())
-        let watchdog = notifier.watchdogIntervalMicroseconds.map { interval in
-            group.next().scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(Int64(interval))) { _ in notifier.watchdog() }
-        }
-
-        let stopRequested = group.next().makePromise(of: Int32.self)
-        let signals = SignalWatcher()
-        signals.watch(SIGTERM) { stopRequested.succeed(SIGTERM) }
-        signals.watch(SIGINT) { stopRequested.succeed(SIGINT) }
-        signals.watch(SIGHUP) { [logger] in
-            notifier.reloading()
-            credentials.reopenLogs()
-            alerts.reopenLogs()
-            do throws(ConfigurationError) {
-                let fresh = try state.reload()
-                logger.info("configuration reloaded on SIGHUP", metadata: ["config": "\(fresh.sourcePath ?? "-")"])
-            } catch {
-                logger.error("configuration not reloaded: \(error.description)")
-            }
-            notifier.ready(status: "serving on \(address)")
-        }
-        signal(SIGPIPE, SIG_IGN)
-
-        let signalNumber = (try? stopRequested.futureResult.wait()) ?? SIGTERM
-        logger.info("stopping", metadata: ["signal": "\(signalNumber)"])
-        notifier.stopping()
-        watchdog?.cancel()
-        alertTimer.cancel()
-        signals.cancelAll()
-        try? listener.close().wait()
-        server.drainConnections(grace: .seconds(Int64(state.configuration.limits.shutdownGraceSeconds)))
-        if let path = address.path { unlink(path) }
+        // Every part has stopped: the event loops have nothing left to run.
+        try? await parts.eventLoops.shutdownGracefully()
         logger.info("stopped")
-        return 0
+        return status
     }
 
-    /// Runs async clean-up from the synchronous shutdown path, bounded to a few seconds.
-    private static func waitFor(_ work: @escaping @Sendable () async -> Void) {
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            await work()
-            done.signal()
+    /// Why the daemon could not be built.
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Everything the daemon runs, built once at start-up from the configuration.
+    private struct Parts {
+        let eventLoops: MultiThreadedEventLoopGroup
+        /// In the order they start; the group stops them in reverse.
+        let services: [any Service]
+
+        init(configuration: DaemonConfiguration, directories: DaemonDirectories, loader: ConfigurationLoader,
+             environment: [String: String], userID: UInt32, address: ListenAddress, logger: Logger) async throws(StartError) {
+            let state = DaemonState(configuration: configuration, loader: loader, daemonUserID: userID)
+            let credentials: CredentialSubsystem
+            do throws(CredentialSubsystem.StartError) {
+                credentials = try CredentialSubsystem(configuration: configuration, directories: directories,
+                                                      environment: environment, health: state.health, logger: logger)
+            } catch {
+                throw StartError(description: error.description)
+            }
+            let alerts: AlertSubsystem
+            do {
+                alerts = try AlertSubsystem(configuration: configuration, directories: directories, health: state.health, logger: logger)
+            } catch {
+                await credentials.shutdown()
+                throw StartError(description: "cannot start alerting: \(error)")
+            }
+            await alerts.loadOverrides(from: credentials.registry, logger: logger)
+            let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
+                                               settings: configuration.validation) { result in
+                alerts.emit(topic: "webhook/validations") { result.logJSON }
+            }
+            let reporter = LifecycleReporter(notifier: SystemdNotifier(environment: environment), address: address, logger: logger)
+            let reloader = ConfigurationReloader(state: state, reporter: reporter, reopenLogs: {
+                credentials.reopenLogs()
+                alerts.reopenLogs()
+            }, logger: logger)
+            let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
+                                                reloader: reloader, logger: logger)
+            eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads ?? System.coreCount)
+            let server = HookServer(group: eventLoops, dispatcher: RPCDispatcher(methods: methods), state: state, address: address,
+                                    logger: logger, onServing: reporter.serving, onDraining: reporter.stopping)
+            var services: [any Service] = credentials.services + alerts.services
+            services.append(validation)
+            services.append(AlertEvaluationService(engine: alerts.engine, dispatcher: alerts.dispatcher))
+            services.append(ReloadOnHangupService(reloader: reloader))
+            if let interval = reporter.watchdogInterval { services.append(WatchdogService(reporter: reporter, interval: interval)) }
+            services.append(server)
+            self.services = services
         }
-        _ = done.wait(timeout: .now() + 5)
     }
 
     /// `--socket` > `$HOOKD_SOCKET` > systemd's socket > `hookd.socket` > the conventional path.
@@ -177,25 +166,5 @@ public enum Daemon {
             if mkdir(current, mode) != 0 && errno != EEXIST { return false }
         }
         return true
-    }
-}
-
-/// Runs handlers for Unix signals on a private queue instead of in signal context.
-final class SignalWatcher: @unchecked Sendable {
-    // Only touched from the thread that runs the daemon (watch, cancelAll).
-    private var sources: [DispatchSourceSignal] = []
-    private let queue = DispatchQueue(label: "hookd.signals")
-
-    func watch(_ number: Int32, _ handler: @escaping @Sendable () -> Void) {
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-        source.setEventHandler(handler: handler)
-        source.resume()
-        sources.append(source)
-    }
-
-    func cancelAll() {
-        sources.forEach { $0.cancel() }
-        sources.removeAll()
     }
 }

@@ -25,20 +25,28 @@ public final class DaemonState: Sendable {
     public var connectionCount: Int { connections.count }
 
     /// Re-reads the configuration file and applies what can change while running: the ACL, and
-    /// the limits for new connections. Nothing changes when the file is bad.
-    /// - Returns: the new configuration.
+    /// the limits for new connections. Every other section keeps the value it started with (the
+    /// report names those that changed in the file). Nothing changes when the file is bad.
+    /// - Returns: what was applied and what needs a restart.
     /// - Throws: `ConfigurationError` naming the file and key; the old configuration stays.
     @discardableResult
-    public func reload() throws(ConfigurationError) -> DaemonConfiguration {
-        let old = configuration
-        guard let path = old.sourcePath else { return old }  // embedded defaults: nothing to re-read
-        var fresh = try loader.load(path: path)
-        // The socket and directories are fixed for the life of the process.
-        fresh.socketPath = old.socketPath
-        fresh.stateDirectory = old.stateDirectory
-        fresh.logsDirectory = old.logsDirectory
-        let policy = AccessPolicy(daemonUserID: daemonUserID, rules: fresh.accessRules)
-        current.withLock { $0 = (fresh, policy) }
-        return fresh
+    public func reload() throws(ConfigurationError) -> ReloadReport {
+        let running = configuration
+        guard let path = running.sourcePath else {  // embedded defaults: nothing to re-read
+            return ReloadReport(running: running, fresh: running)
+        }
+        let fresh = try loader.load(path: path)
+        var next = running
+        next.accessRules = fresh.accessRules
+        next.limits = fresh.limits
+        var comparable = fresh
+        // Fixed for the life of the process, and resolved at start-up: not a change in the file.
+        comparable.socketPath = running.socketPath
+        comparable.stateDirectory = running.stateDirectory
+        comparable.logsDirectory = running.logsDirectory
+        let report = ReloadReport(running: running, fresh: comparable)
+        let policy = AccessPolicy(daemonUserID: daemonUserID, rules: next.accessRules)
+        current.withLock { $0 = (next, policy) }
+        return report
     }
 }

@@ -3,12 +3,12 @@ import Logging
 /// Every method hookd serves, in one table: what `rpc.discover`'s document must list.
 enum MethodCatalogue {
     static func build(
-        state: DaemonState, credentials: CredentialSubsystem, alerts: AlertSubsystem, validation: ValidationService, logger: Logger,
-        onReload: @escaping @Sendable (Result<DaemonConfiguration, ConfigurationError>) -> Void
+        state: DaemonState, credentials: CredentialSubsystem, alerts: AlertSubsystem, validation: ValidationService,
+        reloader: ConfigurationReloader, logger: Logger
     ) -> MethodTable {
         var methods = MethodTable()
         let incidents = IncidentLogger(logger: logger)
-        SystemMethods.register(into: &methods, state: state, onReload: onReload)
+        SystemMethods.register(into: &methods, state: state, reloader: reloader)
         WebhookMethods.register(into: &methods, registry: credentials.registry, credentials: credentials.service,
                                 alerts: alerts.engine, logger: incidents)
         CredentialMethods.register(into: &methods, service: credentials.service, registry: credentials.registry,

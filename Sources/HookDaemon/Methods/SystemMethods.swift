@@ -1,5 +1,6 @@
 import HookJSON
 import HookRPC
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,7 @@ enum SystemMethods {
     /// The longest delay `system.echo` accepts, so no caller can park a request for long.
     static let maximumEchoDelayMilliseconds: Int64 = 60_000
 
-    static func register(into table: inout MethodTable, state: DaemonState, onReload: @escaping @Sendable (Result<DaemonConfiguration, ConfigurationError>) -> Void) {
+    static func register(into table: inout MethodTable, state: DaemonState, reloader: ConfigurationReloader) {
         let document: JSONValue
         do {
             document = try JSONValue.parse(OpenRPCDocument.text)
@@ -20,7 +21,7 @@ enum SystemMethods {
         }
         table.register(MethodName.discover) { _, _ in .value(document) }
 
-        table.register(MethodName.systemEcho) { params, _ throws(RPCError) in
+        table.registerDirect(MethodName.systemEcho) { params, _, output throws(RPCError) in
             let value: JSONValue
             let delay: Int64?
             do throws(JSONAccessError) {
@@ -29,7 +30,12 @@ enum SystemMethods {
             } catch {
                 throw .invalidParams(error)
             }
-            guard let delay, delay > 0 else { return .value(["value": value]) }
+            guard let delay, delay > 0 else {
+                output.append(#"{"value":"#)
+                value.encode(into: &output)
+                output.append("}")
+                return .written
+            }
             guard delay <= maximumEchoDelayMilliseconds else {
                 throw .invalidParams(JSONAccessError(key: "delay_ms", problem: .invalid(reason: "must be from 0 to \(maximumEchoDelayMilliseconds)")))
             }
@@ -58,15 +64,12 @@ enum SystemMethods {
             ])
         }
 
-        // Reading the file is disk I/O: done off the event loop.
+        // The same path as SIGHUP; reading the file happens off the event loop.
         table.register(MethodName.systemReload) { _, _ in
             .later { () throws(RPCError) -> JSONValue in
                 do throws(ConfigurationError) {
-                    let configuration = try state.reload()
-                    onReload(.success(configuration))
-                    return ["reloaded": true, "config": configuration.sourcePath.map(JSONValue.string) ?? .null]
+                    return try await reloader.reload(trigger: MethodName.systemReload).json
                 } catch {
-                    onReload(.failure(error))
                     throw RPCError(.invalidConfig, "configuration not reloaded: \(error.description)")
                 }
             }

@@ -2,14 +2,19 @@ import HookRPC
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The listening side of hookd: accepts connections on the Unix socket and gives each a pipeline
-/// of frame decoder and `RPCConnectionHandler` (which keeps the idle timer).
-public final class HookServer: Sendable {
+/// The listening side of hookd, as a service: binds (or adopts) the Unix socket, gives each
+/// connection a frame decoder and an `RPCConnectionHandler`, and on graceful shutdown stops
+/// accepting, lets every connection finish its calls up to the grace, then closes what is left.
+///
+/// Its states are `ServerStateMachine`'s; `state` tells where it is.
+public final class HookServer: Service, Sendable {
     /// The server could not start.
     public struct StartError: Error, CustomStringConvertible {
         public var description: String
@@ -17,76 +22,135 @@ public final class HookServer: Sendable {
 
     private let group: EventLoopGroup
     private let dispatcher: RPCDispatcher
-    private let state: DaemonState
+    private let daemonState: DaemonState
+    private let address: ListenAddress
     private let logger: Logger
+    private let onServing: @Sendable () -> Void
+    private let onDraining: @Sendable () -> Void
+    private let machine = Mutex(ServerStateMachine())
+    /// The listening channel once bound, so a shutdown can close it from any thread.
+    private let listener = Mutex<Channel?>(nil)
 
-    public init(group: EventLoopGroup, dispatcher: RPCDispatcher, state: DaemonState, logger: Logger) {
+    /// - Parameters:
+    ///   - onServing: called once the socket accepts connections (the daemon reports READY).
+    ///   - onDraining: called when graceful shutdown begins (the daemon reports STOPPING).
+    public init(group: EventLoopGroup, dispatcher: RPCDispatcher, state: DaemonState, address: ListenAddress, logger: Logger,
+                onServing: @escaping @Sendable () -> Void = {}, onDraining: @escaping @Sendable () -> Void = {}) {
         self.group = group
         self.dispatcher = dispatcher
-        self.state = state
+        self.daemonState = state
+        self.address = address
         self.logger = logger
+        self.onServing = onServing
+        self.onDraining = onDraining
     }
 
-    /// Binds (or adopts) the listening socket and starts accepting.
-    /// - Returns: the listening channel; close it to stop accepting.
-    public func start(at address: ListenAddress) throws(StartError) -> Channel {
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 512)
-            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { [dispatcher, state] channel in
-                Self.initialize(channel, dispatcher: dispatcher, state: state)
-            }
+    /// Where the server is in its life.
+    var state: ServerStateMachine.State { machine.withLock { $0.state } }
+
+    /// Serves until graceful shutdown (or cancellation), then drains and returns.
+    /// - Throws: `StartError` when the socket cannot be listened on; the server is then stopped.
+    public func run() async throws {
+        try machine.withLock { try $0.start() }
+        let channel: Channel
         do {
-            switch address.kind {
-            case .inheritedDescriptor(let descriptor):
-                return try bootstrap.withBoundSocket(descriptor).wait()
-            case .path(let path):
-                do {
-                    try SocketFile.prepare(path)
-                } catch {
-                    throw StartError(description: error.description)
-                }
-                let configuration = state.configuration
-                // Create the socket file with no access for others, then open it up to the mode
-                // and group configured: there is never a moment it is wider than intended.
-                let previousMask = umask(0o177)
-                let channel: Channel
-                do {
-                    defer { umask(previousMask) }
-                    channel = try bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).wait()
-                }
-                do {
-                    try SocketFile.applyPermissions(path, mode: configuration.socketMode, groupID: configuration.socketGroupID)
-                } catch {
-                    try? channel.close().wait()
-                    throw StartError(description: error.description)
-                }
-                return channel
-            }
-        } catch let error as StartError {
-            throw error
+            channel = try await bind()
         } catch {
-            throw StartError(description: "cannot listen on \(address): \(error)")
+            try machine.withLock { try $0.bindFailed() }
+            throw error
         }
+        listener.withLock { $0 = channel }
+        switch try machine.withLock({ try $0.bound() }) {
+        case .closeListener:
+            try? await channel.close()
+            removeSocketFile()
+            return
+        case .serve:
+            break
+        }
+        logger.info("hookd \(hookdVersion) listening", metadata: ["socket": "\(address)"])
+        onServing()
+        try? await withGracefulShutdownHandler {
+            try await channel.closeFuture.get()
+        } onGracefulShutdown: {
+            self.beginShutdown()
+        }
+        // Cancellation, or a listener that closed on its own, ends serving the same way.
+        beginShutdown()
+        await drainConnections(grace: .seconds(Int64(daemonState.configuration.limits.shutdownGraceSeconds)))
+        try machine.withLock { try $0.drained() }
+        removeSocketFile()
+        logger.info("stopped serving")
     }
 
-    /// Stops serving: asks every connection to finish its in-flight calls and close, waits up to
-    /// `grace`, then closes whatever is left. The listening channel must be closed first.
-    public func drainConnections(grace: TimeAmount) {
-        let channels = state.connections.all
+    /// Stops accepting; the draining itself happens in `run`, which is waiting on the listener.
+    private func beginShutdown() {
+        let action = machine.withLock { $0.shutdown() }
+        guard action != .none else { return }
+        onDraining()
+        if action == .closeListenerAndDrain { listener.withLock { $0 }?.close(promise: nil) }
+    }
+
+    /// Asks every connection to finish its in-flight calls and close, waits up to `grace`, then
+    /// closes whatever is left.
+    private func drainConnections(grace: TimeAmount) async {
+        let channels = daemonState.connections.all
         guard !channels.isEmpty else { return }
         logger.info("draining connections", metadata: ["connections": "\(channels.count)"])
         for channel in channels {
             channel.pipeline.fireUserInboundEventTriggered(ConnectionDrainEvent())
         }
         let eventLoop = group.next()
-        let finished = eventLoop.makePromise(of: Void.self)
-        EventLoopFuture.andAllComplete(channels.map(\.closeFuture), on: eventLoop).cascade(to: finished)
-        let deadline = eventLoop.scheduleTask(in: grace) { finished.succeed() }
-        try? finished.futureResult.wait()
+        let connections = daemonState.connections
+        let deadline = eventLoop.scheduleTask(in: grace) {
+            for channel in connections.all { channel.close(promise: nil) }
+        }
+        try? await EventLoopFuture.andAllComplete(channels.map(\.closeFuture), on: eventLoop).get()
         deadline.cancel()
-        for channel in state.connections.all {
-            channel.close(promise: nil)
+    }
+
+    private func removeSocketFile() {
+        if let path = address.path { unlink(path) }
+    }
+
+    private func bind() async throws -> Channel {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 512)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { [dispatcher, daemonState] channel in
+                Self.initialize(channel, dispatcher: dispatcher, state: daemonState)
+            }
+        switch address.kind {
+        case .inheritedDescriptor(let descriptor):
+            do {
+                return try await bootstrap.withBoundSocket(descriptor).get()
+            } catch {
+                throw StartError(description: "cannot listen on \(address): \(error)")
+            }
+        case .path(let path):
+            do {
+                try SocketFile.prepare(path)
+            } catch {
+                throw StartError(description: error.description)
+            }
+            let configuration = daemonState.configuration
+            // Create the socket file with no access for others, then open it up to the mode
+            // and group configured: there is never a moment it is wider than intended.
+            let previousMask = umask(0o177)
+            let channel: Channel
+            do {
+                defer { umask(previousMask) }
+                channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+            } catch {
+                throw StartError(description: "cannot listen on \(address): \(error)")
+            }
+            do {
+                try SocketFile.applyPermissions(path, mode: configuration.socketMode, groupID: configuration.socketGroupID)
+            } catch {
+                try? await channel.close()
+                throw StartError(description: error.description)
+            }
+            return channel
         }
     }
 

@@ -9,7 +9,7 @@ import HookStore
 ///
 /// A check never records into alert metrics. Each one is logged as a `webhook_validation` line
 /// (and published to MQTT `webhook/validations`), never with a secret.
-final class ValidationService: Sendable {
+final class ValidationService: StoppableService, Sendable {
     private let registry: WebhookRegistry
     private let credentials: CredentialService
     private let http: HTTPClient
@@ -26,7 +26,8 @@ final class ValidationService: Sendable {
         http = HTTPClient(configuration: .init(caFile: settings.caFile, maxConcurrentTransfers: Self.maximumConcurrency))
     }
 
-    func shutdown() async { await http.shutdown() }
+    /// Ends the checks' curl loop.
+    func stop() async { await http.shutdown() }
 
     /// One webhook's check.
     /// - Throws: `CredentialError.unknownWebhook` or `.registryFailed`; everything else is a result.
