@@ -2,21 +2,24 @@ import Foundation
 import HookJSON
 import Synchronization
 
-/// An append-only JSON Lines file written off the request path: `append` only buffers; a thread
-/// of its own writes the buffer out every 100 ms (or sooner when it grows), and `reopen` follows
-/// logrotate (SIGHUP).
+/// An append-only JSON Lines file written off the request path: `append` only buffers; a serial
+/// queue of its own writes the buffer out every 100 ms (or sooner when it grows), and `reopen`
+/// follows logrotate (SIGHUP).
 ///
 /// Used for the audit log now and the structured webhook logs later.
 public final class JSONLinesFile: @unchecked Sendable {
-    // `handle` is only used by the writer thread and `flush`, both under `writeLock`.
+    // `handle` is only used by `flush`, `reopen` and `close`, all under `writeLock`.
     public let path: String
     /// A line the writer thread writes (without its newline) into the buffer it is given.
     public typealias LineWriter = @Sendable (inout [UInt8]) -> Void
 
-    private let pending = Mutex<(lines: [UInt8], deferred: [LineWriter], stopped: Bool)>(([], [], false))
+    private let pending = Mutex<(lines: [UInt8], deferred: [LineWriter])>(([], []))
     private let writeLock = NSLock()
     private var handle: FileHandle?
-    private let wake = DispatchSemaphore(value: 0)
+    private let writer: DispatchQueue
+    private let timer: DispatchSourceTimer
+    /// Whether a flush is already queued on `writer`, so a burst of appends queues one.
+    private let flushQueued = Atomic(false)
     private static let flushThreshold = 64 * 1024
     /// Lines waiting to be written at most; past it new lines are dropped and counted, because the
     /// request path must never wait for the disk.
@@ -32,9 +35,11 @@ public final class JSONLinesFile: @unchecked Sendable {
         self.path = path
         self.onDrop = onDrop
         handle = try Self.open(path)
-        let thread = Thread { [self] in writerLoop() }
-        thread.name = "hookd.log.\(URL(fileURLWithPath: path).lastPathComponent)"
-        thread.start()
+        writer = DispatchQueue(label: "hookd.log.\(URL(fileURLWithPath: path).lastPathComponent)")
+        timer = DispatchSource.makeTimerSource(queue: writer)
+        timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
+        timer.setEventHandler { [weak self] in self?.flush() }
+        timer.resume()
     }
 
     /// Queues one line. Never blocks on disk.
@@ -44,7 +49,7 @@ public final class JSONLinesFile: @unchecked Sendable {
             state.lines.append(UInt8(ascii: "\n"))
             return state.lines.count
         }
-        if size >= Self.flushThreshold { wake.signal() }
+        if size >= Self.flushThreshold { flushSoon() }
     }
 
     /// Queues a line to be built by the writer thread: for hot paths, where even formatting
@@ -63,10 +68,19 @@ public final class JSONLinesFile: @unchecked Sendable {
         if queued < 0 {
             let total = dropped.add(1, ordering: .relaxed).newValue
             if total == 1 || total % 10_000 == 0 { onDrop?(total) }
-            wake.signal()
+            flushSoon()
             return
         }
-        if queued >= 1024 { wake.signal() }
+        if queued >= 1024 { flushSoon() }
+    }
+
+    /// Writes out on the writer queue now rather than at the next tick.
+    private func flushSoon() {
+        guard !flushQueued.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        writer.async { [self] in
+            flushQueued.store(false, ordering: .releasing)
+            flush()
+        }
     }
 
     /// Writes everything queued so far (tests, shutdown).
@@ -96,21 +110,13 @@ public final class JSONLinesFile: @unchecked Sendable {
         }
     }
 
-    /// Flushes and stops the writer thread.
+    /// Stops the periodic writes, writes out what is queued and closes the file.
     public func close() {
-        pending.withLock { $0.stopped = true }
-        wake.signal()
+        timer.cancel()
         flush()
         writeLock.withLock {
             try? handle?.close()
             handle = nil
-        }
-    }
-
-    private func writerLoop() {
-        while !pending.withLock({ $0.stopped }) {
-            _ = wake.wait(timeout: .now() + .milliseconds(100))
-            flush()
         }
     }
 
