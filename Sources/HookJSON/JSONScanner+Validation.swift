@@ -4,17 +4,16 @@ import Glibc
 
 /// The strict one-pass check behind `JSONScanner.validate`: reads every byte once, builds nothing.
 ///
-/// Duplicate keys are found without a table per object: the keys of every object still open sit
-/// on one stack, and an object compares a new key with its own entries only. An object with many
-/// keys switches to a set, so a hostile line of 100 000 keys costs linear time, not quadratic.
+/// Duplicate keys are found without a heap allocation for ordinary objects: an object keeps its
+/// first keys in stack memory and compares a new key with those. An object with many keys switches
+/// to a set, so a hostile line of 100 000 keys costs linear time, not quadratic.
 struct ValidatingReader {
     private let bytes: UnsafePointer<UInt8>
     private let count: Int
     private let maximumDepth: Int
     private var position = 0
-    private var openKeys: [Key] = []
 
-    /// A key of an open object: where its contents lie and whether they need decoding to compare.
+    /// A key of an object being read: where its contents lie and whether they need decoding to compare.
     private struct Key {
         var span: JSONSpan
         var hasEscapes: Bool
@@ -60,8 +59,15 @@ struct ValidatingReader {
             position += 1
             return
         }
-        let firstKey = openKeys.count
-        defer { openKeys.removeSubrange(firstKey...) }
+        // The keys of a small object live on the stack; a large one moves them into a set.
+        try withUnsafeTemporaryAllocation(of: Key.self, capacity: Self.linearKeyLimit) { (keys) throws(JSONParseError) in
+            try readMembers(depth: depth, keys: keys)
+        }
+    }
+
+    /// Reads an object's members (from its first key to past its `}`), refusing duplicate keys.
+    private mutating func readMembers(depth: Int, keys: UnsafeMutableBufferPointer<Key>) throws(JSONParseError) {
+        var keyCount = 0
         var largeObjectKeys: Set<[UInt8]>? = nil
         while true {
             guard position < count, bytes[position] == UInt8(ascii: "\"") else { throw failure("string or '}' expected") }
@@ -69,7 +75,18 @@ struct ValidatingReader {
             let hasEscapes = try readString()
             let key = Key(span: JSONSpan(start: keyStart, end: position - 1), hasEscapes: hasEscapes)
             if hasEscapes && decoded(key).contains(0) { throw failure("NUL byte in object key not supported") }
-            try admit(key, firstKey: firstKey, largeObjectKeys: &largeObjectKeys)
+            if largeObjectKeys == nil {
+                for index in 0..<keyCount where sameKey(keys[index], key) { throw failure("duplicate object key") }
+                if keyCount < keys.count {
+                    keys.initializeElement(at: keyCount, to: key)
+                    keyCount += 1
+                } else {
+                    largeObjectKeys = Set(keys[..<keyCount].map(decoded))
+                    largeObjectKeys?.insert(decoded(key))
+                }
+            } else if largeObjectKeys?.insert(decoded(key)).inserted != true {
+                throw failure("duplicate object key")
+            }
             skipWhitespace()
             guard position < count, bytes[position] == UInt8(ascii: ":") else { throw failure("':' expected") }
             position += 1
@@ -88,21 +105,6 @@ struct ValidatingReader {
                 throw failure("',' or '}' expected")
             }
         }
-    }
-
-    /// Records a key of the object whose keys start at `firstKey`, refusing a duplicate.
-    private mutating func admit(_ key: Key, firstKey: Int, largeObjectKeys: inout Set<[UInt8]>?) throws(JSONParseError) {
-        if largeObjectKeys == nil {
-            for index in firstKey..<openKeys.count where sameKey(openKeys[index], key) {
-                throw failure("duplicate object key")
-            }
-            openKeys.append(key)
-            if openKeys.count - firstKey > Self.linearKeyLimit {
-                largeObjectKeys = Set(openKeys[firstKey...].map(decoded))
-            }
-            return
-        }
-        guard largeObjectKeys?.insert(decoded(key)).inserted == true else { throw failure("duplicate object key") }
     }
 
     private mutating func readArray(depth: Int) throws(JSONParseError) {

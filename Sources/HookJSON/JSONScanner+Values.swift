@@ -78,9 +78,12 @@ extension JSONScanner {
     private static func number(_ text: UnsafeRawBufferPointer) -> JSONValue {
         let negative = text[0] == UInt8(ascii: "-")
         var magnitude: UInt64 = 0
-        for byte in text.dropFirst(negative ? 1 : 0) {
-            guard byte &- UInt8(ascii: "0") < 10 else { return .double(parseDouble(text)) }
-            magnitude = magnitude &* 10 &+ UInt64(byte &- UInt8(ascii: "0"))
+        var index = negative ? 1 : 0
+        while index < text.count {
+            let digit = text[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return .double(parseDouble(text)) }
+            magnitude = magnitude &* 10 &+ UInt64(digit)
+            index += 1
         }
         // Validation has bounded the magnitude to Int64's range (2^63 only when negative).
         return .integer(negative ? Int64(bitPattern: 0 &- magnitude) : Int64(bitPattern: magnitude))

@@ -79,7 +79,10 @@ public enum JSONScanner {
     public static func key(_ member: Member, in text: UnsafeRawBufferPointer, equals name: StaticString) -> Bool {
         let expected = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
         if !member.keyHasEscapes {
-            return member.key.count == expected.count && member.key.bytes(in: text).elementsEqual(expected)
+            guard member.key.count == expected.count, let start = text.baseAddress, let wanted = expected.baseAddress else {
+                return member.key.count == 0 && expected.count == 0
+            }
+            return memcmp(start + member.key.start, wanted, expected.count) == 0
         }
         return decodeString(member.key.bytes(in: text)).elementsEqual(expected)
     }

@@ -76,10 +76,20 @@ extension RPCCall {
         }
         var version: JSONSpan?, rawID: JSONSpan?, method: JSONSpan?, params: JSONSpan?
         JSONScanner.forEachMember(of: value, in: line) { member in
-            if JSONScanner.key(member, in: line, equals: "jsonrpc") { version = member.value }
-            else if JSONScanner.key(member, in: line, equals: "id") { rawID = member.value }
-            else if JSONScanner.key(member, in: line, equals: "method") { method = member.value }
-            else if JSONScanner.key(member, in: line, equals: "params") { params = member.value }
+            // By length first: each member costs at most one comparison of bytes (two for 6).
+            switch member.keyHasEscapes ? -1 : member.key.count {
+            case 2: if JSONScanner.key(member, in: line, equals: "id") { rawID = member.value }
+            case 6:
+                if JSONScanner.key(member, in: line, equals: "method") { method = member.value }
+                else if JSONScanner.key(member, in: line, equals: "params") { params = member.value }
+            case 7: if JSONScanner.key(member, in: line, equals: "jsonrpc") { version = member.value }
+            case -1:
+                if JSONScanner.key(member, in: line, equals: "jsonrpc") { version = member.value }
+                else if JSONScanner.key(member, in: line, equals: "id") { rawID = member.value }
+                else if JSONScanner.key(member, in: line, equals: "method") { method = member.value }
+                else if JSONScanner.key(member, in: line, equals: "params") { params = member.value }
+            default: break
+            }
         }
         // Read the id first so that every later error can carry it.
         var id: RPCID? = nil

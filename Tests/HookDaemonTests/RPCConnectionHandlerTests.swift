@@ -69,11 +69,10 @@ struct RPCConnectionHandlerTests {
         let counter = readCounter
         try await channel.testingEventLoop.executeInContext {
             try channel.pipeline.syncOperations.addHandler(counter)
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NDJSONFrameDecoder(maximumLineLength: lineLimit)))
             try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(
                 dispatcher: dispatcher, state: state,
                 callContext: CallContext(peer: Peer(processID: 1, userID: 0, groupID: 0), connectionID: 1),
-                maxInFlight: maxInFlight, idleTimeout: idleTimeout))
+                maxLineLength: lineLimit, maxInFlight: maxInFlight, idleTimeout: idleTimeout))
         }
         // Active, as an accepted connection is: closing it is then visible.
         try await channel.connect(to: SocketAddress(unixDomainSocketPath: "/hookd-test"))
@@ -184,7 +183,42 @@ struct RPCConnectionHandlerTests {
         #expect(reply["id"] == .null)
         #expect(reply["error"]?["data"]?["kind"] == "too_large")
         #expect(reply["error"]?["data"]?["limit"] == 64)
+        // Half-closed first, so a client still sending reads the error; closed fully within 2 s.
+        await channel.testingEventLoop.advanceTime(by: .seconds(2))
         try await channel.closeFuture.get()
+    }
+
+    @Test func aLineOfExactlyTheLimitPassesAndOneByteMoreDoesNot() async throws {
+        let line = Self.call("test.now", 1, id: 1)
+        let exact = try await channel(lineLimit: line.utf8.count - 1)
+        try await exact.writeInbound(ByteBuffer(string: line))
+        #expect(try await replies(exact).ids == [1])
+        let short = try await channel(lineLimit: line.utf8.count - 2)
+        try await short.writeInbound(ByteBuffer(string: line))
+        let buffer = try #require(try await short.readOutbound(as: ByteBuffer.self))
+        #expect(String(buffer: buffer).contains("too_large"))
+        short.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        try await short.closeFuture.get()
+    }
+
+    @Test func anOverlongLineIsRefusedBeforeItsNewlineArrivesAndNothingAfterItIsRead() async throws {
+        let channel = try await channel(lineLimit: 64)
+        try await channel.writeInbound(ByteBuffer(string: String(repeating: "[", count: 40)))
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil, "still within the limit")
+        try await channel.writeInbound(ByteBuffer(string: String(repeating: "[", count: 40)))
+        let buffer = try #require(try await channel.readOutbound(as: ByteBuffer.self))
+        #expect(String(buffer: buffer).contains("too_large"))
+        _ = try? await channel.writeInbound(ByteBuffer(string: "\n" + Self.call("test.now", 1, id: 1)))
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil, "nothing after the over-long line is answered")
+    }
+
+    @Test func aLastLineWithoutItsNewlineIsNotAnsweredAtHalfClose() async throws {
+        let channel = try await channel()
+        try await channel.writeInbound(ByteBuffer(string: Self.call("test.now", 1, id: 1) + #"{"jsonrpc":"2.0","method":"test.now","id":2}"#))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(try await waitForReplies(channel, count: 1) == [1])
+        try await channel.closeFuture.get()
+        #expect(try await replies(channel).ids.isEmpty)
     }
 
     @Test func afterHalfCloseEverythingInFlightIsAnsweredThenTheConnectionCloses() async throws {

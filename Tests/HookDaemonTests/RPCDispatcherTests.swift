@@ -134,9 +134,11 @@ struct RPCDispatcherTests {
     @Test func aDirectHandlerWritesItsResultIntoTheReplyAndANotificationLeavesNothing() async throws {
         var table = MethodTable()
         table.registerDirect("test.direct") { params, _, output throws(RPCError) in
-            output.append(#"{"seen":"#)
-            (params["v"] ?? .null).encode(into: &output)
-            output.append("}")
+            output.writeJSON { writer in
+                writer.append(#"{"seen":"#)
+                (params["v"] ?? .null).encode(into: &writer)
+                writer.append("}")
+            }
             return .written
         }
         let direct = RPCDispatcher(methods: table)
@@ -157,7 +159,7 @@ struct RPCDispatcherTests {
     @Test func aHandlerThatThrowsAfterWritingLeavesOnlyTheError() async throws {
         var table = MethodTable()
         table.registerDirect("test.half") { _, _, output throws(RPCError) in
-            output.append(#"{"partial":"#)
+            output.writeString(#"{"partial":"#)
             throw RPCError(.invalidParams, "changed my mind")
         }
         let reply = try await RPCDispatcher(methods: table).replyLine(#"{"jsonrpc":"2.0","method":"test.half","id":1}"#, context: root, policy: policy)

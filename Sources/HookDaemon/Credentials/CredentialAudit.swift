@@ -27,11 +27,11 @@ struct CredentialAudit: Sendable {
 
         /// The line, written straight into the log's buffer (no JSON tree on this busy path).
         func encode(into output: inout [UInt8]) {
-            func field(_ name: String, _ value: JSONValue) {
-                output.append(contentsOf: name.utf8)
+            func field(_ name: StaticString, _ value: JSONValue) {
+                output.append(name)
                 value.encode(into: &output)
             }
-            output.append(contentsOf: #"{"time":""#.utf8)
+            output.append(#"{"time":""#)
             ISO8601.append(time, fractionalDigits: 3, to: &output)
             output.append(UInt8(ascii: "\""))
             field(#","event":"#, "credential.get")

@@ -80,9 +80,9 @@ public struct RPCDispatcher: Sendable {
         }
         guard !responses.isEmpty else { return }
         if isBatch {
-            RPCResponse.encodeBatch(responses, into: &output)
+            output.writeJSON { RPCResponse.encodeBatch(responses, into: &$0) }
         } else {
-            responses[0].encode(into: &output)
+            output.writeJSON { responses[0].encode(into: &$0) }
         }
         output.writeInteger(UInt8(ascii: "\n"))
     }
@@ -155,7 +155,7 @@ public struct RPCDispatcher: Sendable {
         let request: RPCEnvelope
         switch call {
         case .invalid(let id, let error):
-            RPCResponse(id: id, error: error).encode(into: &output)
+            output.writeJSON { RPCResponse(id: id, error: error).encode(into: &$0) }
             return .answered
         case .request(let decoded): request = decoded
         }
@@ -163,7 +163,7 @@ public struct RPCDispatcher: Sendable {
         // A notification never gets a reply, not even an error: failures end here silently.
         func fail(_ error: RPCError) -> CallOutcome {
             output.moveWriterIndex(to: start)
-            if let id = request.id { RPCResponse(id: id, error: error).encode(into: &output) }
+            if let id = request.id { output.writeJSON { RPCResponse(id: id, error: error).encode(into: &$0) } }
             return .answered
         }
         guard let handler = methods.handler(for: request.method) else {
@@ -177,14 +177,14 @@ public struct RPCDispatcher: Sendable {
         do {
             let params = try request.params(in: line)
             // The reply's head goes first, so a direct handler writes its result right after it.
-            RPCResponse.encodeResultHead(id: request.id ?? .null, into: &output)
+            output.writeJSON(expectedBytes: 64) { RPCResponse.encodeResultHead(id: request.id ?? .null, into: &$0) }
             result = try handler(params, context, &output)
         } catch {
             return fail(error)
         }
         switch result {
         case .value(let value):
-            value.encode(into: &output)
+            if request.id != nil { output.writeJSON(value) }
         case .written:
             break
         case .later(let work):
@@ -215,7 +215,7 @@ private struct PendingCall: Sendable {
             outcome = .failure(error)
         }
         guard let id else { return false }
-        RPCResponse(id: id, outcome: outcome).encode(into: &output)
+        output.writeJSON { RPCResponse(id: id, outcome: outcome).encode(into: &$0) }
         return true
     }
 }

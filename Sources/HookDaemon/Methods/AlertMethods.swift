@@ -23,15 +23,17 @@ enum AlertMethods {
                 credentials.dropLocal(code: key.code, direction: key.direction)
                 Task { await credentials.invalidate(code: key.code, direction: key.direction) }
             }
-            output.append(outcome.counted ? #"{"recorded":true,"fired":["# : #"{"recorded":false,"fired":["#)
-            var first = true
-            for event in events where event.kind == .firing {
-                guard let type = event.type else { continue }
-                if !first { output.append(",") }
-                JSONValue.string(type.rawValue).encode(into: &output)
-                first = false
+            output.writeJSON(expectedBytes: 64) { writer in
+                writer.append(outcome.counted ? #"{"recorded":true,"fired":["# : #"{"recorded":false,"fired":["#)
+                var first = true
+                for event in events where event.kind == .firing {
+                    guard let type = event.type else { continue }
+                    if !first { writer.append(",") }
+                    JSONValue.string(type.rawValue).encode(into: &writer)
+                    first = false
+                }
+                writer.append("]}")
             }
-            output.append("]}")
             return .written
         }
 

@@ -14,7 +14,7 @@ enum CredentialMethods {
             let key = try params.webhookKey()
             if let hit = service.cachedLookup(key) {
                 audit?.record(context, key: key, lookup: hit, error: nil)
-                hit.encode(into: &output)
+                output.writeJSON(expectedBytes: hit.credential.encodedCredential.count + 256) { hit.encode(into: &$0) }
                 return .written
             }
             return .later { () throws(RPCError) -> JSONValue in

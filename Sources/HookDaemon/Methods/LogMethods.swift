@@ -80,9 +80,11 @@ enum LogMethods {
 
     /// The reply of both methods, `{"guid":…}`, written straight into the outgoing buffer.
     private static func writeGUID(_ guid: String, into output: inout ByteBuffer) {
-        output.append(#"{"guid":"#)
-        JSONValue.string(guid).encode(into: &output)
-        output.append("}")
+        output.writeJSON(expectedBytes: 64) { writer in
+            writer.append(#"{"guid":"#)
+            JSONValue.string(guid).encode(into: &writer)
+            writer.append("}")
+        }
     }
 
     private static func validCode(_ params: JSONObject) throws(JSONAccessError) -> String {

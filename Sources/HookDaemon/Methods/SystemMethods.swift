@@ -31,9 +31,11 @@ enum SystemMethods {
                 throw .invalidParams(error)
             }
             guard let delay, delay > 0 else {
-                output.append(#"{"value":"#)
-                value.encode(into: &output)
-                output.append("}")
+                output.writeJSON { writer in
+                    writer.append(#"{"value":"#)
+                    value.encode(into: &writer)
+                    writer.append("}")
+                }
                 return .written
             }
             guard delay <= maximumEchoDelayMilliseconds else {

@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// The listening side of hookd, as a service: binds (or adopts) the Unix socket, gives each
-/// connection a frame decoder and an `RPCConnectionHandler`, and on graceful shutdown stops
+/// connection an `RPCConnectionHandler`, and on graceful shutdown stops
 /// accepting, lets every connection finish its calls up to the grace, then closes what is left.
 ///
 /// Its states are `ServerStateMachine`'s; `state` tells where it is.
@@ -165,11 +165,10 @@ public final class HookServer: Service, Sendable {
         let policy = state.accessPolicy
         return PeerCredentials.read(from: channel, withGroups: policy.needsGroups).flatMapThrowing { peer in
             let handlers = channel.pipeline.syncOperations
-            try handlers.addHandler(ByteToMessageHandler(NDJSONFrameDecoder(maximumLineLength: limits.maxLineBytes)))
             try handlers.addHandler(RPCConnectionHandler(
                 dispatcher: dispatcher, state: state,
                 callContext: CallContext(peer: peer, connectionID: connectionID),
-                maxInFlight: limits.maxInFlightPerConnection,
+                maxLineLength: limits.maxLineBytes, maxInFlight: limits.maxInFlightPerConnection,
                 idleTimeout: limits.idleTimeoutSeconds > 0 ? .seconds(Int64(limits.idleTimeoutSeconds)) : nil))
         }
     }

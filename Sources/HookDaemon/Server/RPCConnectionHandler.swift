@@ -6,7 +6,10 @@ import NIOCore
 /// Asks a connection to finish what it has in flight and close (sent on shutdown).
 struct ConnectionDrainEvent: Sendable {}
 
-/// Serves one client connection: decodes lines, dispatches them, writes replies as they finish.
+/// Serves one client connection: frames lines, dispatches them, writes replies as they finish.
+///
+/// Framing happens here, on the receive buffer itself, rather than in a decoder handler before
+/// this one: one pipeline step per read, and every line a slice of the bytes as they arrived.
 ///
 /// Back-pressure: when `maxInFlight` requests are unanswered, further lines wait in a queue and
 /// the handler stops asking the socket for more bytes until replies go out. A batch counts as one.
@@ -16,7 +19,7 @@ struct ConnectionDrainEvent: Sendable {}
 /// The idle timer lives here rather than in NIO's IdleStateHandler: one timer per connection,
 /// re-armed only when it fires, instead of a handler that every read, write and flush passes.
 final class RPCConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = NDJSONFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -25,6 +28,12 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private let callContext: CallContext
     private let maxInFlight: Int
     private let idleTimeout: TimeAmount?
+    /// Splits the input into lines (HookRPC's one framing rule), bounded by `hookd.limits.max_line_bytes`.
+    private var framer: LineFramer
+    /// The start of a line whose newline has not arrived yet.
+    private var partialLine: ByteBuffer?
+    /// After an over-long line nothing more is read from this connection; it is closing.
+    private var inputRefused = false
 
     private var context: ChannelHandlerContext?
     private var completionSink: RPCDispatcher.Completion?
@@ -40,7 +49,9 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private var lastActivity = NIODeadline.uptimeNanoseconds(0)
     private var idleCheck: Scheduled<Void>?
 
-    init(dispatcher: RPCDispatcher, state: DaemonState, callContext: CallContext, maxInFlight: Int, idleTimeout: TimeAmount? = nil) {
+    init(dispatcher: RPCDispatcher, state: DaemonState, callContext: CallContext, maxLineLength: Int, maxInFlight: Int,
+         idleTimeout: TimeAmount? = nil) {
+        framer = LineFramer(maximumLineLength: maxLineLength)
         self.dispatcher = dispatcher
         self.state = state
         self.callContext = callContext
@@ -89,16 +100,32 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActivity = context.eventLoop.now
-        switch unwrapInboundIn(data) {
-        case .overlong(let limit):
-            let error = RPCError(.tooLarge, "request line exceeds the limit of \(limit) bytes", details: ["limit": .integer(Int64(limit))])
-            flushIfNeeded(context: context)
-            Self.sendFinalError(error, on: context.channel)
-        case .line(let line):
-            if inFlight >= maxInFlight || !queued.isEmpty {
-                queued.append(line)
-            } else {
-                process(line, context: context)
+        guard !inputRefused else { return }
+        var input = unwrapInboundIn(data)
+        if var earlier = partialLine {
+            // The start of a line came in an earlier read: join them, then frame from its start.
+            partialLine = nil
+            earlier.writeBuffer(&input)
+            input = earlier
+        }
+        while true {
+            switch input.withUnsafeReadableBytes({ framer.scan($0) }) {
+            case .line(let length):
+                // The slice shares storage with the receive buffer: no copy for the line.
+                guard let line = input.readSlice(length: length) else { return }
+                input.moveReaderIndex(forwardBy: 1)
+                if inFlight >= maxInFlight || !queued.isEmpty {
+                    queued.append(line)
+                } else {
+                    process(line, context: context)
+                }
+            case .needMoreBytes:
+                if input.readableBytes > 0 { partialLine = input }
+                return
+            case .overlong(let limit):
+                refuseInput(RPCError(.tooLarge, "request line exceeds the limit of \(limit) bytes", details: ["limit": .integer(Int64(limit))]),
+                            context: context)
+                return
             }
         }
     }
@@ -118,6 +145,8 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case let event as ChannelEvent where event == .inputClosed:
+            // A last line without its newline is incomplete: JSON-RPC over NDJSON needs the terminator.
+            partialLine = nil
             inputClosed = true
             closeIfFinished(context: context)
         case is ConnectionDrainEvent:
@@ -172,12 +201,35 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         closeIfFinished(context: context)
     }
 
+    /// Answers an over-long line and reads nothing more from this connection.
+    ///
+    /// The client may still be writing the rest of its line. Closing at once would make its
+    /// write fail (EPIPE) before it reads the answer, so hookd half-closes instead: the client
+    /// reads the error and an end of file, what it still sends is dropped, and the connection
+    /// closes fully when its input ends, or after two seconds at most.
+    private func refuseInput(_ error: RPCError, context: ChannelHandlerContext) {
+        inputRefused = true
+        partialLine = nil
+        queued.removeAll()
+        flushIfNeeded(context: context)
+        let channel = context.channel
+        channel.writeAndFlush(Self.errorLine(error, allocator: channel.allocator)).whenComplete { _ in
+            channel.close(mode: .output, promise: nil)
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        }
+    }
+
+    /// One error about the whole connection (id null), as a line.
+    static func errorLine(_ error: RPCError, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var reply = allocator.buffer(capacity: 256)
+        reply.writeJSON { RPCResponse(id: .null, error: error).encode(into: &$0) }
+        reply.writeInteger(UInt8(ascii: "\n"))
+        return reply
+    }
+
     /// Writes one error about the whole connection (id null), then closes it.
     static func sendFinalError(_ error: RPCError, on channel: Channel) {
-        var reply = channel.allocator.buffer(capacity: 256)
-        RPCResponse(id: .null, error: error).encode(into: &reply)
-        reply.writeInteger(UInt8(ascii: "\n"))
-        channel.writeAndFlush(reply).whenComplete { _ in
+        channel.writeAndFlush(errorLine(error, allocator: channel.allocator)).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
