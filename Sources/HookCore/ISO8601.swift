@@ -1,3 +1,5 @@
+import HookJSON
+
 /// UTC timestamps in ISO 8601 (`2026-11-29T04:15:26Z`), without Foundation.
 public enum ISO8601 {
     /// Formats seconds since 1970 in UTC, with 0 (default) to 6 digits of the fraction.
@@ -13,7 +15,8 @@ public enum ISO8601 {
 
     /// `format`'s text appended to `output` as UTF-8, without building a String (audit lines
     /// carry one timestamp each, on the hot path's writer thread).
-    public static func append(_ secondsSince1970: Double, fractionalDigits: Int = 0, to output: inout [UInt8]) {
+    @inlinable
+    public static func append<Output: JSONOutput>(_ secondsSince1970: Double, fractionalDigits: Int = 0, to output: inout Output) {
         let digits = min(max(fractionalDigits, 0), 6)
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
@@ -27,7 +30,8 @@ public enum ISO8601 {
         if (0...9999).contains(year) {
             appendDigits(year, count: 4, to: &output)
         } else {
-            output.append(contentsOf: String(year).utf8)
+            var text = String(year)
+            text.withUTF8 { output.append(contentsOf: UnsafeRawBufferPointer($0)) }
         }
         output.append(UInt8(ascii: "-"))
         appendDigits(month, count: 2, to: &output)
@@ -47,7 +51,8 @@ public enum ISO8601 {
     }
 
     /// `value` (0 ≤ value < 10^count) as exactly `count` decimal digits, zero-padded.
-    private static func appendDigits(_ value: Int64, count: Int, to output: inout [UInt8]) {
+    @inlinable
+    static func appendDigits<Output: JSONOutput>(_ value: Int64, count: Int, to output: inout Output) {
         var divisor: Int64 = 1
         for _ in 1..<max(count, 1) { divisor *= 10 }
         var rest = value
@@ -59,6 +64,7 @@ public enum ISO8601 {
     }
 
     /// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's civil_from_days).
+    @usableFromInline
     static func civilDate(daysSince1970 days: Int64) -> (Int64, Int64, Int64) {
         let shifted = days + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097

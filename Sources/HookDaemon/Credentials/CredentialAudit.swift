@@ -26,7 +26,7 @@ struct CredentialAudit: Sendable {
         var errorKind: String?
 
         /// The line, written straight into the log's buffer (no JSON tree on this busy path).
-        func encode(into output: inout [UInt8]) {
+        func encode(into output: inout JSONBytesWriter) {
             func field(_ name: StaticString, _ value: JSONValue) {
                 output.append(name)
                 value.encode(into: &output)

@@ -1,5 +1,6 @@
 import Foundation
 import HookJSON
+import NIOCore
 import Synchronization
 
 /// An append-only JSON Lines file written off the request path: `append` only buffers; a serial
@@ -10,10 +11,17 @@ import Synchronization
 public final class JSONLinesFile: @unchecked Sendable {
     // `handle` is only used by `flush`, `reopen` and `close`, all under `writeLock`.
     public let path: String
-    /// A line the writer thread writes (without its newline) into the buffer it is given.
-    public typealias LineWriter = @Sendable (inout [UInt8]) -> Void
+    /// A line the writer thread encodes (without its newline) straight into the outgoing bytes.
+    /// It must be pure: when the first guess of room is short it runs again with more.
+    public typealias LineWriter = @Sendable (inout JSONBytesWriter) -> Void
 
-    private let pending = Mutex<(lines: [UInt8], deferred: [LineWriter])>(([], []))
+    /// A line queued to be formatted on the writer's queue rather than the caller's thread.
+    private enum DeferredLine {
+        case encoded(LineWriter)
+        case rendered(@Sendable () -> JSONValue)
+    }
+
+    private let pending = Mutex<(lines: [UInt8], deferred: [DeferredLine])>(([], []))
     private let writeLock = NSLock()
     private var handle: FileHandle?
     private let writer: DispatchQueue
@@ -55,14 +63,18 @@ public final class JSONLinesFile: @unchecked Sendable {
     /// Queues a line to be built by the writer thread: for hot paths, where even formatting
     /// the line (timestamps, encoding) should not happen on the caller's thread.
     public func append(_ render: @escaping @Sendable () -> JSONValue) {
-        appendEncoded { output in render().encode(into: &output) }
+        enqueue(.rendered(render))
     }
 
     /// As `append(_:)`, for a line that writes its own bytes (the audit log's fixed shape).
     public func appendEncoded(_ write: @escaping LineWriter) {
+        enqueue(.encoded(write))
+    }
+
+    private func enqueue(_ line: DeferredLine) {
         let queued = pending.withLock { state -> Int in
             guard state.deferred.count < Self.maximumQueuedLines else { return -1 }
-            state.deferred.append(write)
+            state.deferred.append(line)
             return state.deferred.count
         }
         if queued < 0 {
@@ -85,20 +97,24 @@ public final class JSONLinesFile: @unchecked Sendable {
 
     /// Writes everything queued so far (tests, shutdown).
     public func flush() {
-        let (ready, deferred) = pending.withLock { state -> ([UInt8], [LineWriter]) in
+        let (ready, deferred) = pending.withLock { state -> ([UInt8], [DeferredLine]) in
             defer {
                 state.lines.removeAll(keepingCapacity: true)
                 state.deferred.removeAll(keepingCapacity: true)
             }
             return (state.lines, state.deferred)
         }
-        var lines = ready
-        for write in deferred {
-            write(&lines)
-            lines.append(UInt8(ascii: "\n"))
+        guard !ready.isEmpty || !deferred.isEmpty else { return }
+        var lines = ByteBufferAllocator().buffer(capacity: ready.count + deferred.count * 256)
+        lines.writeBytes(ready)
+        for line in deferred {
+            switch line {
+            case .encoded(let write): lines.writeJSON(expectedBytes: 256, write)
+            case .rendered(let render): lines.writeJSON(render())
+            }
+            lines.writeInteger(UInt8(ascii: "\n"))
         }
-        guard !lines.isEmpty else { return }
-        writeLock.withLock { handle?.write(Data(lines)) }
+        writeLock.withLock { handle?.write(Data(lines.readableBytesView)) }
     }
 
     /// Closes and reopens the file by name, so a rotated file is let go.
