@@ -7,6 +7,10 @@ import NIOEmbedded
 import Synchronization
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A gate deferred test calls wait at, so a test decides when they finish.
 final class CallGate: Sendable {
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
@@ -61,17 +65,18 @@ struct RPCConnectionHandlerTests {
         return RPCDispatcher(methods: table)
     }
 
-    func channel(maxInFlight: Int = 8, lineLimit: Int = 1024, idleTimeout: TimeAmount? = nil) async throws -> NIOAsyncTestingChannel {
+    func channel(maxInFlight: Int = 8, lineLimit: Int = 1024, idleTimeout: TimeAmount? = nil,
+                 state: DaemonState? = nil, peerUserID: UInt32 = 0) async throws -> NIOAsyncTestingChannel {
         let channel = NIOAsyncTestingChannel()
         let dispatcher = dispatcher
-        let state = DaemonState(configuration: DaemonConfiguration(),
-                                loader: ConfigurationLoader(environment: [:], daemonUserID: 0), daemonUserID: 0)
+        let state = state ?? DaemonState(configuration: DaemonConfiguration(),
+                                         loader: ConfigurationLoader(environment: [:], daemonUserID: 0), daemonUserID: 0)
         let counter = readCounter
         try await channel.testingEventLoop.executeInContext {
             try channel.pipeline.syncOperations.addHandler(counter)
             try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(
                 dispatcher: dispatcher, state: state,
-                callContext: CallContext(peer: Peer(processID: 1, userID: 0, groupID: 0), connectionID: 1),
+                callContext: CallContext(peer: Peer(processID: 1, userID: peerUserID, groupID: peerUserID), connectionID: 1),
                 maxLineLength: lineLimit, maxInFlight: maxInFlight, idleTimeout: idleTimeout))
         }
         // Active, as an accepted connection is: closing it is then visible.
@@ -219,6 +224,32 @@ struct RPCConnectionHandlerTests {
         #expect(try await waitForReplies(channel, count: 1) == [1])
         try await channel.closeFuture.get()
         #expect(try await replies(channel).ids.isEmpty)
+    }
+
+    @Test func aReloadedACLAppliesToConnectionsAlreadyOpen() async throws {
+        let path = "/tmp/hookd-acl-\(getpid())-\(Int.random(in: 0..<1_000_000)).yaml"
+        defer { unlink(path) }
+        try writeFile(path, "hookd:\n  acl: []\n")
+        let loader = ConfigurationLoader(environment: [:], daemonUserID: 990)
+        let state = DaemonState(configuration: try loader.load(path: path), loader: loader, daemonUserID: 990)
+        let channel = try await channel(state: state, peerUserID: 4242)
+        try await channel.writeInbound(ByteBuffer(string: Self.call("test.now", 1, id: 1)))
+        let denied = try #require(try await channel.readOutbound(as: ByteBuffer.self))
+        #expect(String(buffer: denied).contains("permission_denied"))
+        try writeFile(path, "hookd:\n  acl:\n    - methods: [\"test.*\"]\n      users: [4242]\n")
+        #expect(try state.reload().applied == ["hookd.acl"])
+        try await channel.writeInbound(ByteBuffer(string: Self.call("test.now", 2, id: 2)))
+        let granted = try #require(try await channel.readOutbound(as: ByteBuffer.self))
+        #expect(String(buffer: granted) == #"{"jsonrpc":"2.0","id":2,"result":2}"# + "\n")
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    private func writeFile(_ path: String, _ text: String) throws {
+        let bytes = Array(text.utf8)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        try #require(write(descriptor, bytes, bytes.count) == bytes.count)
     }
 
     @Test func afterHalfCloseEverythingInFlightIsAnsweredThenTheConnectionCloses() async throws {

@@ -11,6 +11,8 @@ public final class DaemonState: Sendable {
     public let health = HealthBoard()
     let connections = ConnectionRegistry()
     private let current: Mutex<(configuration: DaemonConfiguration, policy: AccessPolicy)>
+    /// Bumped each time the ACL is replaced, so a connection re-reads it only then, not per call.
+    private let policyVersion = Atomic<UInt64>(0)
     private let loader: ConfigurationLoader
 
     public init(configuration: DaemonConfiguration, loader: ConfigurationLoader, daemonUserID: UInt32) {
@@ -22,6 +24,8 @@ public final class DaemonState: Sendable {
 
     public var configuration: DaemonConfiguration { current.withLock { $0.configuration } }
     public var accessPolicy: AccessPolicy { current.withLock { $0.policy } }
+    /// Changes whenever `accessPolicy` does.
+    public var accessPolicyVersion: UInt64 { policyVersion.load(ordering: .acquiring) }
     public var connectionCount: Int { connections.count }
 
     /// Re-reads the configuration file and applies what can change while running: the ACL, and
@@ -47,6 +51,7 @@ public final class DaemonState: Sendable {
         let report = ReloadReport(running: running, fresh: comparable)
         let policy = AccessPolicy(daemonUserID: daemonUserID, rules: next.accessRules)
         current.withLock { $0 = (next, policy) }
+        policyVersion.add(1, ordering: .releasing)
         return report
     }
 }

@@ -34,6 +34,9 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private var partialLine: ByteBuffer?
     /// After an over-long line nothing more is read from this connection; it is closing.
     private var inputRefused = false
+    /// The ACL as last read, and its version: re-read only after a reload replaced it.
+    private var policy: AccessPolicy
+    private var policyVersion: UInt64
 
     private var context: ChannelHandlerContext?
     private var completionSink: RPCDispatcher.Completion?
@@ -52,6 +55,8 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     init(dispatcher: RPCDispatcher, state: DaemonState, callContext: CallContext, maxLineLength: Int, maxInFlight: Int,
          idleTimeout: TimeAmount? = nil) {
         framer = LineFramer(maximumLineLength: maxLineLength)
+        policyVersion = state.accessPolicyVersion
+        policy = state.accessPolicy
         self.dispatcher = dispatcher
         self.state = state
         self.callContext = callContext
@@ -174,8 +179,13 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         }
         guard let completionSink else { return }
         inFlight += 1
+        let currentVersion = state.accessPolicyVersion
+        if currentVersion != policyVersion {
+            policy = state.accessPolicy
+            policyVersion = currentVersion
+        }
         let outcome = line.withUnsafeReadableBytes { bytes in
-            dispatcher.dispatch(line: bytes, context: callContext, policy: state.accessPolicy, into: &output, completion: completionSink)
+            dispatcher.dispatch(line: bytes, context: callContext, policy: policy, into: &output, completion: completionSink)
         }
         if outcome == .done { inFlight -= 1 }
     }
