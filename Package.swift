@@ -58,11 +58,6 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "hookbench", dependencies: [
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
 
         // Test servers and processes shared by the test targets (not shipped).
         .target(name: "HookTestSupport", dependencies: ["HookMQTT"], path: "Tests/HookTestSupport"),

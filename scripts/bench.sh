@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # make bench: hookd (release) vs redis-server, both on Unix sockets, driven by the same load
-# generator (hookbench) in one run. Prints ops/s and p50/p99 per shape, the ratio hookd/redis,
-# and hookd's resident memory at idle and after more than a million requests.
+# generator in one run: scripts/loadgen.c (C, epoll, one thread), compiled here into the temp dir.
+# The headline rows (issue 9) also run redis-benchmark against the same redis-server in every
+# round, to show that loadgen is not the bottleneck: it must drive redis at least as fast.
+# Prints ops/s and p50/p99 per shape, the ratios hookd/redis, and hookd's resident memory at
+# idle and after at least 3 M requests; then credentials, alerting and logs, and validation.
 set -uo pipefail
 bin="$1"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -11,55 +14,123 @@ source "$repo/scripts/lib/processes.sh"
 cleanup_on_exit "$work" 5
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
+"${CC:-$(command -v cc || command -v clang)}" -O2 -Wall -Wextra -Werror -o "$work/loadgen" "$repo/scripts/loadgen.c" || exit 1
+loadgen="$work/loadgen"  # aborts with exit 1 after --timeout (default 120 s): a hung bench fails
+
 redis-server --port 0 --unixsocket "$work/redis.sock" --save '' --appendonly no --dir "$work" --logfile "$work/redis.log" &
 track_pid $!
-"$bin/hookd" --socket "$work/hookd.sock" --state-dir "$work/state" 2> "$work/hookd.log" &
+# The headline hookd serves credential.get from an env credential: no Infisical needed, and after
+# the first call every call is an L1 (memory) hit, exactly as with any other source.
+HOOKD_CRED_BENCH_OUT=sk_fake_bench "$bin/hookd" --socket "$work/hookd.sock" --state-dir "$work/state" 2> "$work/hookd.log" &
 hookd_pid=$!
 track_pid "$hookd_pid"
 wait_for 10 "redis-server" redis-cli -s "$work/redis.sock" ping || exit 1
 wait_for 10 "hookd" "$bin/hookrpc" health --socket "$work/hookd.sock" || exit 1
 redis-cli -s "$work/redis.sock" set hookbench:key hello >/dev/null
+redis-cli -s "$work/redis.sock" set key:__rand_int__ hello >/dev/null  # what redis-benchmark -t get reads
+redis-cli -s "$work/redis.sock" set hookbench:credential '{"token":"sk_fake_bench"}' >/dev/null
+"$bin/hookrpc" webhook upsert --socket "$work/hookd.sock" --json \
+  '{"code":"BENCH","url":"https://api.example.test","auth_type":"bearer","credential":{"source":"env"}}' >/dev/null || exit 1
+"$bin/hookrpc" credential get BENCH --socket "$work/hookd.sock" --json >/dev/null || exit 1  # now in L1
 sleep 0.5
 idle_rss=$(rss_kib "$hookd_pid")
+hookd_requests=0  # sent to the headline hookd, for its RSS "after"
 
-# compare NAME CONNECTIONS DEPTH REQUESTS HOOKD_SOCKET HOOKD_REQUEST REDIS_COMMAND: one table row,
-# hookd and redis-server driven by the same generator with the same shape. On two shared cores a
-# single run swings by ±20 %, so each row is $rounds interleaved rounds (hookd, redis, hookd, …):
-# the row shows each side's median round and the median of the per-round ratios.
+# compare NAME CONNECTIONS DEPTH REQUESTS HOOKD_SOCKET HOOKD_REQUEST REDIS_COMMAND [check]: one
+# table row, hookd and redis-server driven by loadgen with the same shape. On two shared cores a
+# single run swings by ±20 % and more, so each row is $rounds interleaved rounds (hookd, redis;
+# every other round in reverse order): the row shows each side's median round and the medians of
+# the per-round ratios (ops/s and p50).
+# With "check", every round also runs redis-benchmark with the same shape against the same
+# redis-server; its line goes to $work/generator.txt (printed after the table).
 rounds=${BENCH_ROUNDS:-3}
 compare() {
-  local name="$1" connections="$2" depth="$3" requests="$4" socket="$5" request="$6" command="$7" h r results=()
+  local name="$1" connections="$2" depth="$3" requests="$4" socket="$5" request="$6" command="$7" check="${8:-}"
+  local h r b round step order results=()
   for ((round = 0; round < rounds; round++)); do
-    h=$("$bin/hookbench" --protocol jsonrpc --socket "$socket" --request "$request" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
-    r=$("$bin/hookbench" --protocol resp --socket "$work/redis.sock" --request "$command" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1
-    results+=("$h" "$r")
+    b='{}'
+    order="hookd redis bench"
+    ((round % 2)) && order="bench redis hookd"  # every other round reversed: no side always goes first
+    for step in $order; do
+      case $step in
+      hookd) h=$("$loadgen" --protocol jsonrpc --socket "$socket" --request "$request" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1 ;;
+      redis) r=$("$loadgen" --protocol resp --socket "$work/redis.sock" --request "$command" --connections "$connections" --depth "$depth" --requests "$requests" --json) || exit 1 ;;
+      bench)
+        [ -n "$check" ] || continue
+        b=$(timeout 120 redis-benchmark -s "$work/redis.sock" -c "$connections" -P "$depth" -t get -n "$requests" --csv 2>/dev/null | tail -n 1)
+        [ -n "$b" ] || { echo "redis-benchmark failed" >&2; exit 1; }
+        ;;
+      esac
+    done
+    results+=("$h" "$r" "$b")
   done
-  python3 - "$name" "${results[@]}" <<'PY'
-import json, statistics, sys
-name, runs = sys.argv[1], [json.loads(text) for text in sys.argv[2:]]
-hookd, redis = runs[0::2], runs[1::2]
+  if [ "$socket" = "$work/hookd.sock" ]; then hookd_requests=$((hookd_requests + requests * rounds)); fi
+  python3 - "$name" "$work/generator.txt" "$work/summary.jsonl" "${results[@]}" <<'PY'
+import csv, json, statistics, sys
+name, generator_file, summary_file, texts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+hookd = [json.loads(text) for text in texts[0::3]]
+redis = [json.loads(text) for text in texts[1::3]]
 def median_run(side):
     return sorted(side, key=lambda run: run["ops_per_second"])[len(side) // 2]
 h, r = median_run(hookd), median_run(redis)
-ratio = statistics.median(a["ops_per_second"] / b["ops_per_second"] for a, b in zip(hookd, redis))
-print(f"{name:<34} {h['ops_per_second']:>12,.0f} {h['p50_us']:>8.1f} {h['p99_us']:>8.1f} "
-      f"{r['ops_per_second']:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f} {ratio:>7.2f}x")
+ops_ratio = statistics.median(a["ops_per_second"] / b["ops_per_second"] for a, b in zip(hookd, redis))
+p50_ratio = statistics.median(a["p50_us"] / b["p50_us"] for a, b in zip(hookd, redis))
+print(f"{name:<40} {h['ops_per_second']:>11,.0f} {h['p50_us']:>7.1f} {h['p99_us']:>8.1f} "
+      f"{r['ops_per_second']:>11,.0f} {r['p50_us']:>7.1f} {r['p99_us']:>8.1f} {ops_ratio:>6.2f}x {p50_ratio:>6.2f}x")
+with open(summary_file, "a") as summary:
+    summary.write(json.dumps({"name": name, "ops_ratio": ops_ratio, "p50_ratio": p50_ratio}) + "\n")
+if texts[2] == "{}":
+    sys.exit(0)
+# redis-benchmark --csv: "GET","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",...
+bench = [next(csv.reader([text])) for text in texts[2::3]]
+bench_ops = [float(row[1]) for row in bench]
+bench_p50 = [float(row[4]) * 1000 for row in bench]
+lead = statistics.median(a["ops_per_second"] / b for a, b in zip(redis, bench_ops))
+verdict = "ok" if lead >= 1.0 else "LOADGEN SLOWER"
+with open(generator_file, "a") as out:
+    out.write(f"{name:<40} {statistics.median(run['ops_per_second'] for run in redis):>13,.0f} "
+              f"{statistics.median(bench_ops):>17,.0f} {lead:>8.2f}x "
+              f"{statistics.median(run['p50_us'] for run in redis):>9.1f} {statistics.median(bench_p50):>9.1f}  {verdict}\n")
 PY
 }
-header() { printf '%-34s %12s %8s %8s %12s %8s %8s %8s\n' "$1" "hookd ops/s" "p50 µs" "p99 µs" "redis ops/s" "p50 µs" "p99 µs" ratio; }
+header() { printf '%-40s %11s %7s %8s %11s %7s %8s %7s %7s\n' "$1" "hookd ops/s" "p50 µs" "p99 µs" "redis ops/s" "p50 µs" "p99 µs" "ops" "p50"; }
 
-echo "== Foundation: system.echo vs redis GET"
+echo "== Headline: hookd vs redis GET, same generator (loadgen); ratios hookd/redis"
 header shape
 echo_request='{"jsonrpc":"2.0","method":"system.echo","params":{"value":"hello"},"id":1}'
-compare 1-connection-sequential 1 1 100000 "$work/hookd.sock" "$echo_request" "GET hookbench:key"
-compare 50-connections 50 1 500000 "$work/hookd.sock" "$echo_request" "GET hookbench:key"
-compare pipelined-depth-16 1 16 500000 "$work/hookd.sock" "$echo_request" "GET hookbench:key"
-hookd_requests=$((1100000 * rounds))
+credential_request='{"jsonrpc":"2.0","method":"credential.get","params":{"code":"BENCH"},"id":1}'
+compare "credential.get L1 hit, 50 connections" 50 1 300000 "$work/hookd.sock" "$credential_request" "GET hookbench:credential" check
+compare "system.echo, 50 connections" 50 1 500000 "$work/hookd.sock" "$echo_request" "GET hookbench:key" check
+compare "system.echo, pipelined 16, 1 connection" 1 16 500000 "$work/hookd.sock" "$echo_request" "GET hookbench:key" check
+compare "credential.get L1 hit, 1 connection" 1 1 100000 "$work/hookd.sock" "$credential_request" "GET hookbench:credential" check
+compare "system.echo, 1 connection" 1 1 100000 "$work/hookd.sock" "$echo_request" "GET hookbench:key" check
+# RSS after at least 3 M requests: top up with pipelined echo calls when the rounds sent fewer.
+if ((hookd_requests < 3000000)); then
+  "$loadgen" --socket "$work/hookd.sock" --request "$echo_request" --connections 10 --depth 16 --requests $((3000000 - hookd_requests)) --json >/dev/null || exit 1
+  hookd_requests=3000000
+fi
 after_rss=$(rss_kib "$hookd_pid")
 echo
+echo "Is loadgen the bottleneck? redis-server driven by loadgen and by redis-benchmark (-s -c -P -t get -n), same rounds"
+printf '%-40s %13s %17s %9s %9s %9s\n' shape "loadgen ops/s" "redis-bench ops/s" "lg/rb" "lg p50 µs" "rb p50 µs"
+cat "$work/generator.txt"
+echo
 echo "hookd RSS: ${idle_rss} KiB at idle, ${after_rss} KiB after ${hookd_requests} requests"
-echo "each row: median of $rounds interleaved rounds; ratio: median of the per-round ratios"
-echo "machine: $(nproc) cores; generator: hookbench, 1 event-loop thread; hookd: $(nproc) event-loop threads; redis-server $(redis-server --version | awk '{print $3}')"
+echo "each row: median of $rounds interleaved rounds; ratios: median of the per-round ratios (lg/rb too)"
+echo "machine: $(nproc) cores; generator: loadgen (C, epoll, 1 thread); hookd: $(nproc) event-loop threads; redis-server $(redis-server --version | awk '{print $3}')"
+echo
+python3 - "$work/summary.jsonl" "$idle_rss" "$after_rss" "$hookd_requests" <<'PY'
+import json, sys
+rows = {row["name"]: row for row in map(json.loads, open(sys.argv[1]))}
+idle, after, requests = int(sys.argv[2]) / 1024, int(sys.argv[3]) / 1024, int(sys.argv[4])
+print("| measurement | hookd/redis |")
+print("|---|---|")
+print(f"| `credential.get` memory (L1) hit, 50 connections, vs redis GET | {rows['credential.get L1 hit, 50 connections']['ops_ratio']:.2f}x ops/s |")
+print(f"| `system.echo` 50 connections vs redis GET | {rows['system.echo, 50 connections']['ops_ratio']:.2f}x ops/s |")
+print(f"| `system.echo` pipelined 16 deep (1 connection) vs redis GET pipelined 16 | {rows['system.echo, pipelined 16, 1 connection']['ops_ratio']:.2f}x ops/s |")
+print(f"| `credential.get` p50, 1 connection, vs redis GET p50 | {rows['credential.get L1 hit, 1 connection']['p50_ratio']:.2f}x latency (goal ≤ 1.0, must ≤ 1.5) |")
+print(f"| hookd RSS idle / after {requests / 1e6:.1f} M requests | {idle:.1f} MiB / {after:.1f} MiB |")
+PY
 
 # ---------------------------------------------------------------- credentials (issue 3)
 echo
@@ -101,11 +172,11 @@ header shape
 compare "L1 hit, 1 connection" 1 1 100000 "$work/l1.sock" "$get_request" "GET hookbench:credential"
 compare "L1 hit, 50 connections" 50 1 300000 "$work/l1.sock" "$get_request" "GET hookbench:credential"
 printf '%s\n%s\n' "$get_request" '{"jsonrpc":"2.0","method":"credential.get","params":{"code":"STRIPE_B"},"id":2}' > "$work/alternate.jsonl"
-l2=$("$bin/hookbench" --protocol jsonrpc --socket "$work/l2.sock" --requests-file "$work/alternate.jsonl" --requests 20000 --json) || exit 1
+l2=$("$loadgen" --protocol jsonrpc --socket "$work/l2.sock" --requests-file "$work/alternate.jsonl" --requests 20000 --json) || exit 1
 python3 - "$l2" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
-print(f"{'L2 (Redis) hit, 1 connection':<34} {r['ops_per_second']:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f}   (every call decrypts a Redis value)")
+print(f"{'L2 (Redis) hit, 1 connection':<40} {r['ops_per_second']:>11,.0f} {r['p50_us']:>7.1f} {r['p99_us']:>8.1f}   (every call decrypts a Redis value)")
 PY
 echo
 printf '%-44s %12s %12s\n' measurement p50 p99
@@ -116,24 +187,24 @@ echo
 echo "== Alerting and structured logs"
 header shape
 notification='{"jsonrpc":"2.0","method":"alert.record","params":{"webhook_code":"STRIPE","success":true,"duration":0.12,"status_code":200}}'
-h=$("$bin/hookbench" --protocol jsonrpc --socket "$work/l1.sock" --request "$notification" --fire-and-forget --requests 500000 --json) || exit 1
-r=$("$bin/hookbench" --protocol resp --socket "$work/redis.sock" --request "INCR hookbench:counter" --depth 16 --requests 500000 --json) || exit 1
+h=$("$loadgen" --protocol jsonrpc --socket "$work/l1.sock" --request "$notification" --fire-and-forget --requests 500000 --json) || exit 1
+r=$("$loadgen" --protocol resp --socket "$work/redis.sock" --request "INCR hookbench:counter" --depth 16 --requests 500000 --json) || exit 1
 python3 - "$h" "$r" <<'PY'
 import json, sys
 h, r = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"{'alert.record notifications vs INCR d16':<34} {h['ops_per_second']:>12,.0f} {'-':>8} {'-':>8} "
-      f"{r['ops_per_second']:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f} {h['ops_per_second'] / r['ops_per_second']:>7.2f}x")
+print(f"{'alert.record notifications vs INCR d16':<40} {h['ops_per_second']:>11,.0f} {'-':>7} {'-':>8} "
+      f"{r['ops_per_second']:>11,.0f} {r['p50_us']:>7.1f} {r['p99_us']:>8.1f} {h['ops_per_second'] / r['ops_per_second']:>6.2f}x")
 PY
 compare "alert.record requests, depth 16" 1 16 300000 "$work/l1.sock" \
   '{"jsonrpc":"2.0","method":"alert.record","params":{"webhook_code":"STRIPE","success":true,"duration":0.12},"id":1}' "INCR hookbench:counter"
 printf '%s\n%s\n' \
   '{"jsonrpc":"2.0","method":"log.request","params":{"webhook_code":"STRIPE","method":"POST","url":"https://api.stripe.test/v1/charges?api_key=sk_bench","headers":{"Authorization":"Bearer sk_bench_0123456789","Content-Type":"application/json"},"payload":{"amount":100,"card_number":"4111111111111111"},"guid":"bench"},"id":1}' \
   '{"jsonrpc":"2.0","method":"log.response","params":{"webhook_code":"STRIPE","guid":"bench","status_code":200,"response_body":"{\"id\":\"ch_1\"}","duration":0.12,"success":true},"id":2}' > "$work/log-pair.jsonl"
-pairs=$("$bin/hookbench" --protocol jsonrpc --socket "$work/l1.sock" --requests-file "$work/log-pair.jsonl" --depth 16 --requests 200000 --json) || exit 1
+pairs=$("$loadgen" --protocol jsonrpc --socket "$work/l1.sock" --requests-file "$work/log-pair.jsonl" --depth 16 --requests 200000 --json) || exit 1
 python3 - "$pairs" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
-print(f"{'log.request + log.response pairs':<34} {r['ops_per_second'] / 2:>12,.0f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f}   pairs/s, masked, written to the JSON Lines file")
+print(f"{'log.request + log.response pairs':<40} {r['ops_per_second'] / 2:>11,.0f} {r['p50_us']:>7.1f} {r['p99_us']:>8.1f}   pairs/s, masked, written to the JSON Lines file")
 PY
 
 # alert.record latency while the Slack endpoint hangs, against the same load with no Slack channel
@@ -176,7 +247,7 @@ for i in range(60000):
         "status_code": 401 if fail else 200}}))
 PY
   for mode in none ok hang; do
-    slack_results+=("$("$bin/hookbench" --protocol jsonrpc --socket "$work/slack-$mode.sock" --requests-file "$work/alert-mix.jsonl" --requests 60000 --json)") || exit 1
+    slack_results+=("$("$loadgen" --protocol jsonrpc --socket "$work/slack-$mode.sock" --requests-file "$work/alert-mix.jsonl" --requests 60000 --json)") || exit 1
   done
 done
 python3 - "${slack_results[@]}" <<'PY'
@@ -184,13 +255,13 @@ import json, statistics, sys
 runs = [json.loads(text) for text in sys.argv[1:]]
 sides = {"no Slack channel": runs[0::3], "Slack answering": runs[1::3], "Slack hanging": runs[2::3]}
 for label, side in sides.items():
-    print(f"{'alert.record, ' + label:<34} {statistics.median(r['ops_per_second'] for r in side):>12,.0f} "
-          f"{statistics.median(r['p50_us'] for r in side):>8.1f} {statistics.median(r['p99_us'] for r in side):>8.1f}"
+    print(f"{'alert.record, ' + label:<40} {statistics.median(r['ops_per_second'] for r in side):>11,.0f} "
+          f"{statistics.median(r['p50_us'] for r in side):>7.1f} {statistics.median(r['p99_us'] for r in side):>8.1f}"
           "   (1 connection; 100 alerts fire per round)")
 hanging = sides["Slack hanging"]
 for label in ("no Slack channel", "Slack answering"):
     ratio = statistics.median(h["p99_us"] / b["p99_us"] for b, h in zip(sides[label], hanging))
-    print(f"{'p99 hanging / ' + label:<34} {ratio:>12.2f}x  (median of the per-round ratios; goal 0.8 to 1.2)")
+    print(f"{'p99 hanging / ' + label:<40} {ratio:>12.2f}x  (median of the per-round ratios; goal 0.8 to 1.2)")
 PY
 
 # ---------------------------------------------------------------- validation (issue 5)
@@ -212,7 +283,7 @@ with HookRPC(sys.argv[1]) as client:
     for index in range(200):
         client.webhook_upsert(code=f"BENCH_{index:03d}", url=f"http://127.0.0.1:{sys.argv[2]}/delay/100", auth_type="none")
 PY
-printf '%-34s %12s %12s %8s %s\n' concurrency "wall ms" "ideal ms" ratio summary
+printf '%-40s %11s %11s %8s %s\n' concurrency "wall ms" "ideal ms" ratio summary
 for concurrency in 1 8 32; do
   result=$("$bin/hookrpc" validate-all --socket "$work/validate.sock" --concurrency "$concurrency" --json --timeout 120)
   python3 - "$concurrency" "$result" <<'PY'
@@ -220,7 +291,7 @@ import json, sys
 concurrency, result = int(sys.argv[1]), json.loads(sys.argv[2])
 ideal = 200 * 100 / concurrency
 summary = result["summary"]
-print(f"{concurrency:<34} {result['duration_ms']:>12,.0f} {ideal:>12,.0f} {result['duration_ms'] / ideal:>7.2f}x "
+print(f"{concurrency:<40} {result['duration_ms']:>11,.0f} {ideal:>11,.0f} {result['duration_ms'] / ideal:>7.2f}x "
       f"valid {summary['valid']}/{summary['total']}")
 PY
 done
