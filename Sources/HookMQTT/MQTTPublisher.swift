@@ -78,7 +78,7 @@ public final class MQTTPublisher: Sendable {
 
     /// Without a `shutdown` first, drops whatever is still queued and stops at once.
     deinit {
-        _ = core.shutdown(flushTimeout: .zero, teardownTimeout: Self.teardownTimeout)
+        core.shutdownNow()
     }
 
     /// Queues one message for the broker and returns at once, connected or not.
@@ -118,12 +118,12 @@ public final class MQTTPublisher: Sendable {
     /// Stops accepting messages, waits up to `flushTimeout` for the queue to be delivered, then
     /// disconnects and frees the client. Safe to call more than once; later calls return at once.
     ///
-    /// Blocks the calling thread for up to `flushTimeout` plus two seconds for libmosquitto's
-    /// thread to stop: call it from a thread that may block, not from an event loop.
+    /// Suspends (never blocks a thread) for up to `flushTimeout`, plus two seconds at most for
+    /// libmosquitto's thread to stop.
     /// - Parameter flushTimeout: The longest wait for the queue to empty.
     /// - Returns: How many accepted messages were not delivered.
     @discardableResult
-    public func shutdown(flushTimeout: Duration = .seconds(2)) -> Int {
-        core.shutdown(flushTimeout: flushTimeout, teardownTimeout: Self.teardownTimeout)
+    public func shutdown(flushTimeout: Duration = .seconds(2)) async -> Int {
+        await core.shutdown(flushTimeout: flushTimeout, teardownTimeout: Self.teardownTimeout)
     }
 }

@@ -171,28 +171,48 @@ final class MQTTPublisherCore: Sendable {
 
     /// Waits (bounded) for the queue to empty, then disconnects and frees the handle, once.
     /// - Returns: the messages that were accepted but not delivered.
-    func shutdown(flushTimeout: Duration, teardownTimeout: Duration) -> Int {
-        let first = state.withLock { state in
-            guard state.lifecycle == .open else { return false }
-            state.lifecycle = .closing
-            return true
-        }
-        guard first else { return state.withLock { $0.undeliveredCount } }
-
+    func shutdown(flushTimeout: Duration, teardownTimeout: Duration) async -> Int {
+        guard beginClosing() else { return state.withLock { $0.undeliveredCount } }
         let clock = ContinuousClock()
         let deadline = clock.now + flushTimeout
         while state.withLock({ $0.undeliveredCount > 0 }) && clock.now < deadline {
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         let undelivered = state.withLock { state in
             state.lifecycle = .closed
             return state.undeliveredCount
         }
+        // Bounded: joining the network thread may wait for its current reconnect delay or a
+        // blocking connect to an unreachable host. If that outlasts the timeout it finishes on
+        // its own; the core stays alive (retained) until it has.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resume = ResumeOnce(continuation)
+            tearDown { resume.resume() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(teardownTimeout / .milliseconds(1)))) {
+                resume.resume()
+            }
+        }
+        return undelivered
+    }
 
-        // Off this thread and bounded: joining the network thread may wait for its current
-        // reconnect delay or a blocking connect to an unreachable host. If that outlasts the
-        // timeout it finishes on its own; the core stays alive (retained) until it has.
-        let finished = DispatchSemaphore(value: 0)
+    /// Drops whatever is queued and tears down without waiting (a publisher released unstopped).
+    func shutdownNow() {
+        guard beginClosing() else { return }
+        state.withLock { $0.lifecycle = .closed }
+        tearDown {}
+    }
+
+    /// open → closing, once. - Returns: whether this call made the change.
+    private func beginClosing() -> Bool {
+        state.withLock { state in
+            guard state.lifecycle == .open else { return false }
+            state.lifecycle = .closing
+            return true
+        }
+    }
+
+    /// Disconnects, joins libmosquitto's thread and frees the handle, off the caller's thread.
+    private func tearDown(then done: @escaping @Sendable () -> Void) {
         DispatchQueue.global().async { [self] in
             mosquitto_disconnect(handle.raw)
             // The loop ends once it sees the disconnecting state: after the DISCONNECT is
@@ -201,10 +221,8 @@ final class MQTTPublisherCore: Sendable {
             mosquitto_destroy(handle.raw)
             // Balances the retain taken when the handle's user data was set in `start`.
             Unmanaged.passUnretained(self).release()
-            finished.signal()
+            done()
         }
-        _ = finished.wait(timeout: .now() + .milliseconds(Int(teardownTimeout / .milliseconds(1))))
-        return undelivered
     }
 
     // MARK: - libmosquitto's thread

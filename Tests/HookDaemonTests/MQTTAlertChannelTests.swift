@@ -22,7 +22,6 @@ struct MQTTAlertChannelTests {
                                                     probeTopic: "\(prefix)webhook/alerts/PROBE")
 
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-alert-pub-\(broker.port)")
-        defer { publisher.shutdown(flushTimeout: .zero) }
         let channel = MQTTAlertChannel(publisher: publisher, topicPrefix: prefix)
         #expect(channel.name == "mqtt")
         let alert = event()
@@ -40,7 +39,6 @@ struct MQTTAlertChannelTests {
 
     @Test func anAbsentBrokerDoesNotFailTheChannel() async throws {
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: try TestBroker.unusedPort(), clientID: "hookd-test-alert-absent")
-        defer { publisher.shutdown(flushTimeout: .zero) }
         let channel = MQTTAlertChannel(publisher: publisher, topicPrefix: "")
         try await channel.deliver(event())
         #expect(publisher.queuedCount == 1)
@@ -49,7 +47,7 @@ struct MQTTAlertChannelTests {
 
     @Test func aShutDownPublisherIsAPermanentFailure() async throws {
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: try TestBroker.unusedPort(), clientID: "hookd-test-alert-closed")
-        publisher.shutdown(flushTimeout: .zero)
+        await publisher.shutdown(flushTimeout: .zero)
         let channel = MQTTAlertChannel(publisher: publisher, topicPrefix: "hookd/")
         await #expect {
             try await channel.deliver(event())

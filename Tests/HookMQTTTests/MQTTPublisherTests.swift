@@ -28,7 +28,7 @@ struct MQTTPublisherTests {
 
     // MARK: The caller's side
 
-    @Test func publishingNeverWaitsForAnAbsentBroker() throws {
+    @Test func publishingNeverWaitsForAnAbsentBroker() async throws {
         let port = try TestBroker.unusedPort()
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: port, clientID: "hookd-test-nowait-\(port)")
         let payload = Array(repeating: UInt8(ascii: "x"), count: 256)
@@ -38,17 +38,17 @@ struct MQTTPublisherTests {
         #expect(publisher.queuedCount == 1_000)
         #expect(!publisher.isConnected)
         let stopping = ContinuousClock.now
-        #expect(publisher.shutdown(flushTimeout: .milliseconds(100)) == 1_000)
+        #expect(await publisher.shutdown(flushTimeout: .milliseconds(100)) == 1_000)
         #expect(ContinuousClock.now - stopping < .seconds(3))
     }
 
-    @Test func aShutDownPublisherRefusesMessagesAndInvalidTopicsAreRefused() throws {
+    @Test func aShutDownPublisherRefusesMessagesAndInvalidTopicsAreRefused() async throws {
         let port = try TestBroker.unusedPort()
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: port, clientID: "hookd-test-refuse-\(port)")
         #expect(throws: MQTTError.self) { try publisher.publish(topic: "hookd-test/#", payload: []) }
         #expect(throws: MQTTError.self) { try publisher.publish(topic: "", payload: []) }
-        publisher.shutdown(flushTimeout: .zero)
-        #expect(publisher.shutdown() == 0)
+        await publisher.shutdown(flushTimeout: .zero)
+        #expect(await publisher.shutdown() == 0)
         #expect {
             try publisher.publish(topic: "hookd-test/late", payload: [1])
         } throws: { error in
@@ -73,7 +73,6 @@ struct MQTTPublisherTests {
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-pub-\(broker.port)") { status in
             statuses.withLock { $0.append(status) }
         }
-        defer { publisher.shutdown(flushTimeout: .zero) }
         let payload = Array(#"{"event":"webhook_request","webhook_code":"STRIPE"}"#.utf8)
         try publisher.publish(topic: topic, payload: payload)
 
@@ -91,7 +90,6 @@ struct MQTTPublisherTests {
         let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic)  // on the plain listener
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: tlsPort, clientID: "hookd-test-tls-\(tlsPort)",
                                           tls: MQTTTLS(caFile: broker.certificateFile))
-        defer { publisher.shutdown(flushTimeout: .zero) }
         try publisher.publish(topic: topic, payload: Array("over TLS".utf8))
         #expect(await eventually { subscriber.received.count >= 1 })
         #expect(subscriber.received.first?.payload == Array("over TLS".utf8))
@@ -106,7 +104,6 @@ struct MQTTPublisherTests {
         let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic)
         // The system's CAs do not include the broker's self-signed certificate.
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: tlsPort, clientID: "hookd-test-untrusted-\(tlsPort)", tls: MQTTTLS())
-        defer { publisher.shutdown(flushTimeout: .zero) }
         try publisher.publish(topic: topic, payload: Array("must not arrive".utf8))
         try await Task.sleep(for: .seconds(2))
         #expect(!publisher.isConnected)
@@ -130,7 +127,6 @@ struct MQTTPublisherTests {
         let statuses = Mutex<[MQTTPublisher.Status]>([])
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-early-\(broker.port)",
                                           reconnectDelaySeconds: 1...2) { status in statuses.withLock { $0.append(status) } }
-        defer { publisher.shutdown(flushTimeout: .zero) }
         for index in 0..<10 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
         #expect(publisher.queuedCount == 10)
         #expect(!publisher.isConnected)
@@ -156,7 +152,6 @@ struct MQTTPublisherTests {
         let subscriber = try TestSubscriber.connect(port: broker.port, topic: topic, persistentSession: true)
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-stream-\(broker.port)",
                                           reconnectDelaySeconds: 1...2)
-        defer { publisher.shutdown(flushTimeout: .zero) }
         #expect(await eventually { publisher.isConnected })
 
         // Before: a burst, and the broker goes while much of it awaits its PUBACK.
@@ -188,7 +183,6 @@ struct MQTTPublisherTests {
                                           queueSize: 5, reconnectDelaySeconds: 1...2) { status in
             if case .overflow(let total) = status { overflows.withLock { $0.append(total) } }
         }
-        defer { publisher.shutdown(flushTimeout: .zero) }
         for index in 0..<8 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
         #expect(publisher.overflowCount == 3)
         #expect(publisher.queuedCount == 5)
@@ -207,7 +201,7 @@ struct MQTTPublisherTests {
         let publisher = try MQTTPublisher(host: "127.0.0.1", port: broker.port, clientID: "hookd-test-flush-\(broker.port)")
         #expect(await eventually { publisher.isConnected })
         for index in 0..<100 { try publisher.publish(topic: topic, payload: Array("m-\(index)".utf8)) }
-        #expect(publisher.shutdown(flushTimeout: .seconds(5)) == 0)
+        #expect(await publisher.shutdown(flushTimeout: .seconds(5)) == 0)
         #expect(publisher.deliveredCount == 100)
         #expect(await eventually { subscriber.payloads.count >= 100 })
         #expect(subscriber.payloads == (0..<100).map { "m-\($0)" })

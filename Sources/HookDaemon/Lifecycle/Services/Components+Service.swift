@@ -12,7 +12,7 @@ extension JSONLinesFile: StoppableService {
 
 extension MQTTPublisher: StoppableService {
     /// Gives queued messages a moment to reach the broker, then disconnects.
-    public func stop() async { await shutdownQueue.run { _ = self.shutdown() } }
+    public func stop() async { await shutdown() }
 }
 
 extension RedisCredentialTier: StoppableService {
