@@ -64,7 +64,7 @@ let package = Package(
 
         .testTarget(name: "HookJSONTests", dependencies: ["HookJSON", "CJansson"]),
         .testTarget(name: "HookRPCTests", dependencies: ["HookRPC"]),
-        .testTarget(name: "HookCoreTests", dependencies: ["HookCore"]),
+        .testTarget(name: "HookCoreTests", dependencies: ["HookCore", "HookTestSupport"]),
         .testTarget(name: "HookRedisTests", dependencies: ["HookRedis", "HookCore", "HookJSON"]),
         .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore", "HookJSON"]),
         .testTarget(name: "HookInfisicalTests", dependencies: ["HookInfisical", "HookCore", "HookHTTP"]),

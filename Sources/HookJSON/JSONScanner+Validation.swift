@@ -92,18 +92,7 @@ struct ValidatingReader {
             position += 1
             skipWhitespace()
             try readValue(depth: depth + 1)
-            skipWhitespace()
-            guard position < count else { throw failure("unexpected end of input") }
-            switch bytes[position] {
-            case UInt8(ascii: ","):
-                position += 1
-                skipWhitespace()
-            case UInt8(ascii: "}"):
-                position += 1
-                return
-            default:
-                throw failure("',' or '}' expected")
-            }
+            if try endOfItem(closing: UInt8(ascii: "}")) { return }
         }
     }
 
@@ -117,18 +106,25 @@ struct ValidatingReader {
         }
         while true {
             try readValue(depth: depth + 1)
+            if try endOfItem(closing: UInt8(ascii: "]")) { return }
+        }
+    }
+
+    /// After a member or an element: a `,` (another follows) or the container's closing bracket.
+    /// - Returns: whether the container closed.
+    private mutating func endOfItem(closing: UInt8) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard position < count else { throw failure("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: ","):
+            position += 1
             skipWhitespace()
-            guard position < count else { throw failure("unexpected end of input") }
-            switch bytes[position] {
-            case UInt8(ascii: ","):
-                position += 1
-                skipWhitespace()
-            case UInt8(ascii: "]"):
-                position += 1
-                return
-            default:
-                throw failure("',' or ']' expected")
-            }
+            return false
+        case closing:
+            position += 1
+            return true
+        default:
+            throw failure("',' or '\(Character(Unicode.Scalar(closing)))' expected")
         }
     }
 

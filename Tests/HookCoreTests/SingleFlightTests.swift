@@ -1,4 +1,5 @@
 import HookCore
+import HookTestSupport
 import Synchronization
 import Testing
 
@@ -10,31 +11,6 @@ final class RunCounter: Sendable {
 
     /// Counts one run; returns its number (1 for the first).
     func increment() -> Int { runs.withLock { $0 += 1; return $0 } }
-}
-
-/// A gate the work waits at, so that every caller is certain to arrive while it runs.
-final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
 }
 
 @Suite("SingleFlight")

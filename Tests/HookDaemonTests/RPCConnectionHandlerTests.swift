@@ -2,6 +2,7 @@
 import HookCore
 import HookJSON
 import HookRPC
+import HookTestSupport
 import NIOCore
 import NIOEmbedded
 import Synchronization
@@ -10,31 +11,6 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A gate deferred test calls wait at, so a test decides when they finish.
-final class CallGate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-}
 
 /// Counts the reads that reach the socket end of the pipeline: what back-pressure holds back.
 final class ReadCounter: ChannelOutboundHandler, Sendable {
@@ -50,7 +26,7 @@ final class ReadCounter: ChannelOutboundHandler, Sendable {
 /// The connection handler on an in-memory channel: framing, ordering, back-pressure, the idle
 /// timer, over-long lines and half-close, with virtual time and no socket.
 struct RPCConnectionHandlerTests {
-    let gate = CallGate()
+    let gate = Gate()
     let readCounter = ReadCounter()
 
     var dispatcher: RPCDispatcher {

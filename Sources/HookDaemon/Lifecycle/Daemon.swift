@@ -141,9 +141,15 @@ public enum Daemon {
                                     logger: logger, onServing: reporter.serving, onDraining: reporter.stopping)
             var services: [any Service] = credentials.services + alerts.services
             services.append(validation)
-            services.append(AlertEvaluationService(engine: alerts.engine, dispatcher: alerts.dispatcher))
+            // The alert rules are judged every second, so alerts repeat and resolve when no calls arrive.
+            services.append(PeriodicService(interval: .seconds(1), runsAtStart: false) { [engine = alerts.engine, dispatcher = alerts.dispatcher] in
+                let events = engine.evaluate()
+                if !events.isEmpty { dispatcher.submit(events) }
+            })
             services.append(ReloadOnHangupService(reloader: reloader))
-            if let interval = reporter.watchdogInterval { services.append(WatchdogService(reporter: reporter, interval: interval)) }
+            if let interval = reporter.watchdogInterval {
+                services.append(PeriodicService(interval: interval, runsAtStart: true, work: reporter.watchdog))
+            }
             services.append(server)
             self.services = services
         }
