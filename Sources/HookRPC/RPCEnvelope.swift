@@ -100,7 +100,7 @@ extension RPCCall {
             id = parsed
         }
         let replyID = id ?? .null
-        guard let version, line[version.start] == UInt8(ascii: "\""), JSONScanner.string(at: version, in: line) == "2.0" else {
+        guard let version, isVersion2(version, in: line) else {
             return .invalid(id: replyID, error: RPCError(.invalidRequest, "invalid request: 'jsonrpc' must be \"2.0\""))
         }
         guard let method, line[method.start] == UInt8(ascii: "\"") else {
@@ -111,6 +111,14 @@ extension RPCCall {
                 .invalidRequest, "invalid request: 'params' must be an object or an array, found \(typeName(at: params, in: line))"))
         }
         return .request(RPCEnvelope(id: id, method: JSONScanner.string(at: method, in: line), params: params))
+    }
+
+    /// Whether the `jsonrpc` member is the string "2.0" (compared as bytes unless it has escapes).
+    private static func isVersion2(_ span: JSONSpan, in line: UnsafeRawBufferPointer) -> Bool {
+        guard line[span.start] == UInt8(ascii: "\"") else { return false }
+        let bytes = span.bytes(in: line)
+        if !bytes.contains(UInt8(ascii: "\\")) { return bytes.elementsEqual(#""2.0""#.utf8) }
+        return JSONScanner.string(at: span, in: line) == "2.0"
     }
 
     /// The JSON type name of a validated value, from its first byte.

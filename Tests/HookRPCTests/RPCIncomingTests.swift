@@ -98,6 +98,12 @@ struct RPCIncomingRequestTests {
         #expect(try params(line) == ["value": [1, "a"]])
     }
 
+    @Test("a jsonrpc member spelled with an escape is still \"2.0\"")
+    func escapedVersion() throws {
+        let decoded = try #require(request(#"{"jsonrpc":"2\u002e0","method":"system.version","id":1}"#))
+        #expect(decoded.method == "system.version")
+    }
+
     @Test("an id keeps its JSON type exactly, also for large and negative numbers and escaped strings", arguments: [
         ("9223372036854775807", RPCID.integer(.max)),
         ("-9223372036854775808", RPCID.integer(.min)),
@@ -201,7 +207,8 @@ struct RPCIncomingInvalidTests {
 
     @Test("a missing or incorrect jsonrpc member is -32600 carrying the id",
           arguments: [#""method":"system.echo""#, #""jsonrpc":"1.0","method":"system.echo""#,
-                      #""jsonrpc":2.0,"method":"system.echo""#, #""jsonrpc":null,"method":"system.echo""#])
+                      #""jsonrpc":2.0,"method":"system.echo""#, #""jsonrpc":null,"method":"system.echo""#,
+                      #""jsonrpc":"2.00","method":"system.echo""#, #""jsonrpc":"2.","method":"system.echo""#])
     func badVersion(members: String) throws {
         let (id, error) = try #require(invalid(#"{\#(members),"id":9}"#))
         #expect(id == .integer(9))
