@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Linux calls Swift cannot make directly (variadic prctl).
+        .systemLibrary(name: "CLinux"),
 
         .target(name: "HookJSON", dependencies: ["CJansson"]),
         .target(name: "HookRPC", dependencies: ["HookJSON"]),
@@ -36,10 +38,11 @@ let package = Package(
         ]),
         .target(name: "HookHTTP", dependencies: ["CCurl"]),
         .target(name: "HookMQTT", dependencies: ["CMosquitto"]),
+        .target(name: "HookLinux", dependencies: ["CLinux"]),
         .target(name: "HookStore", dependencies: ["HookCore", "HookJSON", "CSQLite"]),
         .target(name: "HookInfisical", dependencies: ["HookCore", "HookHTTP", "HookJSON"]),
         .target(name: "HookDaemon", dependencies: [
-            "HookJSON", "HookRPC", "HookCore", "HookStore", "HookRedis", "HookHTTP", "HookInfisical", "HookMQTT",
+            "HookJSON", "HookRPC", "HookCore", "HookStore", "HookRedis", "HookHTTP", "HookInfisical", "HookMQTT", "HookLinux",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -49,7 +52,7 @@ let package = Package(
         ]),
         .target(name: "HookClient", dependencies: ["HookJSON", "HookRPC"]),
         .executableTarget(name: "hookd", dependencies: [
-            "HookDaemon",
+            "HookDaemon", "HookLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], linkerSettings: [

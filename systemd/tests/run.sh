@@ -81,14 +81,21 @@ else
 fi
 
 # Exposure on systemd-analyze's 0..10 scale (threshold given in tenths); "OK" is below 4.
-out=$(cd "$tmp/units" && systemd-analyze security --offline=yes --threshold=20 --no-pager "$tmp/units/hookd.service" 2>&1)
+out=$(cd "$tmp/units" && systemd-analyze security --offline=yes --threshold=15 --no-pager "$tmp/units/hookd.service" 2>&1)
 rc=$?
 level=$(grep -o 'Overall exposure level for hookd.service: [0-9.]*' <<<"$out" | grep -o '[0-9.]*$')
 if ((rc == 0)) && [[ -n $level ]]; then
-    ok "hardening: systemd-analyze security --offline exposure $level <= 2.0"
+    ok "hardening: systemd-analyze security --offline exposure $level <= 1.5"
 else
-    not_ok "hardening: systemd-analyze security --offline exposure <= 2.0" \
+    not_ok "hardening: systemd-analyze security --offline exposure <= 1.5" \
         "exit $rc, exposure ${level:-?}: $(grep '✗' <<<"$out")"
+fi
+
+# A crash must not write hookd's memory (every credential) to disk.
+if grep -qx 'LimitCORE=0' "$units/hookd.service"; then
+    ok "hookd.service sets LimitCORE=0"
+else
+    not_ok "hookd.service sets LimitCORE=0" "no LimitCORE=0 line in $units/hookd.service"
 fi
 
 # The socket must not live inside the service's RuntimeDirectory (deleted on stop).

@@ -39,8 +39,6 @@ public enum Daemon {
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
     /// - Returns: the process exit status (0 after a clean shutdown).
     public static func run(_ options: DaemonOptions, logger baseLogger: Logger) async -> Int32 {
-        // A peer that goes away mid-write must cost an error, not the process.
-        signal(SIGPIPE, SIG_IGN)
         var logger = baseLogger
         let environment = SocketPath.currentEnvironment()
         let userID = geteuid()

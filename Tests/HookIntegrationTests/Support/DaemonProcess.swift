@@ -12,7 +12,8 @@ final class DaemonProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - configuration: YAML written to a file and passed with `--config`, when given.
     ///   - extraArguments: more flags for hookd.
-    init(configuration: String? = nil, extraArguments: [String] = [], environment: [String: String]? = nil,
+    ///   - launcher: a command hookd is started through (e.g. `setpriv … --`), hookd's path and flags appended.
+    init(configuration: String? = nil, extraArguments: [String] = [], launcher: [String] = [], environment: [String: String]? = nil,
          directory: String? = nil, socketName: String = "hookd.sock", waitUntilReady: Bool = true) throws {
         let directory = try directory ?? TestEnvironment.makeTemporaryDirectory()
         self.directory = directory
@@ -23,7 +24,8 @@ final class DaemonProcess: @unchecked Sendable {
             try configuration.write(toFile: path, atomically: true, encoding: .utf8)
             arguments += ["--config", path]
         }
-        child = try ChildProcess(executable: TestEnvironment.hookdPath, arguments: arguments + extraArguments,
+        let command = launcher + [TestEnvironment.hookdPath] + arguments + extraArguments
+        child = try ChildProcess(executable: command[0], arguments: Array(command.dropFirst()),
                                  environment: environment, outputPath: "\(directory)/hookd-\(UUID().uuidString.prefix(4)).log")
         if waitUntilReady {
             let ready = TestEnvironment.wait(seconds: 10) { [socketPath, child] in

@@ -9,7 +9,6 @@ import Glibc
 #endif
 
 /// hookd: the webhook operations daemon. Parses flags and hands over to HookDaemon.
-@main
 struct HookdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hookd",
