@@ -29,20 +29,21 @@ let package = Package(
         // Linux calls Swift cannot make directly (variadic prctl).
         .systemLibrary(name: "CLinux"),
 
-        .target(name: "HookJSON", dependencies: ["CJansson"]),
+        .target(name: "HookNumbers"),
+        .target(name: "HookJSON", dependencies: ["CJansson", "HookNumbers"]),
         .target(name: "HookRPC", dependencies: ["HookJSON"]),
-        .target(name: "HookCore", dependencies: ["HookJSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "HookCore", dependencies: ["HookJSON", "HookNumbers", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HookRedis", dependencies: [
-            "CHiredis", "HookCore", "HookJSON",
+            "CHiredis", "HookCore", "HookJSON", "HookNumbers",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "HookHTTP", dependencies: ["CCurl"]),
-        .target(name: "HookMQTT", dependencies: ["CMosquitto"]),
+        .target(name: "HookHTTP", dependencies: ["CCurl", "HookNumbers"]),
+        .target(name: "HookMQTT", dependencies: ["CMosquitto", "HookNumbers"]),
         .target(name: "HookLinux", dependencies: ["CLinux"]),
         .target(name: "HookStore", dependencies: ["HookCore", "HookJSON", "CSQLite"]),
-        .target(name: "HookInfisical", dependencies: ["HookCore", "HookHTTP", "HookJSON"]),
+        .target(name: "HookInfisical", dependencies: ["HookCore", "HookHTTP", "HookJSON", "HookNumbers"]),
         .target(name: "HookDaemon", dependencies: [
-            "HookJSON", "HookRPC", "HookCore", "HookStore", "HookRedis", "HookHTTP", "HookInfisical", "HookMQTT", "HookLinux",
+            "HookJSON", "HookRPC", "HookCore", "HookStore", "HookRedis", "HookHTTP", "HookInfisical", "HookMQTT", "HookLinux", "HookNumbers",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -50,7 +51,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
-        .target(name: "HookClient", dependencies: ["HookJSON", "HookRPC"]),
+        .target(name: "HookClient", dependencies: ["HookJSON", "HookRPC", "HookNumbers"]),
         .executableTarget(name: "hookd", dependencies: [
             "HookDaemon", "HookLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -65,7 +66,7 @@ let package = Package(
             ], .when(configuration: .release)),
         ]),
         .executableTarget(name: "hookrpc", dependencies: [
-            "HookClient", "HookCore",
+            "HookClient", "HookCore", "HookNumbers",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -73,6 +74,7 @@ let package = Package(
         // Test servers and processes shared by the test targets (not shipped).
         .target(name: "HookTestSupport", dependencies: ["HookMQTT"], path: "Tests/HookTestSupport"),
 
+        .testTarget(name: "HookNumbersTests", dependencies: ["HookNumbers"]),
         .testTarget(name: "HookJSONTests", dependencies: ["HookJSON", "CJansson"]),
         .testTarget(name: "HookRPCTests", dependencies: ["HookRPC"]),
         .testTarget(name: "HookCoreTests", dependencies: ["HookCore", "HookTestSupport"]),

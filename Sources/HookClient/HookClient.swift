@@ -1,4 +1,5 @@
 import HookJSON
+import HookNumbers
 import HookRPC
 import Synchronization
 
@@ -26,10 +27,12 @@ public final class HookClient: Sendable {
     public let timeoutSeconds: Double
     private let state = Mutex<(connection: SocketConnection?, nextID: Int64)>((nil, 1))
 
-    /// - Parameter socketPath: nil resolves the path as every hookd client does (`SocketPath`).
+    /// - Parameters:
+    ///   - socketPath: nil resolves the path as every hookd client does (`SocketPath`).
+    ///   - timeoutSeconds: how long a call may take, kept within 1 ms … 1 day (NaN: 30 s).
     public init(socketPath: String? = nil, timeoutSeconds: Double = 30) {
         self.socketPath = SocketPath.resolveForCurrentProcess(explicit: socketPath, forClient: true)
-        self.timeoutSeconds = timeoutSeconds
+        self.timeoutSeconds = timeoutSeconds.clamped(to: 0.001...86_400, ifNaN: 30)
     }
 
     /// Calls a method and returns its result.

@@ -1,7 +1,12 @@
 import HookJSON
+import HookNumbers
 
 /// UTC timestamps in ISO 8601 (`2026-11-29T04:15:26Z`), without Foundation.
 public enum ISO8601 {
+    /// The times ISO 8601's four-digit years can show: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    /// A time outside (an upstream's `expires_in: 1e19`, NaN) prints as the nearest end, 0000 for NaN.
+    public static let representableSeconds: ClosedRange<Double> = -62_167_219_200 ... 253_402_300_799
+
     /// Formats seconds since 1970 in UTC, with 0 (default) to 6 digits of the fraction.
     ///
     /// Whole seconds are cut (12:00:00.75 is 12:00:00); with fractional digits the value is rounded
@@ -20,8 +25,8 @@ public enum ISO8601 {
         let digits = min(max(fractionalDigits, 0), 6)
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
-        let scaledValue = secondsSince1970 * Double(scale)
-        let scaled = Int64(digits == 0 ? scaledValue.rounded(.down) : scaledValue.rounded())
+        let seconds = secondsSince1970.clamped(to: representableSeconds, ifNaN: representableSeconds.lowerBound)
+        let scaled = Int64(clamping: seconds * Double(scale), rounding: digits == 0 ? .down : .toNearestOrAwayFromZero)
         let total = scaled >= 0 ? scaled / scale : (scaled - scale + 1) / scale
         let fractionValue = scaled - total * scale
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400

@@ -1,4 +1,5 @@
 import CCurl
+import HookNumbers
 
 /// One blocking HTTP transfer on a curl easy handle, which this type owns and cleans up once.
 ///
@@ -30,7 +31,7 @@ public final class CurlEasyTransfer {
         try check(hookd_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
         try check(hookd_curl_setopt_long(handle, CURLOPT_NOBODY, request.method == "HEAD" ? 1 : 0))
         try check(hookd_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
-        try check(hookd_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(request.timeoutSeconds * 1000)))
+        try check(hookd_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, CurlTransfer.milliseconds(request.timeoutSeconds)))
         try check(hookd_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         try check(hookd_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(received).toOpaque()))
         try check(hookd_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in

@@ -1,4 +1,5 @@
 import CCurl
+import HookNumbers
 
 /// One request on its own curl easy handle, with the buffers curl writes into while it runs.
 ///
@@ -154,8 +155,7 @@ final class CurlTransfer {
     }
 
     /// curl's millisecond options; clamped so that odd inputs (negative, NaN, huge) stay defined.
-    private static func milliseconds(_ seconds: Double) -> Int {
-        guard seconds.isFinite else { return 86_400_000 }
-        return Int(min(max(seconds * 1000, 1), 86_400_000))
+    static func milliseconds(_ seconds: Double) -> Int {
+        Int(clamping: (seconds * 1000).clamped(to: 1...86_400_000, ifNaN: 86_400_000))
     }
 }

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import HookNumbers
 
 /// One plain-text email: who sends it, who receives it, and what it says.
 ///
@@ -139,7 +140,7 @@ public final class SMTPMailer {
         try check(hookd_curl_setopt_string(handle, CURLOPT_URL, url))
         try check(hookd_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps"))
         try check(hookd_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
-        try check(hookd_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000)))
+        try check(hookd_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, CurlTransfer.milliseconds(timeoutSeconds)))
         let tls = requireTLS ? CURLUSESSL_ALL : CURLUSESSL_TRY
         try check(hookd_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(tls.rawValue)))
         if let caFile { try check(hookd_curl_setopt_string(handle, CURLOPT_CAINFO, caFile)) }
@@ -294,7 +295,7 @@ public enum SMTPMessageFormat {
 
     /// `Tue, 02 Jan 2024 03:04:05 +0000`: RFC 5322's date-time in UTC, independent of the locale.
     public static func rfc5322Date(_ secondsSince1970: Double) -> String {
-        var time = time_t(secondsSince1970.rounded(.down))
+        var time = time_t(clamping: secondsSince1970, rounding: .down)
         var parts = tm()
         gmtime_r(&time, &parts)
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
@@ -311,6 +312,6 @@ public enum SMTPMessageFormat {
         }
         let host = domain.flatMap { $0.isEmpty ? nil : $0 } ?? "hookd.invalid"
         let random = (0..<2).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
-        return "<\(random).\(Int64(date))@\(host)>"
+        return "<\(random).\(Int64(clamping: date))@\(host)>"
     }
 }

@@ -2,6 +2,7 @@ import HookCore
 import HookHTTP
 import HookJSON
 import Synchronization
+import HookNumbers
 
 /// Reads webhook credentials from Infisical with a Universal Auth machine identity.
 ///
@@ -27,6 +28,8 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
     private let logins = SingleFlight<Int, Result<String, CredentialSourceError>>()
     /// After a refused login, how long before trying again (Infisical's lockout is 3 tries / 300 s).
     static let loginCooldownSeconds = 30.0
+    /// The longest token lifetime (`expiresIn`, `accessTokenMaxTTL`) taken from the server: ten years.
+    static let longestTokenLifetimeSeconds = 315_360_000.0
 
     /// - Parameter now: monotonic seconds, injectable for tests.
     public init(configuration: InfisicalConfiguration, http: HTTPClient, now: @escaping @Sendable () -> Double) {
@@ -93,7 +96,7 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
         case 200:
             return try adopt(response, what: "login")
         case 400, 401, 403, 404:
-            let reason = "infisical: login refused (\(response.statusCode)): \(Self.message(in: response)); not retrying for \(Int(Self.loginCooldownSeconds)) s"
+            let reason = "infisical: login refused (\(response.statusCode)): \(Self.message(in: response)); not retrying for \(Int(clamping: Self.loginCooldownSeconds)) s"
             loginRefusedUntil.withLock { $0 = (now() + Self.loginCooldownSeconds, reason) }
             throw CredentialSourceError(.unauthorized, reason)
         default:
@@ -116,11 +119,14 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
     /// Stores the token from a login or renewal answer; renews when 80% of its life has passed.
     private func adopt(_ response: HTTPResponse, what: String) throws(CredentialSourceError) -> String {
         guard let value = try? JSONValue.parse(response.body), let accessToken = value["accessToken"]?.stringValue,
-              let expiresIn = value["expiresIn"]?.doubleValue else {
+              let advertisedLifetime = value["expiresIn"]?.doubleValue else {
             throw CredentialSourceError(.unavailable, "infisical: unexpected \(what) response")
         }
+        // Lifetimes from the server, clamped to ten years: an absurd value (1e300) must keep the
+        // renewal arithmetic finite and ordered, never trap or overflow a timer.
+        let expiresIn = advertisedLifetime.clamped(to: 0...Self.longestTokenLifetimeSeconds, ifNaN: 0)
         let time = now()
-        let maxTTL = value["accessTokenMaxTTL"]?.doubleValue ?? 0
+        let maxTTL = (value["accessTokenMaxTTL"]?.doubleValue ?? 0).clamped(to: 0...Self.longestTokenLifetimeSeconds, ifNaN: 0)
         let previousMax = token.withLock { $0?.maxExpiresAt }
         let maxExpiresAt = maxTTL > 0 ? (previousMax ?? time + maxTTL) : .infinity
         token.withLock {
@@ -171,12 +177,13 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
                 failure = CredentialSourceError(timedOut ? .timeout : .unavailable, "infisical: \(error.message) while \(what)")
             }
             guard now() + wait < deadline else { throw failure }
-            try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+            try? await Task.sleep(for: .milliseconds(Int64(clamping: wait * 1000)))
         }
     }
 
+    /// Infisical's `Retry-After`, at most a minute: a retry past that misses every caller's deadline anyway.
     private static func retryAfter(_ response: HTTPResponse) -> Double? {
-        response.header(named: "Retry-After").flatMap(Double.init)
+        response.retryAfterSeconds(maximum: 60)
     }
 
     /// Infisical's error text (`message`), shortened; it never carries a secret value.

@@ -1,3 +1,5 @@
+import HookNumbers
+
 extension JSONValue {
     /// The compact encoding on one line: no raw newline can appear, so it is safe as an NDJSON frame.
     ///
@@ -103,8 +105,8 @@ extension JSONValue {
         // when `value` is exactly the Double nearest to k/1000, "k/1000" with trailing zeros cut is
         // the shortest text that reads back as it, which is what `description` prints.
         let thousandths = value * 1000
-        if value != 0, abs(value) < 1e9, thousandths == thousandths.rounded(), Double(Int64(thousandths)) / 1000 == value {
-            let scaled = Int64(thousandths)
+        if value != 0, abs(value) < 1e9, thousandths == thousandths.rounded(), Double(Int64(clamping: thousandths)) / 1000 == value {
+            let scaled = Int64(clamping: thousandths)
             if scaled < 0 { output.append(UInt8(ascii: "-")) }
             let magnitude = UInt64(abs(scaled))
             appendDigits(magnitude / 1000, to: &output)

@@ -4,6 +4,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import HookNumbers
 #endif
 
 /// The engine behind ``MQTTPublisher``: the queue, the messages awaiting their PUBACK, and the
@@ -188,7 +189,7 @@ final class MQTTPublisherCore: Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resume = ResumeOnce(continuation)
             tearDown { resume.resume() }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(teardownTimeout / .milliseconds(1)))) {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(clamping: teardownTimeout / .milliseconds(1)))) {
                 resume.resume()
             }
         }

@@ -1,5 +1,6 @@
 import HookCore
 import Synchronization
+import HookNumbers
 
 /// Alerting shared by every hookd on one Redis. Each process adds its calls to per-webhook
 /// buckets of `bucketSeconds` and reads the other processes' counts, so the rules judge a
@@ -46,7 +47,7 @@ public final class RedisAlertCounter: Sendable {
 
     /// The bucket a time falls in.
     public static func bucket(of secondsSince1970: Double) -> Int64 {
-        Int64((secondsSince1970 / Double(bucketSeconds)).rounded(.down))
+        Int64(clamping: secondsSince1970 / Double(bucketSeconds), rounding: .down)
     }
 
     /// The hash holding every process's counts of one webhook in one bucket.

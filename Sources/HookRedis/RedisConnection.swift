@@ -2,6 +2,7 @@ import CHiredis
 
 #if canImport(Glibc)
 import Glibc
+import HookNumbers
 #endif
 
 /// One synchronous hiredis connection; owns its `redisContext` and frees it exactly once.
@@ -138,7 +139,7 @@ public final class RedisConnection: @unchecked Sendable {
     }
 
     private static func timeval(seconds: Double) -> Glibc.timeval {
-        let whole = Int(seconds)
-        return Glibc.timeval(tv_sec: whole, tv_usec: Int((seconds - Double(whole)) * 1_000_000))
+        let microseconds = Int(clamping: seconds.clamped(to: 0...86_400, ifNaN: 86_400) * 1_000_000)
+        return Glibc.timeval(tv_sec: microseconds / 1_000_000, tv_usec: microseconds % 1_000_000)
     }
 }

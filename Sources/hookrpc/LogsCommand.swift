@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookJSON
+import HookNumbers
 
 /// `hookrpc logs`: the seed's jq recipes over the structured log, as one command.
 struct LogsCommand: ParsableCommand {
@@ -61,7 +62,7 @@ struct LogsCommand: ParsableCommand {
         for code in durations.keys.sorted() {
             let values = (durations[code] ?? []).sorted()
             let average = values.reduce(0, +) / Double(max(values.count, 1))
-            let p95 = values.isEmpty ? 0 : values[min(values.count - 1, Int((0.95 * Double(values.count)).rounded(.up)) - 1)]
+            let p95 = values.isEmpty ? 0 : values[min(values.count - 1, Int(clamping: 0.95 * Double(values.count), rounding: .up) - 1)]
             print(code.padding(to: 24) + "  " + "\(values.count)".padding(to: 5) + "  " + "\(failures[code] ?? 0)".padding(to: 6)
                   + "  " + String(format: "%.3f", average).padding(to: 7) + "  " + String(format: "%.3f", p95))
         }

@@ -116,7 +116,8 @@ POST   /__test__/folders  {"projectId", "environment", "secretPath"}   Creates a
 POST   /__test__/config   Merges into the config; answers with the whole config:
        {"delayMs": int     wait before every Infisical API request; requests
                            still run concurrently
-        "failNext": {"status": 429|500|503|..., "count": n, "retryAfter": s?,
+        "failNext": {"status": 429|500|503|..., "count": n, "retryAfter": s? (a number;
+                     a string is sent verbatim as the Retry-After header),
                      "kinds": ["login","renew","read","write"]?}  or null to clear
                     The next n API requests (of the given kinds, all kinds
                     by default) fail with that status.  This happens before
@@ -706,6 +707,10 @@ class Handler(BaseHTTPRequestHandler):
     @staticmethod
     def injected_error(status: int, retry_after: Any) -> ApiError:
         headers: Dict[str, str] = {}
+        if isinstance(retry_after, str):
+            # A raw header value ("-inf", "1e300"): a hostile upstream, for hookd's hardening tests.
+            return ApiError(status, "RateLimitExceeded" if status == 429 else "Error", "Injected failure",
+                            {"Retry-After": retry_after})
         if status == 429:
             secs = int(retry_after) if retry_after is not None else 1
             headers = {"Retry-After": str(secs), "x-ratelimit-limit": "600",
@@ -1071,7 +1076,7 @@ def apply_config(st: State, body: Dict[str, Any]) -> None:
             if kinds is not None and (not isinstance(kinds, list) or not set(kinds) <= set(KINDS)):
                 raise bad_request("failNext.kinds must be a subset of %s" % list(KINDS))
             ra = fn.get("retryAfter")
-            if ra is not None:
+            if ra is not None and not isinstance(ra, str):
                 num(ra, "failNext.retryAfter")
             cfg["failNext"] = {"status": status, "count": count, "retryAfter": ra,
                                "kinds": kinds} if count > 0 else None

@@ -487,6 +487,14 @@ def test_fail_next_429_with_retry_after_then_success(ready):
     assert ready.control("GET", "config")["failNext"] is None
 
 
+def test_fail_next_sends_a_string_retry_after_verbatim(ready):
+    ready.config(failNext={"status": 429, "count": 1, "retryAfter": "-inf"})
+    status, headers, data = ready.read_v4("DB_PASSWORD", ready.tok)
+    assert status == 429 and headers["retry-after"] == "-inf"
+    assert_error_shape(data, 429)
+    assert ready.read_v4("DB_PASSWORD", ready.tok)[0] == 200
+
+
 def test_fail_next_applies_before_auth_and_by_kind(ready):
     ready.config(failNext={"status": 500, "count": 1})
     status, _, data = ready.read_v4("DB_PASSWORD", None)   # no token, still the injected 500

@@ -407,6 +407,16 @@ def test_protected_details(ep):
     assert ep.request("GET", "/protected/b", "https", headers={"Authorization": "Bearer replaced"})[0] == 200
 
 
+def test_token_endpoint_answers_the_registered_bytes_verbatim(ep):
+    assert ep.request("POST", "/token/absurd", body=b"grant_type=client_credentials")[0] == 404
+    answer = b'{"access_token":"tok","token_type":"Bearer","expires_in":1e19}'
+    assert ep.request("PUT", "/__test__/token/absurd", body=answer)[0] == 204
+    status, headers, data = ep.request("POST", "/token/absurd", "https", body=b"grant_type=client_credentials")
+    assert status == 200 and data == answer
+    assert headers["content-type"] == "application/json"
+    assert ep.request("GET", "/token/absurd")[0] == 404
+
+
 @pytest.mark.parametrize("listener", LISTENERS)
 def test_protected_without_expectation_is_404(ep, listener):
     assert ep.request("GET", "/protected/never-registered", listener,

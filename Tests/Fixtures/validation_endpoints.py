@@ -61,6 +61,10 @@ body.  A request body (Content-Length or chunked) is read and ignored.
                         (the header NAME, in any case, equal to VALUE), query
                         (the query parameter NAME present exactly once, equal to
                         VALUE).
+/token/{name}           POST: an OAuth2 token endpoint answering 200 with the JSON body
+                        registered by PUT /__test__/token/{name}, verbatim (so a test
+                        can send what a real one would not: ``expires_in: 1e19``);
+                        404 when none is registered.
 anything else           404.  Methods other than HEAD, GET, POST, PUT, DELETE,
                         PATCH and OPTIONS get http.server's 501.
 
@@ -74,6 +78,7 @@ PUT    /__test__/auth/{name}   body: exactly one of
        (strings; T, P, V and the names non-empty; U may be empty).  Registers
        or replaces the expectation for name.  204; 400 {"error": message}
        for any other body.
+PUT    /__test__/token/{name}  body: the bytes /token/{name} answers with.  204.
 GET    /__test__/requests      200 [{"method", "path", "listener": "http"|"https"}, ...]:
                                every request outside /__test__/ so far, in order
                                of arrival (a /hang is listed while it hangs);
@@ -115,6 +120,8 @@ STATUS_PATH = re.compile(r"^/status/(\d{3})$")
 DELAY_PATH = re.compile(r"^/delay/(\d{1,9})$")
 PROTECTED_PATH = re.compile(r"^/protected/([^/]+)$")
 AUTH_CONTROL_PATH = re.compile(r"^/__test__/auth/([^/]+)$")
+TOKEN_PATH = re.compile(r"^/token/([^/]+)$")
+TOKEN_CONTROL_PATH = re.compile(r"^/__test__/token/([^/]+)$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 BODYLESS = (204, 304)
 REALM = 'realm="validation-endpoints"'
@@ -127,6 +134,7 @@ class State:
         self.lock = threading.Lock()
         self.requests: List[Dict[str, str]] = []
         self.expectations: Dict[str, Tuple[str, Any]] = {}
+        self.token_answers: Dict[str, bytes] = {}
         self.stopping = threading.Event()
 
 
@@ -368,6 +376,15 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self.answer(200, b"ok\n")
             return
+        match = TOKEN_PATH.match(path)
+        if match and method == "POST":
+            with STATE.lock:
+                answer = STATE.token_answers.get(unquote(match.group(1)))
+            if answer is None:
+                self.answer(404, b"no token answer registered\n")
+            else:
+                self.answer(200, answer, headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+            return
         match = PROTECTED_PATH.match(path)
         if match:
             self.protected(unquote(match.group(1)), query)
@@ -421,6 +438,12 @@ class Handler(BaseHTTPRequestHandler):
                 return
             with STATE.lock:
                 STATE.expectations[unquote(match.group(1))] = expectation
+            self.answer(204, b"")
+            return
+        match = TOKEN_CONTROL_PATH.match(path)
+        if match and method == "PUT":
+            with STATE.lock:
+                STATE.token_answers[unquote(match.group(1))] = self.control_body
             self.answer(204, b"")
             return
         self.answer_json(404, {"error": "no such test control"})

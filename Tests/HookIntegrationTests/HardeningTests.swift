@@ -1,4 +1,6 @@
 import Foundation
+import HookClient
+import HookJSON
 import HookTestSupport
 import Testing
 
@@ -24,5 +26,61 @@ struct HardeningTests {
             .split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst(2).first)
         #expect(effectiveUserID == (runsAsRoot ? "\(nobody)" : "\(geteuid())"), "hookd runs as someone other than root")
         #expect(status.st_uid == 0, "/proc/PID/status of a non-dumpable process belongs to root")
+    }
+}
+
+/// Item 9: numbers from upstream servers are clamped before any conversion; none traps hookd.
+struct UpstreamNumberTests {
+    /// Infisical answers a read with 429 and a Retry-After no server should send. hookd ignores
+    /// it (its own backoff applies), reads the secret on the next try, and keeps running.
+    @Test(arguments: ["-inf", "1e300", "nan", "-5", "0x10", "7x"])
+    func anAbsurdRetryAfterFromInfisicalIsIgnored(retryAfter: String) throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let infisical = try InfisicalServer(directory: directory)
+        try infisical.setSecret("STRIPE_SECRET", "sk_test_retry_after_1")
+        let daemon = try DaemonProcess(configuration: infisical.configuration, directory: directory)
+        _ = try daemon.client().upsertWebhook(["code": "STRIPE", "url": "https://api.stripe.test", "auth_type": "bearer",
+                                               "credential": ["source": "infisical", "ref": "STRIPE_SECRET"]])
+        try infisical.configure(["failNext": ["status": 429, "count": 1, "retryAfter": .string(retryAfter), "kinds": ["read"]]])
+        let started = Date()
+        let reply = try daemon.client().credential(code: "STRIPE")
+        #expect(reply["credential"]?["token"] == "sk_test_retry_after_1")
+        #expect(Date().timeIntervalSince(started) < 5, "the default backoff applied, not the header")
+        #expect(try infisical.requestCount("read") == 2)
+        #expect(daemon.child.isRunning)
+    }
+
+    /// An Infisical login whose token lives 10¹⁸ seconds (an integer JSON can carry; a larger
+    /// one is refused by the strict parser as out of range): hookd caps the lifetime and serves.
+    @Test func anAbsurdTokenLifetimeFromInfisicalIsCapped() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let infisical = try InfisicalServer(directory: directory, tokenSeconds: 1e18, tokenMaxSeconds: 1e18)
+        try infisical.setSecret("STRIPE_SECRET", "sk_test_lifetime_1")
+        let daemon = try DaemonProcess(configuration: infisical.configuration, directory: directory)
+        _ = try daemon.client().upsertWebhook(["code": "STRIPE", "url": "https://api.stripe.test", "auth_type": "bearer",
+                                               "credential": ["source": "infisical", "ref": "STRIPE_SECRET"]])
+        #expect(try daemon.client().credential(code: "STRIPE")["credential"]?["token"] == "sk_test_lifetime_1")
+        #expect(try daemon.client().health()["status"] != nil)
+        #expect(daemon.child.isRunning)
+    }
+
+    /// An OAuth2 token endpoint says `expires_in: 1e19` (about 3·10¹¹ years; converting it to
+    /// whole milliseconds trapped hookd). The lifetime is capped at a year.
+    @Test func anAbsurdExpiresInFromATokenEndpointIsCappedAtAYear() throws {
+        let endpoints = try ValidationTests.Endpoints()
+        let answer = #"{"access_token":"tok-absurd","token_type":"Bearer","expires_in":1e19}"#
+        try HTTPControl.call("PUT", "\(endpoints.http)/__test__/token/absurd", bytes: Array(answer.utf8))
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOOKD_CRED_OAUTH"] = #"{"token_url":"\#(endpoints.http)/token/absurd","client_id":"cid","client_secret":"cs-absurd"}"#
+        let daemon = try DaemonProcess(environment: environment)
+        _ = try daemon.client().upsertWebhook(["code": "OAUTH", "url": "https://api.example.test", "auth_type": "oauth2_client_credentials",
+                                               "credential": ["source": "env", "ref": "HOOKD_CRED_OAUTH"]])
+        let reply = try daemon.client().credential(code: "OAUTH")
+        #expect(reply["credential"]?["access_token"] == "tok-absurd")
+        let expiresAt = try #require(reply["credential"]?["expires_at"]?.stringValue)
+        let year = try #require(Int(expiresAt.prefix(4)))
+        let thisYear = Calendar(identifier: .gregorian).component(.year, from: Date())
+        #expect((thisYear...thisYear + 1).contains(year), "expires_at \(expiresAt): at most a year away")
+        #expect(daemon.child.isRunning)
     }
 }

@@ -1,4 +1,5 @@
 import Synchronization
+import HookNumbers
 
 /// hookd's alerting: records call outcomes per webhook over a sliding window, judges the rules,
 /// and moves each (webhook, alert type) through ok → firing → resolved, with repeats, silences
@@ -72,10 +73,10 @@ public final class AlertEngine: Sendable {
     /// Records one call and judges the rules.
     public func record(_ call: CallRecord) -> Outcome {
         let time = now()
-        let second = Int64(time.rounded(.down))
+        let second = Int64(clamping: time, rounding: .down)
         // Clamped: a caller's timestamp must not be able to trap the conversion (1e300, NaN).
         let callTime = call.timestamp.isFinite ? min(max(call.timestamp, 0), time) : time
-        let callSecond = Int64(callTime.rounded(.down))
+        let callSecond = Int64(clamping: callTime, rounding: .down)
         return state.withLock { state -> Outcome in
             // Taken out of the table, not copied: a copy would make the next write duplicate the
             // whole window (copy-on-write) on every call.
@@ -99,7 +100,7 @@ public final class AlertEngine: Sendable {
     /// traffic stopped, sends repeats, and judges latency.
     public func evaluate() -> [AlertEvent] {
         let time = now()
-        let second = Int64(time.rounded(.down))
+        let second = Int64(clamping: time, rounding: .down)
         return state.withLock { state -> [AlertEvent] in
             var events: [AlertEvent] = []
             for code in state.webhooks.keys.sorted() {
@@ -148,7 +149,7 @@ public final class AlertEngine: Sendable {
 
     /// The window's numbers for one webhook (nil: no calls in the window).
     public func metrics(for code: String) -> WindowMetrics? {
-        let second = Int64(now().rounded(.down))
+        let second = Int64(clamping: now(), rounding: .down)
         return state.withLock { state -> WindowMetrics? in
             guard var webhook = state.webhooks.removeValue(forKey: code) else { return nil }
             webhook.window.advance(to: second)
@@ -317,7 +318,7 @@ public final class AlertEngine: Sendable {
         func number(_ value: Double) -> String { String((value * 10).rounded() / 10) }
         return switch type {
         case .highFailureRate: "High failure rate: \(number(value))% of calls failed (threshold \(number(threshold))%)"
-        case .authFailures: "Authentication failures: \(Int(value)) calls got 401/403 (threshold \(Int(threshold)))"
+        case .authFailures: "Authentication failures: \(Int(clamping: value)) calls got 401/403 (threshold \(Int(clamping: threshold)))"
         case .highLatency: "High latency: p95 \(number(value)) s (threshold \(number(threshold)) s)"
         }
     }

@@ -1,4 +1,5 @@
 import HookJSON
+import HookNumbers
 
 /// Something an alert did that is worth telling: it started firing, is still firing (repeat),
 /// resolved, or is a test. Kept in history; sent to the channels unless silenced.
@@ -30,7 +31,7 @@ public struct AlertEvent: Sendable, Equatable {
     /// A stable key per (webhook, alert type) and firing episode, for de-duplication by channels
     /// (PagerDuty's dedup_key): the resolve carries the same key as its trigger.
     public var dedupKey: String {
-        "hookd/\(webhookCode)/\(type?.rawValue ?? "test")/\(Int64(firstFiredAt))"
+        "hookd/\(webhookCode)/\(type?.rawValue ?? "test")/\(Int64(clamping: firstFiredAt))"
     }
 
     /// The `webhook_alert` line of the structured log, and the body other channels render from.

@@ -1,4 +1,5 @@
 import HookJSON
+import HookNumbers
 
 /// A webhook's own alerting thresholds, the registry field `alerting`: a field left out inherits
 /// `webhooks.alerting.*`, so a noisy or critical webhook can be tuned without touching the rest.
@@ -38,8 +39,8 @@ public struct AlertOverrides: Sendable, Equatable {
         case let other?: throw WebhookValidationError(field: "alerting.enabled", reason: "must be a boolean, found \(other.typeName)")
         }
         failureRateThreshold = try Self.number(object, "failure_rate_threshold", in: 0...100)
-        minCalls = try Self.number(object, "min_calls", in: 1...1_000_000, whole: true).map { Int($0) }
-        authFailureThreshold = try Self.number(object, "auth_failure_threshold", in: 1...1_000_000, whole: true).map { Int($0) }
+        minCalls = try Self.number(object, "min_calls", in: 1...1_000_000, whole: true).map { Int(clamping: $0) }
+        authFailureThreshold = try Self.number(object, "auth_failure_threshold", in: 1...1_000_000, whole: true).map { Int(clamping: $0) }
         latencyThresholdSeconds = try Self.number(object, "latency_threshold_seconds", in: 0...3600)
     }
 
@@ -77,6 +78,6 @@ public struct AlertOverrides: Sendable, Equatable {
     }
 
     private static func text(_ value: Double) -> String {
-        value == value.rounded() ? String(Int64(value)) : String(value)
+        value == value.rounded() ? String(Int64(clamping: value)) : String(value)
     }
 }

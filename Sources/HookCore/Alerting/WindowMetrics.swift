@@ -1,4 +1,5 @@
 import HookJSON
+import HookNumbers
 
 /// A webhook's numbers over the alerting window: what `alert.metrics` returns and alerts carry.
 public struct WindowMetrics: Sendable, Equatable {
@@ -24,7 +25,7 @@ public struct WindowMetrics: Sendable, Equatable {
         func percentile(_ fraction: Double) -> Double {
             guard !durations.isEmpty else { return 0 }
             // Nearest rank: the smallest value with at least `fraction` of the calls at or below it.
-            let rank = Int((fraction * Double(durations.count)).rounded(.up))
+            let rank = Int(clamping: fraction * Double(durations.count), rounding: .up)
             return durations[min(durations.count - 1, max(0, rank - 1))]
         }
         self.webhookCode = webhookCode

@@ -1,4 +1,5 @@
 import HookJSON
+import HookNumbers
 
 /// The answer to `credential.get`: the credential and how the cache produced it.
 public struct CredentialLookup: Sendable, Equatable {
@@ -137,7 +138,7 @@ public final class CredentialService: Sendable {
         do throws(CredentialError) {
             let fresh = try await fetchFromSource(webhook)
             cache.store(fresh, for: key, wallClock: wallClock())
-            if let shared { await shared.store(fresh, for: key, ttlSeconds: Int(ttl.rounded(.up))) }
+            if let shared { await shared.store(fresh, for: key, ttlSeconds: Int(clamping: ttl, rounding: .up)) }
             return CredentialLookup(key: key, credential: fresh, cacheHit: false, tier: nil, ageSeconds: 0, ttlSeconds: ttl, stale: false)
         } catch .sourceFailed(let failedKey, let error) {
             // A source that cannot answer must not take working webhooks down with it.

@@ -1,4 +1,5 @@
 import HookJSON
+import HookNumbers
 
 /// Builds the structured log lines of webhook calls, in exactly the seed's shape.
 ///
@@ -121,18 +122,9 @@ public enum StructuredLogEvent {
         }
     }
 
-    /// ISO 8601 UTC with milliseconds, rounded to the nearest millisecond.
-    ///
-    /// Rounded from the whole timestamp in milliseconds rather than from its fraction, because
-    /// the fraction of a Double near 1.7e9 is off by a few hundred nanoseconds and truncating it
-    /// would turn `.123` into `.122`.
+    /// ISO 8601 UTC with milliseconds, rounded to the nearest millisecond; a non-finite time
+    /// (never from the clock) prints as 1970.
     static func timestampText(_ secondsSince1970: Double) -> String {
-        guard secondsSince1970.isFinite else { return ISO8601.format(0, fractionalDigits: 3) }
-        let milliseconds = Int64((secondsSince1970 * 1000).rounded())
-        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let fraction = milliseconds - seconds * 1000
-        let whole = ISO8601.format(Double(seconds))
-        let digits = String(fraction)
-        return whole.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+        ISO8601.format(secondsSince1970.isFinite ? secondsSince1970 : 0, fractionalDigits: 3)
     }
 }

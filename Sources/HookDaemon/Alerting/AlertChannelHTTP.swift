@@ -1,4 +1,5 @@
 import HookHTTP
+import HookNumbers
 
 /// Reading and quoting HTTP answers the way the HTTP alert channels (Slack, PagerDuty) need.
 enum AlertChannelHTTP {
@@ -6,14 +7,10 @@ enum AlertChannelHTTP {
     /// server can neither park a delivery for days nor overflow the dispatcher's sleep arithmetic.
     static let maximumRetryAfterSeconds = 3600.0
 
-    /// `Retry-After` in seconds when it is delta-seconds (`"7"`, as Slack and PagerDuty send);
-    /// nil when absent or not a number (an HTTP date is not worth a date parser here).
+    /// `Retry-After` in seconds when it is delta-seconds (`"7"`, as Slack and PagerDuty send),
+    /// clamped to `maximumRetryAfterSeconds`; nil when absent or not a number.
     static func retryAfterSeconds(_ response: HTTPResponse) -> Double? {
-        guard let text = response.header(named: "Retry-After"), !text.isEmpty,
-              text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-              let seconds = Double(text), seconds.isFinite
-        else { return nil }
-        return min(max(seconds, 0), maximumRetryAfterSeconds)
+        response.retryAfterSeconds(maximum: maximumRetryAfterSeconds)
     }
 
     /// `body` as one line of at most `limit` characters, with each secret replaced by `…`.
@@ -51,7 +48,7 @@ enum AlertChannelHTTP {
     static func number(_ value: Double) -> String {
         guard value.isFinite else { return "\(value)" }
         let rounded = (value * 100).rounded() / 100
-        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
+        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(clamping: rounded)) }
         return String(rounded)
     }
 

@@ -2,6 +2,7 @@ import HookCore
 import HookJSON
 import Logging
 import Synchronization
+import HookNumbers
 
 /// Sends alert events to the configured channels, off the caller's path: each delivery is a task
 /// of its own, retried with backoff (honouring a channel's Retry-After), so a dead or slow
@@ -83,7 +84,7 @@ final class AlertDispatcher: Sendable {
                 guard !error.permanent, attempt < Self.maximumAttempts else { return }
                 // Clamped: a channel's Retry-After must not park a task for days (or trap the conversion).
                 let wait = min(max(error.retryAfterSeconds ?? delay, 0), 3600)
-                try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                try? await Task.sleep(for: .milliseconds(Int64(clamping: wait * 1000)))
                 delay = min(delay * 2, 60)
             }
         }

@@ -1,5 +1,6 @@
 import HookCore
 import HookHTTP
+import HookNumbers
 
 /// The `email` channel: one plain-text email per event, sent over SMTP with libcurl.
 ///
@@ -82,7 +83,7 @@ struct EmailAlertChannel: AlertChannel {
     /// `12`, `0.2534`: whole numbers without a fraction, others to at most 4 decimals.
     private static func number(_ value: Double) -> String {
         let rounded = (value * 10_000).rounded() / 10_000
-        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
+        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(clamping: rounded)) }
         return "\(rounded)"
     }
 }

@@ -1,9 +1,13 @@
 import HookCore
 import HookHTTP
 import HookJSON
+import HookNumbers
 
 /// Exchanges OAuth2 client credentials for an access token (RFC 6749 §4.4), over libcurl.
 struct OAuth2TokenClient: OAuth2TokenIssuer {
+    /// The longest `expires_in` taken from a token endpoint: a year.
+    static let longestLifetimeSeconds = 31_536_000.0
+
     let http: HTTPClient
 
     func issueToken(_ credentials: OAuth2ClientCredentials, timeoutSeconds: Double) async throws(CredentialSourceError) -> IssuedToken {
@@ -24,7 +28,9 @@ struct OAuth2TokenClient: OAuth2TokenIssuer {
             guard let value = try? JSONValue.parse(response.body), let token = value["access_token"]?.stringValue else {
                 throw CredentialSourceError(.unavailable, "token endpoint: the answer has no access_token")
             }
-            let lifetime = value["expires_in"]?.doubleValue ?? 3600
+            // RFC 6749's expires_in, clamped to a year: an absurd value (1e19) must stay a time
+            // hookd can store, compare and print.
+            let lifetime = (value["expires_in"]?.doubleValue ?? 3600).clamped(to: 0...Self.longestLifetimeSeconds, ifNaN: 3600)
             return IssuedToken(accessToken: token, tokenType: value["token_type"]?.stringValue ?? "Bearer",
                                expiresAt: SystemClock.wallSeconds() + lifetime)
         case 400, 401, 403:

@@ -3,6 +3,7 @@ import HookCore
 import HookHTTP
 import HookJSON
 import HookStore
+import HookNumbers
 
 /// Checks webhooks' credentials before a deployment: outbound ones by requesting their endpoint
 /// with the credential applied, inbound ones by signing and verifying a sample payload.
@@ -144,7 +145,7 @@ final class ValidationService: StoppableService, Sendable {
             checked.statusCode = response.statusCode
             checked.latencyMilliseconds = (SystemClock.monotonicSeconds() - started) * 1000
             checked.tlsExpiresInDays = response.certificateExpiresAt.flatMap(CertificateDate.secondsSince1970).map {
-                Int((($0 - SystemClock.wallSeconds()) / 86_400).rounded(.down))
+                Int(clamping: ($0 - SystemClock.wallSeconds()) / 86_400, rounding: .down)
             }
             return checked
         } catch {
