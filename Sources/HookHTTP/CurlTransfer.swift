@@ -14,6 +14,9 @@ final class CurlTransfer {
     /// curl's CURLOPT_ERRORBUFFER: the detailed reason of a failure (e.g. which certificate check failed).
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var body: [UInt8] = []
+    private let maxResponseBytes: Int
+    /// Set when the write callback refused a chunk because the body would pass `maxResponseBytes`.
+    private var bodyTooLarge = false
     private var headers: [(name: String, value: String)] = []
 
     /// Creates the easy handle and sets every option; the failure carries curl's reason when it refuses one.
@@ -21,15 +24,16 @@ final class CurlTransfer {
         guard let handle = curl_easy_init() else {
             return .failure(HTTPError(curlCode: -1, message: "curl_easy_init failed"))
         }
-        let transfer = CurlTransfer(handle: handle, ticket: ticket)
+        let transfer = CurlTransfer(handle: handle, ticket: ticket, maxResponseBytes: configuration.maxResponseBytes)
         let code = transfer.configure(configuration)
         guard code == CURLE_OK else { return .failure(transfer.error(for: code)) }
         return .success(transfer)
     }
 
-    private init(handle: UnsafeMutableRawPointer, ticket: HTTPTransferTicket) {
+    private init(handle: UnsafeMutableRawPointer, ticket: HTTPTransferTicket, maxResponseBytes: Int) {
         self.handle = handle
         self.ticket = ticket
+        self.maxResponseBytes = maxResponseBytes
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
     }
@@ -54,6 +58,11 @@ final class CurlTransfer {
 
     /// curl's detailed text for `code` (error buffer, else strerror), scrubbed of the URL's secrets.
     func error(for code: CURLcode) -> HTTPError {
+        if bodyTooLarge || code == CURLE_FILESIZE_EXCEEDED {
+            var tooLarge = HTTPError.responseTooLarge(limit: maxResponseBytes)
+            tooLarge.target = "\(ticket.request.method) \(URLRedaction.redacted(ticket.request.url))"
+            return tooLarge
+        }
         let detail = String(cString: errorBuffer)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let url = ticket.request.url
@@ -78,6 +87,8 @@ final class CurlTransfer {
             { hookd_curl_setopt_long(self.handle, CURLOPT_SSL_VERIFYHOST, 2) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_CERTINFO, 1) },
             { hookd_curl_setopt_string(self.handle, CURLOPT_USERAGENT, configuration.userAgent) },
+            // An announced Content-Length over the limit fails at once; a HEAD's describes a body never sent.
+            { hookd_curl_setopt_long(self.handle, CURLOPT_MAXFILESIZE, request.method == "HEAD" ? 0 : self.maxResponseBytes) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_MAXREDIRS, 10) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_FRESH_CONNECT, request.freshConnection ? 1 : 0) },
@@ -86,7 +97,12 @@ final class CurlTransfer {
             { hookd_curl_setopt_data_callback(self.handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
                 guard let context else { return 0 }
                 let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-                if let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count)) }
+                guard let data else { return size * count }
+                guard transfer.body.count + size * count <= transfer.maxResponseBytes else {
+                    transfer.bodyTooLarge = true
+                    return 0  // curl aborts the transfer (CURLE_WRITE_ERROR); reported as responseTooLarge
+                }
+                transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
                 return size * count
             } },
             { hookd_curl_setopt_pointer(self.handle, CURLOPT_HEADERDATA, context) },

@@ -1,4 +1,7 @@
 extension HTTPClient {
+    /// 1 MiB: far above any answer hookd reads (tokens, secrets, API errors), far below harm.
+    public static let defaultMaxResponseBytes = 1 << 20
+
     /// Settings shared by every transfer of one client. Safe defaults; TLS verification cannot be turned off.
     public struct Configuration: Sendable {
         /// Limit for TCP connect plus TLS handshake, in seconds; a dead host fails fast instead of
@@ -12,15 +15,19 @@ extension HTTPClient {
         /// Most connections open at once (CURLMOPT_MAX_TOTAL_CONNECTIONS); further transfers wait in
         /// curl's queue, and that wait counts against their `timeoutSeconds`.
         public var maxConcurrentTransfers: Int
+        /// The largest response body kept (`http.max_response_bytes`): past it the transfer is
+        /// aborted and fails with `HTTPError.responseTooLarge`, so no upstream can fill hookd's memory.
+        public var maxResponseBytes: Int
 
         public init(
             connectTimeoutSeconds: Double = 3, caFile: String? = nil, userAgent: String = "hookd/0.1.0",
-            maxConcurrentTransfers: Int = 64
+            maxConcurrentTransfers: Int = 64, maxResponseBytes: Int = HTTPClient.defaultMaxResponseBytes
         ) {
             self.connectTimeoutSeconds = connectTimeoutSeconds
             self.caFile = caFile
             self.userAgent = userAgent
             self.maxConcurrentTransfers = maxConcurrentTransfers
+            self.maxResponseBytes = maxResponseBytes
         }
     }
 }

@@ -407,6 +407,15 @@ def test_protected_details(ep):
     assert ep.request("GET", "/protected/b", "https", headers={"Authorization": "Bearer replaced"})[0] == 200
 
 
+@pytest.mark.parametrize("query", ["", "?chunked=1"])
+def test_bytes_sends_that_many_bytes_and_refuses_head(ep, query):
+    status, headers, data = ep.request("GET", "/bytes/200000" + query)
+    assert status == 200 and data == b"x" * 200000
+    assert ("content-length" in headers) == (query == "")
+    assert ep.request("HEAD", "/bytes/10" + query)[0] == 405
+    assert ep.request("GET", "/bytes/%d" % (64 * 1024 * 1024 + 1))[0] == 404
+
+
 def test_token_endpoint_answers_the_registered_bytes_verbatim(ep):
     assert ep.request("POST", "/token/absurd", body=b"grant_type=client_credentials")[0] == 404
     answer = b'{"access_token":"tok","token_type":"Bearer","expires_in":1e19}'

@@ -61,6 +61,9 @@ body.  A request body (Content-Length or chunked) is read and ignored.
                         (the header NAME, in any case, equal to VALUE), query
                         (the query parameter NAME present exactly once, equal to
                         VALUE).
+/bytes/{n}              GET, POST: n bytes (n <= 64 MiB) with Content-Length, or
+                        chunked without one when the query has ``chunked=1``;
+                        HEAD: 405 with ``Allow: GET, POST``.
 /token/{name}           POST: an OAuth2 token endpoint answering 200 with the JSON body
                         registered by PUT /__test__/token/{name}, verbatim (so a test
                         can send what a real one would not: ``expires_in: 1e19``);
@@ -121,6 +124,8 @@ DELAY_PATH = re.compile(r"^/delay/(\d{1,9})$")
 PROTECTED_PATH = re.compile(r"^/protected/([^/]+)$")
 AUTH_CONTROL_PATH = re.compile(r"^/__test__/auth/([^/]+)$")
 TOKEN_PATH = re.compile(r"^/token/([^/]+)$")
+BYTES_PATH = re.compile(r"^/bytes/(\d{1,9})$")
+MAX_BYTES = 64 * 1024 * 1024
 TOKEN_CONTROL_PATH = re.compile(r"^/__test__/token/([^/]+)$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 BODYLESS = (204, 304)
@@ -376,6 +381,10 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self.answer(200, b"ok\n")
             return
+        match = BYTES_PATH.match(path)
+        if match and int(match.group(1)) <= MAX_BYTES:
+            self.bytes_route(int(match.group(1)), chunked="chunked=1" in query.split("&"))
+            return
         match = TOKEN_PATH.match(path)
         if match and method == "POST":
             with STATE.lock:
@@ -390,6 +399,31 @@ class Handler(BaseHTTPRequestHandler):
             self.protected(unquote(match.group(1)), query)
             return
         self.answer(404, b"not found\n")
+
+    def bytes_route(self, size: int, chunked: bool) -> None:
+        """GET/POST: ``size`` bytes of "x"; HEAD: 405 (so a validation falls back to GET)."""
+        if self.command == "HEAD":
+            self.answer(405, b"method not allowed\n", headers={"Allow": "GET, POST"})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(size))
+        self.end_headers()
+        self.answered = 200
+        block = b"x" * 65536
+        try:
+            left = size
+            while left > 0:
+                piece = block[:min(left, len(block))]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                left -= len(piece)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped reading: what a capped client does
 
     def status_route(self, status: int) -> None:
         headers: Dict[str, str] = {}

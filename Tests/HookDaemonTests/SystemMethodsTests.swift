@@ -35,7 +35,8 @@ struct SystemMethodsTests {
         let alerts = try AlertSubsystem(configuration: configuration, directories: DaemonDirectories(state: directory, logs: directory, runtime: directory),
                                         health: state.health, logger: Logger(label: "test"))
         let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
-                                           settings: configuration.validation) { _ in }
+                                           settings: configuration.validation,
+                                           maxResponseBytes: configuration.http.maxResponseBytes) { _ in }
         let served = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
                                            reloader: reloader(state), logger: Logger(label: "test")).names
         await validation.stop()

@@ -84,3 +84,33 @@ struct UpstreamNumberTests {
         #expect(daemon.child.isRunning)
     }
 }
+
+/// Item 10: every response body hookd reads is capped by `http.max_response_bytes`.
+struct ResponseBodyCapTests {
+    /// A webhook endpoint answers validation's GET with 50 MB, announced or chunked: the transfer
+    /// stops at the cap, the result says why, and hookd carries on.
+    @Test(arguments: ["", "?chunked=1"])
+    func aBodyPastTheCapAbortsTheTransferAndTheResultSaysSo(query: String) throws {
+        let endpoints = try ValidationTests.Endpoints()
+        let daemon = try DaemonProcess(configuration: "http:\n  max_response_bytes: 65536\n")
+        let client = daemon.client()
+        _ = try client.call("webhook.upsert", params: ["code": "BIG", "url": .string("\(endpoints.http)/bytes/50000000\(query)"), "auth_type": "none"])
+        let started = Date()
+        let result = try client.call("validate.one", params: ["code": "BIG"])
+        #expect(result["status"] == "ERROR", "\(result.compactText)")
+        #expect(result["message"]?.stringValue?.contains("Response too large") == true, "\(result.compactText)")
+        #expect(result["message"]?.stringValue?.contains("65536") == true)
+        #expect(Date().timeIntervalSince(started) < 10, "aborted at the cap, not after 50 MB")
+        _ = try client.call("webhook.upsert", params: ["code": "SMALL", "url": .string("\(endpoints.http)/bytes/60000\(query)"), "auth_type": "none"])
+        #expect(try client.call("validate.one", params: ["code": "SMALL"])["status"] == "VALID", "a body under the cap is read")
+    }
+
+    @Test func theCapIsCheckedAtStart() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let path = "\(directory)/hookd.yaml"
+        try "http:\n  max_response_bytes: 10\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let child = try ChildProcess(executable: TestEnvironment.hookdPath, arguments: ["--check-config", path], outputPath: "\(directory)/check.out")
+        #expect(child.waitForExit(seconds: 10) == 78)
+        #expect(child.output.contains("http.max_response_bytes"), "\(child.output)")
+    }
+}

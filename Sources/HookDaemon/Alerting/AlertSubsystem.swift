@@ -26,13 +26,14 @@ final class AlertSubsystem: Sendable {
     let publishLogsToMQTT: Bool
     /// Counts and notification claims shared with other hookd processes, when Redis is enabled.
     let shared: SharedAlertCounts?
-    private let http = HTTPClient()
+    private let http: HTTPClient
     private let invalidations = Mutex<[String: Double]>([:])
     /// At most one credential invalidation per webhook in this many seconds, however many 401s arrive.
     static let invalidationSpacingSeconds = 5.0
 
     init(configuration: DaemonConfiguration, directories: DaemonDirectories, health: HealthBoard, logger: Logger) throws {
         settings = configuration.alerting
+        http = HTTPClient(configuration: .init(maxResponseBytes: configuration.http.maxResponseBytes))
         let logging = configuration.structuredLogging
         structuredLog = logging.enabled
             ? try JSONLinesFile(path: logging.file ?? "\(directories.logs)/webhooks.log") { dropped in

@@ -62,6 +62,11 @@ public struct ConfigurationLoader: Sendable {
                     default: throw member.error("unknown key (expected ca_file, concurrency)")
                     }
                 }
+            case "http":
+                for (key, member) in try value.mapping() {
+                    guard key == "max_response_bytes" else { throw member.error("unknown key (expected max_response_bytes)") }
+                    configuration.http.maxResponseBytes = try member.integer(in: 1024...(64 << 20))
+                }
             case "slack": try readSlack(value, into: &configuration.slack)
             case "pagerduty": try readPagerDuty(value, into: &configuration.pagerDuty)
             case "smtp": try readSMTP(value, into: &configuration.smtp)
@@ -78,7 +83,7 @@ public struct ConfigurationLoader: Sendable {
                 }
             default:
                 let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging",
-                             "slack", "pagerduty", "smtp", "mqtt"]
+                             "validation", "http", "slack", "pagerduty", "smtp", "mqtt"]
                 throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
         }

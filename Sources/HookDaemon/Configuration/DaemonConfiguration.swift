@@ -56,10 +56,20 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var mqtt = MQTTSettings()
     /// `validation.*`: credential checks before a deployment.
     public var validation = ValidationSettings()
+    /// `http.*`: limits every outbound HTTP call shares (Infisical, token endpoints, validation, alert channels).
+    public var http = HTTPSettings()
     /// `store.path`: the SQLite registry (default `<state_dir>/hookd.db`).
     public var storePath: String?
     /// `credentials.directory`: where `file` credentials live when not in `$CREDENTIALS_DIRECTORY`.
     public var credentialsDirectory: String?
+
+    public init() {}
+}
+
+/// `http.*`: what hookd accepts from any HTTP server it calls.
+public struct HTTPSettings: Sendable, Equatable {
+    /// The largest response body read (1 KiB to 64 MiB, default 1 MiB); a larger one aborts the transfer.
+    public var maxResponseBytes = 1 << 20
 
     public init() {}
 }

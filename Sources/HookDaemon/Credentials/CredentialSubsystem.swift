@@ -35,7 +35,7 @@ final class CredentialSubsystem: Sendable {
         registry = WebhookRegistry(store: store)
 
         // Token endpoints use the system's CAs; only Infisical may be pinned to its own (ca_file).
-        http = HTTPClient()
+        http = HTTPClient(configuration: .init(maxResponseBytes: configuration.http.maxResponseBytes))
 
         var sources: [CredentialSourceKind: CredentialSourceReader] = [
             .database: registry,
@@ -44,7 +44,7 @@ final class CredentialSubsystem: Sendable {
         ]
         let infisical = configuration.infisical
         if let clientID = infisical.clientID, let clientSecret = infisical.clientSecret, let projectID = infisical.projectID {
-            var infisicalConfiguration = HTTPClient.Configuration()
+            var infisicalConfiguration = HTTPClient.Configuration(maxResponseBytes: configuration.http.maxResponseBytes)
             infisicalConfiguration.caFile = infisical.caFile
             pinnedHTTP = infisical.caFile == nil ? nil : HTTPClient(configuration: infisicalConfiguration)
             let infisicalHTTP = pinnedHTTP ?? http

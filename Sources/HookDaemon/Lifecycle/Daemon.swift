@@ -124,7 +124,8 @@ public enum Daemon {
             }
             await alerts.loadOverrides(from: credentials.registry, logger: logger)
             let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
-                                               settings: configuration.validation) { result in
+                                               settings: configuration.validation,
+                                               maxResponseBytes: configuration.http.maxResponseBytes) { result in
                 alerts.emit(topic: "webhook/validations") { result.logJSON }
             }
             let reporter = LifecycleReporter(notifier: SystemdNotifier(environment: environment), address: address, logger: logger)

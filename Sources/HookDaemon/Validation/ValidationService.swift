@@ -18,13 +18,14 @@ final class ValidationService: StoppableService, Sendable {
     let defaultConcurrency: Int
     static let maximumConcurrency = 64
 
-    init(registry: WebhookRegistry, credentials: CredentialService, settings: ValidationSettings,
+    init(registry: WebhookRegistry, credentials: CredentialService, settings: ValidationSettings, maxResponseBytes: Int,
          log: @escaping @Sendable (ValidationResult) -> Void) {
         self.registry = registry
         self.credentials = credentials
         self.log = log
         defaultConcurrency = settings.concurrency
-        http = HTTPClient(configuration: .init(caFile: settings.caFile, maxConcurrentTransfers: Self.maximumConcurrency))
+        http = HTTPClient(configuration: .init(caFile: settings.caFile, maxConcurrentTransfers: Self.maximumConcurrency,
+                                               maxResponseBytes: maxResponseBytes))
     }
 
     /// Ends the checks' curl loop.
@@ -205,6 +206,7 @@ final class ValidationService: StoppableService, Sendable {
     static func transferFailure(_ error: HTTPError) -> String {
         let reason = switch error.curlCode {
         case 28: "Timed out"
+        case HTTPError.responseTooLargeCode: "Response too large"
         case 6: "Host not found"
         case 7: "Connection failed"
         case 35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91: "TLS failure"
