@@ -1559,7 +1559,7 @@ public enum OpenRPCDocument {
       },
       "CredentialSourceKind": {
         "title": "CredentialSourceKind",
-        "description": "Where a credential lives: `infisical` (the secrets manager), `env` (hookd's environment), `file` (`$CREDENTIALS_DIRECTORY`, then `credentials.directory`), `database` (the legacy value stored in the registry).",
+        "description": "Where a credential lives: `infisical` (the secrets manager), `env` (hookd's environment), `file` (`credentials.file_dir`; never `$CREDENTIALS_DIRECTORY`), `database` (the legacy value stored in the registry).",
         "type": "string",
         "enum": [
           "infisical",
@@ -1591,7 +1591,7 @@ public enum OpenRPCDocument {
               "null"
             ],
             "minLength": 1,
-            "description": "The secret's name in its source. Absent or null: the default name (infisical `WEBHOOK_<CODE>_<DIRECTION>`, env `HOOKD_CRED_<CODE>_<DIRECTION>`, file `webhook-<code>-<direction>` in lower case). Must not be empty; for `file` it must not contain `/`; for `database` it must be absent."
+            "description": "The secret's name in its source. Absent or null: the default name (infisical `WEBHOOK_<CODE>_<DIRECTION>`, env `HOOKD_CRED_<CODE>_<DIRECTION>`, file `webhook-<code>-<direction>` in lower case). Must not be empty; for `env` it must start with `HOOKD_CRED_` or match `credentials.env_allow`; for `file` it must not contain `/`; for `database` it must be absent. A ref whose value holds one of hookd's own secrets is refused."
           },
           "value": {
             "type": [

@@ -192,8 +192,11 @@ struct CredentialTests {
         _ = try setup.client.credential(code: "STRIPE")
         _ = try? setup.client.credential(code: "UNKNOWN")
         let auditPath = "\(setup.directory)/state/log/audit.log"
-        let lines = TestEnvironment.waitForLines(in: auditPath, count: 3)
-        #expect(lines.count == 3)
+        // The first line records the webhook's creation (webhook.upsert); then one per credential.get.
+        let everyLine = TestEnvironment.waitForLines(in: auditPath, count: 4)
+        #expect(everyLine.count == 4)
+        #expect(try JSONValue.parse(#require(everyLine.first))["event"] == "webhook.upsert")
+        let lines = Array(everyLine.dropFirst())
         let first = try JSONValue.parse(#require(lines.first))
         #expect(first["event"] == "credential.get")
         #expect(first["code"] == "STRIPE")

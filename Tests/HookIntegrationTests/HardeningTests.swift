@@ -1,6 +1,7 @@
 import Foundation
 import HookClient
 import HookJSON
+import HookRPC
 import HookTestSupport
 import Testing
 
@@ -112,5 +113,138 @@ struct ResponseBodyCapTests {
         let child = try ChildProcess(executable: TestEnvironment.hookdPath, arguments: ["--check-config", path], outputPath: "\(directory)/check.out")
         #expect(child.waitForExit(seconds: 10) == 78)
         #expect(child.output.contains("http.max_response_bytes"), "\(child.output)")
+    }
+}
+
+/// Item 4: a webhook cannot point its credential at hookd's own secrets.
+struct CredentialReferenceTests {
+    static let ownSecret = "st.hookd-own-infisical-secret-91c2"
+
+    /// hookd configured with an Infisical client secret taken from `HOOKD_CRED_LEAK` (an operator's
+    /// slip that puts one of hookd's secrets where webhook names live), a file directory, and one
+    /// allow pattern.
+    static func daemon(directory: String, extraEnvironment: [String: String] = [:]) throws -> DaemonProcess {
+        try FileManager.default.createDirectory(atPath: "\(directory)/webhook-credentials", withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOOKD_CRED_LEAK"] = ownSecret
+        environment["INFISICAL_CLIENT_SECRET"] = ownSecret
+        environment["STRIPE_LIVE_KEY"] = "sk_live_allowed_by_pattern_1"
+        environment.merge(extraEnvironment) { $1 }
+        let configuration = """
+            infisical:
+              site_url: http://127.0.0.1:9
+              client_id: hookd-identity
+              client_secret: ${INFISICAL_CLIENT_SECRET}
+              project_id: proj-1
+            credentials:
+              file_dir: \(directory)/webhook-credentials
+              env_allow: ["STRIPE_*_KEY"]
+
+            """
+        return try DaemonProcess(configuration: configuration, environment: environment, directory: directory)
+    }
+
+    static func refusal(_ call: () throws -> JSONValue) -> RPCError? {
+        do {
+            _ = try call()
+            return nil
+        } catch let HookClientError.reply(error) {
+            return error
+        } catch {
+            return nil
+        }
+    }
+
+    @Test(arguments: [
+        ("INFISICAL_CLIENT_SECRET", "must start with HOOKD_CRED_"),
+        ("PATH", "must start with HOOKD_CRED_"),
+        ("HOOKD_CRED_", "must start with HOOKD_CRED_"),
+        ("HOOKD_CRED_LEAK", "hookd's own secrets"),
+    ])
+    func anEnvReferenceOutsideTheAllowedNamesOrHoldingAnOwnSecretIsRefused(reference: String, reason: String) throws {
+        let daemon = try Self.daemon(directory: try TestEnvironment.makeTemporaryDirectory())
+        let error = try #require(Self.refusal {
+            try daemon.client().upsertWebhook(["code": "SNEAKY", "url": "https://example.test/hook", "auth_type": "bearer",
+                                               "credential": ["source": "env", "ref": .string(reference)]])
+        })
+        #expect(error.code == -32602)
+        #expect(error.message.contains(reason), "\(error.message)")
+        #expect(error.details["parameter"] == "credential.ref")
+        #expect(!error.message.contains(Self.ownSecret))
+        #expect(Self.refusal { try daemon.client().call("webhook.get", params: ["code": "SNEAKY"]) }?.code == -32002, "nothing was stored")
+    }
+
+    @Test func anAllowPatternAdmitsAVariable() throws {
+        let daemon = try Self.daemon(directory: try TestEnvironment.makeTemporaryDirectory())
+        _ = try daemon.client().upsertWebhook(["code": "STRIPE", "url": "https://example.test/hook", "auth_type": "bearer",
+                                               "credential": ["source": "env", "ref": "STRIPE_LIVE_KEY"]])
+        #expect(try daemon.client().credential(code: "STRIPE")["credential"]?["token"] == "sk_live_allowed_by_pattern_1")
+    }
+
+    /// A file written after the webhook was registered, holding hookd's own secret: refused at read
+    /// time (defence in depth), by `credential.get` and by `validate.one`, and never sent anywhere.
+    @Test func aFileThatHoldsAnOwnSecretIsRefusedAtReadTime() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let endpoints = try ValidationTests.Endpoints()
+        let daemon = try Self.daemon(directory: directory)
+        _ = try daemon.client().upsertWebhook(["code": "FILED", "url": .string("\(endpoints.http)/status/200"), "auth_type": "bearer",
+                                               "credential": ["source": "file", "ref": "filed-token"]])
+        try "\(Self.ownSecret)\n".write(toFile: "\(directory)/webhook-credentials/filed-token", atomically: true, encoding: .utf8)
+        let error = try #require(Self.refusal { try daemon.client().credential(code: "FILED") })
+        #expect(error.code == -32005, "\(error.message)")  // credential_unavailable
+        #expect(error.message.contains("hookd's own secrets"))
+        #expect(!error.message.contains(Self.ownSecret))
+        let result = try daemon.client().call("validate.one", params: ["code": "FILED"])
+        #expect(result["status"] != "VALID", "\(result.compactText)")
+        #expect(!result.compactText.contains(Self.ownSecret))
+        #expect(endpoints.requests().isEmpty, "no request carried the secret anywhere")
+    }
+
+    /// `$CREDENTIALS_DIRECTORY` is where systemd puts hookd's own secrets: webhook files never come from it.
+    @Test func credentialsDirectoryIsNotAWebhookSource() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let systemdCredentials = "\(directory)/systemd-credentials"
+        try FileManager.default.createDirectory(atPath: systemdCredentials, withIntermediateDirectories: true)
+        try "rk-from-systemd-credentials".write(toFile: "\(systemdCredentials)/webhook-pd-out", atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(environment: ProcessInfo.processInfo.environment.merging(["CREDENTIALS_DIRECTORY": systemdCredentials]) { $1 },
+                                       directory: directory)
+        let error = try #require(Self.refusal {
+            try daemon.client().upsertWebhook(["code": "PD", "url": "https://example.test/hook", "auth_type": "bearer",
+                                               "credential": ["source": "file"]])
+        })
+        #expect(error.code == -32602)
+        #expect(error.message.contains("credentials.file_dir is not configured"), "\(error.message)")
+    }
+
+    /// Creating a webhook and changing its URL or credential leave audit lines naming the caller.
+    @Test func urlAndCredentialChangesAreAudited() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let daemon = try Self.daemon(directory: directory)
+        let client = daemon.client()
+        let base: JSONObject = ["code": "AUDITED", "url": "https://example.test/a", "auth_type": "bearer",
+                                "credential": ["source": "env", "ref": "HOOKD_CRED_AUDITED"]]
+        func with(_ changes: JSONObject) -> JSONObject {
+            var definition = base
+            for member in changes { definition[member.key] = member.value }
+            return definition
+        }
+        _ = try client.upsertWebhook(base)
+        _ = try client.upsertWebhook(with(["timeout_seconds": 9]))  // neither url nor credential: no line
+        _ = try client.upsertWebhook(with(["url": "https://example.test/b"]))
+        _ = try client.upsertWebhook(with(["url": "https://example.test/b", "credential": ["source": "env", "ref": "HOOKD_CRED_OTHER"]]))
+        let path = "\(directory)/state/log/audit.log"
+        var lines: [JSONValue] = []
+        #expect(TestEnvironment.wait(seconds: 5) {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            lines = text.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.filter { $0["event"] == "webhook.upsert" }
+            return lines.count >= 3
+        }, "the audit log \(path) has the three change lines")
+        #expect(lines.map { $0["changed"] ?? .null } == [["url", "credential"], ["url"], ["credential"]])
+        #expect(lines.map { $0["created"] ?? .null } == [true, false, false])
+        for line in lines {
+            #expect(line["uid"] == .integer(Int64(getuid())))
+            #expect(line["pid"] == .integer(Int64(getpid())))
+            #expect(line["code"] == "AUDITED")
+        }
     }
 }

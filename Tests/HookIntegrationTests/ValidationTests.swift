@@ -144,7 +144,7 @@ struct ValidationTests {
         try webhook("QUERY_OK", "query", "api_key", ["name": "api_key", "value": .string(Self.apiKey), "in": "query"])
         try webhook("QUERY_WRONG", "query", "api_key", ["name": "api_key", "value": "key_fake_wrong_0000", "in": "query"])
         try upsert(client, ["code": "NO_SECRET", "url": .string(endpoints.http + "/status/200"), "auth_type": "bearer",
-                            "credential": ["source": "env", "ref": "HOOKD_TEST_ABSENT_VARIABLE"]])
+                            "credential": ["source": "env", "ref": "HOOKD_CRED_TEST_ABSENT_VARIABLE"]])
         let expected = ["BEARER_OK": "VALID", "BEARER_WRONG": "INVALID", "BASIC_OK": "VALID", "HEADER_OK": "VALID",
                         "QUERY_OK": "VALID", "QUERY_WRONG": "INVALID", "NO_SECRET": "INVALID"]
         let all = try client.call("validate.all", params: ["direction": "OUT"])

@@ -3,6 +3,14 @@ public protocol CredentialSourceReader: Sendable {
     /// The secret's text, or nil when the source says it does not exist.
     /// - Throws: `CredentialSourceError` when the source could not answer (down, refused, timed out).
     func read(_ reference: String?, for webhook: Webhook) async throws(CredentialSourceError) -> String?
+
+    /// Why a webhook may not use `reference` (nil: the source default) here; nil when it may.
+    /// Checked at `webhook.upsert`, so a bad reference is refused before it is stored.
+    func refusal(of reference: String?, for key: WebhookKey) async -> String?
+}
+
+extension CredentialSourceReader {
+    public func refusal(of reference: String?, for key: WebhookKey) async -> String? { nil }
 }
 
 /// A source could not answer. The message is safe to show: it never contains a secret.
@@ -16,6 +24,9 @@ public struct CredentialSourceError: Error, Sendable, Equatable, CustomStringCon
         case rateLimited
         /// Did not answer within its time budget.
         case timeout
+        /// The webhook's reference is not allowed (outside the permitted names, or it holds one
+        /// of hookd's own secrets): a definition problem, never answered with a stale value.
+        case refusedReference
     }
 
     public var reason: Reason

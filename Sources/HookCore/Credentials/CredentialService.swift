@@ -140,7 +140,7 @@ public final class CredentialService: Sendable {
             cache.store(fresh, for: key, wallClock: wallClock())
             if let shared { await shared.store(fresh, for: key, ttlSeconds: Int(clamping: ttl, rounding: .up)) }
             return CredentialLookup(key: key, credential: fresh, cacheHit: false, tier: nil, ageSeconds: 0, ttlSeconds: ttl, stale: false)
-        } catch .sourceFailed(let failedKey, let error) {
+        } catch .sourceFailed(let failedKey, let error) where error.reason != .refusedReference {
             // A source that cannot answer must not take working webhooks down with it.
             if case .stale(let credential, let age) = cache.lookup(key) {
                 return CredentialLookup(key: key, credential: credential, cacheHit: true, tier: .memory, ageSeconds: age, ttlSeconds: ttl, stale: true)

@@ -78,8 +78,11 @@ public struct ConfigurationLoader: Sendable {
                 }
             case "credentials":
                 for (key, member) in try value.mapping() {
-                    guard key == "directory" else { throw member.error("unknown key (expected directory)") }
-                    configuration.credentialsDirectory = try member.string()
+                    switch key {
+                    case "file_dir", "directory": configuration.credentialFileDirectory = try member.string()
+                    case "env_allow": configuration.credentialEnvironmentAllow = try member.stringList()
+                    default: throw member.error("unknown key (expected file_dir, env_allow)")
+                    }
                 }
             default:
                 let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging",

@@ -1,5 +1,5 @@
+import Foundation
 import HookCore
-
 
 /// Everything hookd reads from its configuration file, with the embedded defaults.
 ///
@@ -60,8 +60,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var http = HTTPSettings()
     /// `store.path`: the SQLite registry (default `<state_dir>/hookd.db`).
     public var storePath: String?
-    /// `credentials.directory`: where `file` credentials live when not in `$CREDENTIALS_DIRECTORY`.
-    public var credentialsDirectory: String?
+    /// `credentials.file_dir` (formerly `credentials.directory`): the only directory `file`
+    /// credentials are read from; never `$CREDENTIALS_DIRECTORY`, which holds hookd's own secrets.
+    public var credentialFileDirectory: String?
+    /// `credentials.env_allow`: patterns naming variables webhooks may read besides `HOOKD_CRED_*`.
+    public var credentialEnvironmentAllow: [String] = []
 
     public init() {}
 }
@@ -82,4 +85,12 @@ public struct ValidationSettings: Sendable, Equatable {
     public var concurrency = 8
 
     public init() {}
+}
+
+extension DaemonConfiguration {
+    /// hookd's own secrets, by value: no webhook credential may read one of them.
+    var ownSecrets: [String] {
+        [infisical.clientSecret, redis.password, redis.encryptionKey.map { Data($0).base64EncodedString() },
+         slack.webhookURL, pagerDuty.routingKey, smtp.password, mqtt.password].compactMap { $0 }
+    }
 }

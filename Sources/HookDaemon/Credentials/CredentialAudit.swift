@@ -15,6 +15,29 @@ struct CredentialAudit: Sendable {
         file.appendEncoded { output in entry.encode(into: &output) }
     }
 
+    /// One line when `webhook.upsert` creates a webhook or changes where it sends (`url`) or which
+    /// credential it uses: who did it (uid, gid, pid) and which fields changed; no value.
+    func recordChange(_ context: CallContext, to webhook: Webhook, from previous: Webhook?) {
+        var changed: [String] = []
+        if previous?.url != webhook.url { changed.append("url") }
+        if previous?.credentialSource != webhook.credentialSource || previous?.credentialReference != webhook.credentialReference
+            || previous?.authType != webhook.authType {
+            changed.append("credential")
+        }
+        guard previous == nil || !changed.isEmpty else { return }
+        let line: JSONValue = [
+            "time": .string(ISO8601.format(SystemClock.wallSeconds(), fractionalDigits: 3)),
+            "event": "webhook.upsert",
+            "uid": .integer(Int64(context.peer.userID)), "gid": .integer(Int64(context.peer.groupID)),
+            "pid": .integer(Int64(context.peer.processID)),
+            "code": .string(webhook.key.code), "direction": .string(webhook.key.direction.rawValue),
+            "created": .bool(previous == nil),
+            "changed": .array(changed.map(JSONValue.string)),
+            "credential_source": .string(webhook.credentialSource.rawValue),
+        ]
+        file.appendEncoded { output in line.encode(into: &output) }
+    }
+
     private struct Entry: Sendable {
         var time: Double
         var peer: Peer

@@ -37,10 +37,12 @@ final class CredentialSubsystem: Sendable {
         // Token endpoints use the system's CAs; only Infisical may be pinned to its own (ca_file).
         http = HTTPClient(configuration: .init(maxResponseBytes: configuration.http.maxResponseBytes))
 
+        let policy = CredentialReferencePolicy(environmentAllowPatterns: configuration.credentialEnvironmentAllow,
+                                               ownSecrets: configuration.ownSecrets)
         var sources: [CredentialSourceKind: CredentialSourceReader] = [
             .database: registry,
-            .env: EnvironmentCredentialSource(environment: environment),
-            .file: FileCredentialSource(directories: [environment["CREDENTIALS_DIRECTORY"], configuration.credentialsDirectory].compactMap { $0 }),
+            .env: EnvironmentCredentialSource(environment: environment, policy: policy),
+            .file: FileCredentialSource(directory: configuration.credentialFileDirectory, policy: policy),
         ]
         let infisical = configuration.infisical
         if let clientID = infisical.clientID, let clientSecret = infisical.clientSecret, let projectID = infisical.projectID {

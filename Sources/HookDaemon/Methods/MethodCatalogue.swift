@@ -10,7 +10,7 @@ enum MethodCatalogue {
         let incidents = IncidentLogger(logger: logger)
         SystemMethods.register(into: &methods, state: state, reloader: reloader)
         WebhookMethods.register(into: &methods, registry: credentials.registry, credentials: credentials.service,
-                                alerts: alerts.engine, logger: incidents)
+                                sources: credentials.sources, audit: credentials.audit, alerts: alerts.engine, logger: incidents)
         CredentialMethods.register(into: &methods, service: credentials.service, registry: credentials.registry,
                                    sources: credentials.sources, audit: credentials.audit, incidents: incidents)
         AlertMethods.register(into: &methods, alerts: alerts, credentials: credentials.service,

@@ -7,9 +7,10 @@ import HookStore
 /// holds a credential value.
 enum WebhookMethods {
     static func register(
-        into table: inout MethodTable, registry: WebhookRegistry, credentials: CredentialService, alerts: AlertEngine, logger: IncidentLogger
+        into table: inout MethodTable, registry: WebhookRegistry, credentials: CredentialService,
+        sources: [CredentialSourceKind: CredentialSourceReader], audit: CredentialAudit?, alerts: AlertEngine, logger: IncidentLogger
     ) {
-        table.register(MethodName.webhookUpsert) { params, _ throws(RPCError) in
+        table.register(MethodName.webhookUpsert) { params, context throws(RPCError) in
             let definition: WebhookDefinition
             do throws(WebhookValidationError) {
                 definition = try WebhookDefinition(json: params)
@@ -17,8 +18,14 @@ enum WebhookMethods {
                 throw RPCError(error)
             }
             return .later { () throws(RPCError) -> JSONValue in
+                let proposed = definition.webhook
+                if let refusal = await sources[proposed.credentialSource]?.refusal(of: proposed.credentialReference, for: proposed.key) {
+                    throw RPCError(WebhookValidationError(field: "credential.ref", reason: refusal))
+                }
                 do throws(StoreError) {
+                    let previous = try await registry.lookup(proposed.key)
                     let webhook = try await registry.upsert(definition, now: ISO8601.format(SystemClock.wallSeconds()))
+                    audit?.recordChange(context, to: webhook, from: previous)
                     // A changed definition may point at another credential: forget the old one everywhere.
                     await credentials.invalidate(code: webhook.key.code, direction: webhook.key.direction)
                     alerts.setOverrides(webhook.alerting, for: webhook.key)

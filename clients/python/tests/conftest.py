@@ -103,7 +103,7 @@ CRED_ENV: Dict[str, str] = {
     "HOOKD_CRED_CACHE_B_OUT": "tok_cache_b_0002",
     "HOOKD_CRED_CACHE_C_OUT": "tok_cache_c_0003",
     "HOOKD_CRED_THREADS_OUT": "tok_threads_0004",
-    "CUSTOM_SECRET_VARIABLE": "tok_custom_ref_0005",
+    "HOOKD_CRED_CUSTOM_SECRET": "tok_custom_ref_0005",
 }
 
 

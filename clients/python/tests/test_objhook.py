@@ -235,9 +235,9 @@ def test_credential_source(cred_client: HookRPC, hook: ObjHook) -> None:
 
 
 def test_credential_with_explicit_ref(cred_client: HookRPC, hook: ObjHook) -> None:
-    _env_webhook(cred_client, "CUSTOM_REF", credential={"source": "env", "ref": "CUSTOM_SECRET_VARIABLE"})
+    _env_webhook(cred_client, "CUSTOM_REF", credential={"source": "env", "ref": "HOOKD_CRED_CUSTOM_SECRET"})
     assert hook.read("CUSTOM_REF")
-    assert hook.credential_ref == "CUSTOM_SECRET_VARIABLE"
+    assert hook.credential_ref == "HOOKD_CRED_CUSTOM_SECRET"
     assert hook._get_webhook_credential() == {"token": "tok_custom_ref_0005"}
 
 
