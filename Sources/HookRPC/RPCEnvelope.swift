@@ -50,7 +50,10 @@ public enum RPCCall: Sendable, Equatable {
 extension RPCIncoming {
     /// Decodes one line (without its newline): one strict pass over every byte, then the
     /// envelope's members read in place. Nothing of `params` is built here.
-    public static func decode(line: UnsafeRawBufferPointer) -> RPCIncoming {
+    ///
+    /// A batch of more than `maxBatch` calls is one `invalid_request` (`data.reason`
+    /// `batch_too_large`), counted before any call is decoded, so its size costs no memory.
+    public static func decode(line: UnsafeRawBufferPointer, maxBatch: Int = .max) -> RPCIncoming {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .empty }
         do {
             try JSONScanner.validate(line)
@@ -59,7 +62,15 @@ extension RPCIncoming {
         }
         let value = JSONScanner.valueSpan(in: line)
         guard line[value.start] == UInt8(ascii: "[") else { return .single(RPCCall.decode(value, in: line)) }
+        var size = 0
+        JSONScanner.forEachElement(of: value, in: line) { _ in size += 1 }
+        guard size <= maxBatch else {
+            return .single(.invalid(id: .null, error: RPCError(
+                .invalidRequest, "invalid request: a batch of \(size) calls exceeds the limit of \(maxBatch)",
+                details: ["reason": "batch_too_large", "limit": .integer(Int64(maxBatch)), "size": .integer(Int64(size))])))
+        }
         var calls: [RPCCall] = []
+        calls.reserveCapacity(size)
         JSONScanner.forEachElement(of: value, in: line) { calls.append(RPCCall.decode($0, in: line)) }
         guard !calls.isEmpty else {
             return .single(.invalid(id: .null, error: RPCError(.invalidRequest, "invalid request: empty batch")))

@@ -137,6 +137,43 @@ struct RPCConnectionHandlerTests {
         _ = try await channel.finish(acceptAlreadyClosed: true)
     }
 
+    @Test func whileTheClientDoesNotTakeItsRepliesLinesWaitAndReadingStops() async throws {
+        let channel = try await channel()
+        channel.isWritable = false
+        try await channel.writeInbound(ByteBuffer(string: Self.call("test.now", 1, id: 1) + Self.call("test.now", 2, id: 2)))
+        let readsBefore = readCounter.reads.load(ordering: .relaxed)
+        channel.read()
+        try await channel.testingEventLoop.executeInContext {}
+        #expect(try await replies(channel).ids.isEmpty, "nothing runs while replies would only pile up")
+        #expect(readCounter.reads.load(ordering: .relaxed) == readsBefore, "and nothing more is read")
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try await waitForReplies(channel, count: 2) == [1, 2], "the queued lines run, in order, once the client reads")
+        #expect(readCounter.reads.load(ordering: .relaxed) > readsBefore, "reading resumes")
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test func eachDeferredCallOfABatchCountsTowardTheInFlightLimit() async throws {
+        let channel = try await channel(maxInFlight: 2)
+        let batch = "[" + (1...2).map { Self.call("test.gated", $0, id: $0).dropLast() }.joined(separator: ",") + "]\n"
+        try await channel.writeInbound(ByteBuffer(string: batch + Self.call("test.now", 3, id: 3)))
+        try await channel.testingEventLoop.executeInContext {}
+        #expect(try await replies(channel).ids.isEmpty, "a batch of two deferred calls fills a limit of two")
+        gate.open()
+        // The batch's reply is one line (an array, id -1 here), then the waiting call's.
+        #expect(try await waitForReplies(channel, count: 2) == [-1, 3])
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test func blankLinesDoNotKeepAnIdleConnectionOpen() async throws {
+        let channel = try await channel(idleTimeout: .seconds(5))
+        for _ in 0..<6 {
+            await channel.testingEventLoop.advanceTime(by: .seconds(1))
+            if channel.isActive { try await channel.writeInbound(ByteBuffer(string: "\n \n")) }
+        }
+        try await channel.closeFuture.get()
+    }
+
     @Test func anIdleConnectionClosesAndABusyOneDoesNot() async throws {
         let idle = try await channel(idleTimeout: .seconds(5))
         await idle.testingEventLoop.advanceTime(by: .seconds(4))

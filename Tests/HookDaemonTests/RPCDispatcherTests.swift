@@ -36,7 +36,7 @@ struct RPCDispatcherTests {
         var output = ByteBufferAllocator().buffer(capacity: 64)
         let box = Mutex<ByteBuffer??>(nil)
         let outcome = Array(line.utf8).withUnsafeBytes { bytes in
-            dispatcher.dispatch(line: bytes, context: context ?? root, policy: policy, into: &output) { reply in
+            dispatcher.dispatch(line: bytes, context: context ?? root, policy: policy, into: &output) { reply, _ in
                 box.withLock { $0 = .some(reply) }
             }
         }
@@ -82,13 +82,31 @@ struct RPCDispatcherTests {
         #expect(try await reply(to: line) == nil)
     }
 
-    @Test func anotherUserIsDeniedNamingTheMethodAndNotificationsStaySilent() async throws {
-        let denied = try await reply(to: #"{"jsonrpc":"2.0","method":"test.add","params":{"a":1,"b":1},"id":1}"#, as: stranger)
-        #expect(denied?["error"]?["code"] == -32001)
-        #expect(denied?["error"]?["data"]?["kind"] == "permission_denied")
-        #expect(denied?["error"]?["data"]?["method"] == "test.add")
-        #expect(denied?["error"]?["message"] == "permission denied: uid 1234 may not call test.add")
-        #expect(try await reply(to: #"{"jsonrpc":"2.0","method":"test.add"}"#, as: stranger) == nil)
+    @Test func aUserWithAGrantIsDeniedOtherMethodsByName() async throws {
+        var granted = AccessPolicy(daemonUserID: Self.daemonUser)
+        granted.rules = [AccessPolicy.Rule(methods: [try #require(MethodPattern("test.later"))], userIDs: [1234])]
+        var output = ByteBufferAllocator().buffer(capacity: 64)
+        let line = #"{"jsonrpc":"2.0","method":"test.add","params":{"a":1,"b":1},"id":1}"#
+        _ = Array(line.utf8).withUnsafeBytes { dispatcher.dispatch(line: $0, context: stranger, policy: granted, into: &output) { _, _ in } }
+        let denied = try JSONValue.parse(String(String(buffer: output).dropLast()))
+        #expect(denied["error"]?["code"] == -32001)
+        #expect(denied["error"]?["data"]?["kind"] == "permission_denied")
+        #expect(denied["error"]?["data"]?["method"] == "test.add")
+        #expect(denied["error"]?["message"] == "permission denied: uid 1234 may not call test.add")
+    }
+
+    /// A peer with no grant at all learns nothing: not which methods exist, not what is malformed.
+    @Test(arguments: [
+        (#"{"jsonrpc":"2.0","method":"test.add","params":{"a":1,"b":1},"id":1}"#, #"{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"permission denied: uid 1234 has no grant","data":{"kind":"permission_denied"}}}"#),
+        (#"{"jsonrpc":"2.0","method":"no.such.method","id":2}"#, #"{"jsonrpc":"2.0","id":2,"error":{"code":-32001,"message":"permission denied: uid 1234 has no grant","data":{"kind":"permission_denied"}}}"#),
+        (#"{"jsonrpc":"1.0","method":"test.add","id":3}"#, #"{"jsonrpc":"2.0","id":3,"error":{"code":-32001,"message":"permission denied: uid 1234 has no grant","data":{"kind":"permission_denied"}}}"#),
+        (#"{not json"#, #"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"permission denied: uid 1234 has no grant","data":{"kind":"permission_denied"}}}"#),
+        (#"[1,{"jsonrpc":"2.0","method":"nope","id":"b"}]"#, #"[{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"permission denied: uid 1234 has no grant","data":{"kind":"permission_denied"}}},{"jsonrpc":"2.0","id":"b","error":{"code":-32001,"message":"permission denied: uid 1234 has no grant","data":{"kind":"permission_denied"}}}]"#),
+        (#"{"jsonrpc":"2.0","method":"test.add"}"#, ""),
+    ])
+    func aUserWithNoGrantGetsPermissionDeniedForEverything(line: String, expected: String) async throws {
+        let reply = try await dispatcher.replyLine(line, context: stranger, policy: policy)
+        #expect(reply == (expected.isEmpty ? "" : expected + "\n"))
     }
 
     @Test func theDaemonsOwnUserMayCallEverything() async throws {
@@ -146,7 +164,7 @@ struct RPCDispatcherTests {
         for line in [#"{"jsonrpc":"2.0","method":"test.direct","params":{"v":[1]},"id":9}"#,
                      #"{"jsonrpc":"2.0","method":"test.direct","params":{"v":2}}"#,
                      #"[{"jsonrpc":"2.0","method":"test.direct","params":{"v":3}},{"jsonrpc":"2.0","method":"test.direct","params":{"v":4},"id":"b"}]"#] {
-            let outcome = Array(line.utf8).withUnsafeBytes { direct.dispatch(line: $0, context: root, policy: policy, into: &output) { _ in } }
+            let outcome = Array(line.utf8).withUnsafeBytes { direct.dispatch(line: $0, context: root, policy: policy, into: &output) { _, _ in } }
             #expect(outcome == .done)
         }
         #expect(String(buffer: output) == """
@@ -171,7 +189,7 @@ private extension RPCDispatcher {
     /// The immediate reply to one line, as text.
     func replyLine(_ line: String, context: CallContext, policy: AccessPolicy) async throws -> String {
         var output = ByteBufferAllocator().buffer(capacity: 64)
-        let outcome = Array(line.utf8).withUnsafeBytes { dispatch(line: $0, context: context, policy: policy, into: &output) { _ in } }
+        let outcome = Array(line.utf8).withUnsafeBytes { dispatch(line: $0, context: context, policy: policy, into: &output) { _, _ in } }
         #expect(outcome == .done)
         return String(buffer: output)
     }

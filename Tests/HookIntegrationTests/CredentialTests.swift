@@ -240,7 +240,8 @@ final class Atomic: @unchecked Sendable {
     private let lock = NSLock()
     private var count: Int
     init(_ value: Int) { count = value }
-    func increment() { lock.withLock { count += 1 } }
+    func increment() { add(1) }
+    func add(_ amount: Int) { lock.withLock { count += amount } }
     var value: Int { lock.withLock { count } }
 }
 

@@ -28,6 +28,16 @@ public struct AccessPolicy: Sendable, Equatable {
     /// Whether any rule names a group, so connections know to look up supplementary groups.
     public var needsGroups: Bool { rules.contains { !$0.groupIDs.isEmpty } }
 
+    /// Whether `peer` may call anything at all. A peer with no grant learns nothing from hookd:
+    /// every call it makes is refused alike, whether the method exists or the call is well formed.
+    public func grantsAnything(to peer: Peer) -> Bool {
+        if alwaysAllowedUserIDs.contains(peer.userID) { return true }
+        return rules.contains { rule in
+            rule.userIDs.contains(peer.userID) || rule.groupIDs.contains(peer.groupID)
+                || peer.supplementaryGroupIDs.contains(where: rule.groupIDs.contains)
+        }
+    }
+
     /// Whether `peer` may call `method`.
     public func permits(_ peer: Peer, toCall method: String) -> Bool {
         if alwaysAllowedUserIDs.contains(peer.userID) { return true }

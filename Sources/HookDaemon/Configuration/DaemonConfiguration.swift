@@ -14,6 +14,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var maxInFlightPerConnection = 64
         /// Connections at once; one more gets `overloaded` and is closed (systemd's varlink allows 4096).
         public var maxConnections = 4096
+        /// Connections at once from one uid, so one user cannot take every slot; refused alike.
+        public var maxConnectionsPerUID = 1024
+        /// Calls in one batch; a larger batch is one `invalid_request` (`reason: batch_too_large`).
+        public var maxBatch = 1000
+        /// Replies written but not yet taken by a client, in bytes, past which hookd stops reading
+        /// from that client until it reads (NIO's write-buffer high-water mark; the low mark is half).
+        public var maxUnreadReplyBytes = 1 << 20
         /// A connection with nothing in flight and no traffic for this long is closed; 0 disables.
         public var idleTimeoutSeconds = 300
         /// On SIGTERM, how long in-flight requests may take before connections are closed anyway.

@@ -15,12 +15,14 @@ public struct RPCDispatcher: Sendable {
     public enum Outcome: Sendable, Equatable {
         /// Everything owed for the line is in the output (possibly nothing: notifications only).
         case done
-        /// A deferred method is running; `completion` will be called exactly once.
-        case pending
+        /// `calls` deferred methods are running (one, or a batch's); `completion` will be called
+        /// exactly once, when all have finished.
+        case pending(calls: Int)
     }
 
-    /// Receives a deferred reply line (newline included), or nil when nothing is owed.
-    public typealias Completion = @Sendable (ByteBuffer?) -> Void
+    /// Receives a deferred reply line (newline included), or nil when nothing is owed, and how
+    /// many calls it finished (what `.pending` announced).
+    public typealias Completion = @Sendable (_ reply: ByteBuffer?, _ calls: Int) -> Void
 
     public let methods: MethodTable
     private let allocator = ByteBufferAllocator()
@@ -33,13 +35,20 @@ public struct RPCDispatcher: Sendable {
     /// - Parameters:
     ///   - line: the line's bytes, without its newline; read only during this call.
     ///   - policy: the ACL in force for this call.
+    ///   - maxBatch: the most calls one batch may hold (`hookd.limits.max_batch`).
     ///   - output: where immediate replies are appended.
     ///   - completion: receives the reply when the outcome is `.pending`; may run on any thread.
     public func dispatch(
-        line: UnsafeRawBufferPointer, context: CallContext, policy: AccessPolicy,
+        line: UnsafeRawBufferPointer, context: CallContext, policy: AccessPolicy, maxBatch: Int = .max,
         into output: inout ByteBuffer, completion: @escaping Completion
     ) -> Outcome {
-        switch RPCIncoming.decode(line: line) {
+        guard policy.grantsAnything(to: context.peer) else {
+            // Not even whether a method exists or a call is well formed: the same refusal for all.
+            let denied = RPCError(.permissionDenied, "permission denied: uid \(context.peer.userID) has no grant")
+            refuse(line: line, error: denied, maxBatch: maxBatch, includingMalformed: true, into: &output)
+            return .done
+        }
+        switch RPCIncoming.decode(line: line, maxBatch: maxBatch) {
         case .empty:
             return .done
         case .single(let call):
@@ -51,29 +60,32 @@ public struct RPCDispatcher: Sendable {
             case .running(let pending):
                 Task {
                     var reply = allocator.buffer(capacity: 256)
-                    guard await pending.finish(into: &reply) else { return completion(nil) }
+                    guard await pending.finish(into: &reply) else { return completion(nil, 1) }
                     reply.writeInteger(UInt8(ascii: "\n"))
-                    completion(reply)
+                    completion(reply, 1)
                 }
-                return .pending
+                return .pending(calls: 1)
             }
         case .batch(let calls):
             return dispatchBatch(calls, line: line, context: context, policy: policy, into: &output, completion: completion)
         }
     }
 
-    /// The replies owed for a line that arrives when hookd takes no more work: every request gets
-    /// `error`, malformed input its own error, notifications nothing.
-    public func refuse(line: UnsafeRawBufferPointer, error: RPCError, into output: inout ByteBuffer) {
+    /// The replies owed for a line hookd will not run: every request gets `error`, notifications
+    /// nothing, and malformed input its own error, or `error` too with `includingMalformed`.
+    public func refuse(
+        line: UnsafeRawBufferPointer, error: RPCError, maxBatch: Int = .max, includingMalformed: Bool = false,
+        into output: inout ByteBuffer
+    ) {
         func response(_ call: RPCCall) -> RPCResponse? {
             switch call {
-            case .invalid(let id, let invalid): RPCResponse(id: id, error: invalid)
+            case .invalid(let id, let invalid): RPCResponse(id: id, error: includingMalformed ? error : invalid)
             case .request(let request): request.id.map { RPCResponse(id: $0, error: error) }
             }
         }
         let responses: [RPCResponse]
         let isBatch: Bool
-        switch RPCIncoming.decode(line: line) {
+        switch RPCIncoming.decode(line: line, maxBatch: maxBatch) {
         case .empty: return
         case .single(let call): (responses, isBatch) = (response(call).map { [$0] } ?? [], false)
         case .batch(let calls): (responses, isBatch) = (calls.compactMap(response), true)
@@ -127,9 +139,9 @@ public struct RPCDispatcher: Sendable {
             }
             var line = allocator.buffer(capacity: all.readableBytes + 3)
             Self.closeBatch(all, into: &line)
-            completion(line.readableBytes > 0 ? line : nil)
+            completion(line.readableBytes > 0 ? line : nil, running.count)
         }
-        return .pending
+        return .pending(calls: running.count)
     }
 
     /// Writes `[replies]` and a newline; a batch whose calls were all notifications owes nothing.

@@ -117,6 +117,7 @@ public final class HookServer: Service, Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 512)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: Self.waterMark(daemonState.configuration.limits))
             .childChannelInitializer { [dispatcher, daemonState] channel in
                 Self.initialize(channel, dispatcher: dispatcher, state: daemonState)
             }
@@ -154,21 +155,34 @@ public final class HookServer: Service, Sendable {
         }
     }
 
+    /// Stop reading a client once its unread replies pass the limit; read again below half of it.
+    static func waterMark(_ limits: DaemonConfiguration.Limits) -> ChannelOptions.Types.WriteBufferWaterMark {
+        ChannelOptions.Types.WriteBufferWaterMark(low: limits.maxUnreadReplyBytes / 2, high: limits.maxUnreadReplyBytes)
+    }
+
     private static func initialize(_ channel: Channel, dispatcher: RPCDispatcher, state: DaemonState) -> EventLoopFuture<Void> {
         let configuration = state.configuration
         let limits = configuration.limits
-        guard let connectionID = state.connections.register(channel, limit: limits.maxConnections) else {
-            return channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ConnectionLimitHandler(limit: limits.maxConnections))
-            }
-        }
         let policy = state.accessPolicy
         return PeerCredentials.read(from: channel, withGroups: policy.needsGroups).flatMapThrowing { peer in
             let handlers = channel.pipeline.syncOperations
+            let connectionID: UInt64
+            switch state.connections.register(channel, userID: peer.userID, limit: limits.maxConnections,
+                                              perUserLimit: limits.maxConnectionsPerUID) {
+            case .success(let id):
+                connectionID = id
+            case .failure(.total(let limit)):
+                return try handlers.addHandler(ConnectionLimitHandler(
+                    error: RPCError(.overloaded, "too many connections (limit \(limit)); try again later", details: ["limit": .integer(Int64(limit))])))
+            case .failure(.perUser(let limit)):
+                return try handlers.addHandler(ConnectionLimitHandler(
+                    error: RPCError(.overloaded, "too many connections from uid \(peer.userID) (limit \(limit)); try again later",
+                                    details: ["limit": .integer(Int64(limit)), "reason": "per_uid"])))
+            }
             try handlers.addHandler(RPCConnectionHandler(
                 dispatcher: dispatcher, state: state,
                 callContext: CallContext(peer: peer, connectionID: connectionID),
-                maxLineLength: limits.maxLineBytes, maxInFlight: limits.maxInFlightPerConnection,
+                maxLineLength: limits.maxLineBytes, maxInFlight: limits.maxInFlightPerConnection, maxBatch: limits.maxBatch,
                 idleTimeout: limits.idleTimeoutSeconds > 0 ? .seconds(Int64(limits.idleTimeoutSeconds)) : nil))
         }
     }

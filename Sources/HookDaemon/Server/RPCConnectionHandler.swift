@@ -11,8 +11,12 @@ struct ConnectionDrainEvent: Sendable {}
 /// Framing happens here, on the receive buffer itself, rather than in a decoder handler before
 /// this one: one pipeline step per read, and every line a slice of the bytes as they arrived.
 ///
-/// Back-pressure: when `maxInFlight` requests are unanswered, further lines wait in a queue and
-/// the handler stops asking the socket for more bytes until replies go out. A batch counts as one.
+/// Back-pressure: when `maxInFlight` calls are unanswered (each deferred call of a batch counts),
+/// or the replies not yet taken by the client pass the channel's write-buffer high-water mark,
+/// further lines wait in a queue and the handler stops asking the socket for more bytes until
+/// replies go out. So a client that writes and never reads costs hookd at most one read's lines
+/// and the replies already owed, however much it sends. A blank line is not activity: it does
+/// not keep an idle connection open.
 /// The connection closes after the client half-closes (everything in flight is answered first),
 /// after a drain request (in-flight calls finish; lines not yet started get `shutting_down`),
 /// after an over-long line (answered with `too_large`), or when idle with nothing in flight.
@@ -27,6 +31,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private let state: DaemonState
     private let callContext: CallContext
     private let maxInFlight: Int
+    private let maxBatch: Int
     private let idleTimeout: TimeAmount?
     /// Splits the input into lines (HookRPC's one framing rule), bounded by `hookd.limits.max_line_bytes`.
     private var framer: LineFramer
@@ -53,7 +58,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private var idleCheck: Scheduled<Void>?
 
     init(dispatcher: RPCDispatcher, state: DaemonState, callContext: CallContext, maxLineLength: Int, maxInFlight: Int,
-         idleTimeout: TimeAmount? = nil) {
+         maxBatch: Int = .max, idleTimeout: TimeAmount? = nil) {
         framer = LineFramer(maximumLineLength: maxLineLength)
         policyVersion = state.accessPolicyVersion
         policy = state.accessPolicy
@@ -61,6 +66,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         self.state = state
         self.callContext = callContext
         self.maxInFlight = maxInFlight
+        self.maxBatch = maxBatch
         self.idleTimeout = idleTimeout
     }
 
@@ -69,8 +75,8 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         // One completion closure per connection, not per request: deferred replies hop back here.
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        completionSink = { reply in
-            eventLoop.execute { bound.value.deferredCallCompleted(reply) }
+        completionSink = { reply, calls in
+            eventLoop.execute { bound.value.deferredCallCompleted(reply, calls: calls) }
         }
         lastActivity = context.eventLoop.now
         scheduleIdleCheck(at: lastActivity, context: context)
@@ -103,8 +109,12 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Whether a new line may run now: below the in-flight limit and the client taking its replies.
+    private func canProcess(_ context: ChannelHandlerContext) -> Bool {
+        inFlight < maxInFlight && context.channel.isWritable
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastActivity = context.eventLoop.now
         guard !inputRefused else { return }
         var input = unwrapInboundIn(data)
         if var earlier = partialLine {
@@ -119,10 +129,14 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                 // The slice shares storage with the receive buffer: no copy for the line.
                 guard let line = input.readSlice(length: length) else { return }
                 input.moveReaderIndex(forwardBy: 1)
-                if inFlight >= maxInFlight || !queued.isEmpty {
+                if Self.isBlank(line) { continue }
+                lastActivity = context.eventLoop.now
+                if !canProcess(context) || !queued.isEmpty {
                     queued.append(line)
                 } else {
                     process(line, context: context)
+                    // Large replies leave at once, so the client's reading (writability) decides the next line.
+                    if (pendingOutput?.readableBytes ?? 0) >= Self.eagerFlushBytes { flushIfNeeded(context: context) }
                 }
             case .needMoreBytes:
                 if input.readableBytes > 0 { partialLine = input }
@@ -140,11 +154,23 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if inFlight >= maxInFlight || !queued.isEmpty || draining || inputClosed {
+        if !canProcess(context) || !queued.isEmpty || draining || inputClosed {
             readHeld = true
         } else {
             context.read()
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { resume(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Replies of a read burst are gathered into one write up to this size.
+    static let eagerFlushBytes = 64 * 1024
+
+    private static func isBlank(_ line: ByteBuffer) -> Bool {
+        line.withUnsafeReadableBytes { bytes in bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -178,21 +204,20 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             return
         }
         guard let completionSink else { return }
-        inFlight += 1
         let currentVersion = state.accessPolicyVersion
         if currentVersion != policyVersion {
             policy = state.accessPolicy
             policyVersion = currentVersion
         }
         let outcome = line.withUnsafeReadableBytes { bytes in
-            dispatcher.dispatch(line: bytes, context: callContext, policy: policy, into: &output, completion: completionSink)
+            dispatcher.dispatch(line: bytes, context: callContext, policy: policy, maxBatch: maxBatch, into: &output, completion: completionSink)
         }
-        if outcome == .done { inFlight -= 1 }
+        if case .pending(let calls) = outcome { inFlight += calls }
     }
 
-    private func deferredCallCompleted(_ reply: ByteBuffer?) {
+    private func deferredCallCompleted(_ reply: ByteBuffer?, calls: Int) {
         guard let context else { return }
-        inFlight -= 1
+        inFlight -= calls
         if var reply {
             if pendingOutput == nil {
                 pendingOutput = reply
@@ -200,11 +225,19 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                 pendingOutput?.writeBuffer(&reply)
             }
         }
-        while inFlight < maxInFlight, let line = queued.popFirst() {
+        resume(context: context)
+    }
+
+    /// Runs queued lines while they may run, writes what they answered, and reads again once
+    /// the queue is empty and the limits allow it.
+    private func resume(context: ChannelHandlerContext) {
+        while canProcess(context), let line = queued.popFirst() {
             process(line, context: context)
+            // The replies so far go out now, so writability reflects them before the next line.
+            if !queued.isEmpty { flushIfNeeded(context: context) }
         }
         flushIfNeeded(context: context)
-        if readHeld && inFlight < maxInFlight && queued.isEmpty && !draining && !inputClosed {
+        if readHeld && canProcess(context) && queued.isEmpty && !draining && !inputClosed {
             readHeld = false
             context.read()
         }
@@ -262,16 +295,20 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 }
 
-/// Answers a connection over the limit with one `overloaded` error, then closes it.
+/// Answers a connection over a limit with one `overloaded` error, then closes it.
 final class ConnectionLimitHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    private let limit: Int
+    private let error: RPCError
 
-    init(limit: Int) { self.limit = limit }
+    init(error: RPCError) { self.error = error }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // Added once the peer's credentials are known, by which time the channel is active.
+        if context.channel.isActive { RPCConnectionHandler.sendFinalError(error, on: context.channel) }
+    }
 
     func channelActive(context: ChannelHandlerContext) {
-        let error = RPCError(.overloaded, "too many connections (limit \(limit)); try again later", details: ["limit": .integer(Int64(limit))])
         RPCConnectionHandler.sendFinalError(error, on: context.channel)
     }
 }

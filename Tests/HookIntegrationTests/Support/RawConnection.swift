@@ -2,7 +2,9 @@ import Foundation
 import HookTestSupport
 
 /// A bare Unix-socket connection for tests that must send what no client library would.
-final class RawConnection {
+///
+/// Unchecked Sendable: a flood test hands it to one writer thread and does not touch it meanwhile.
+final class RawConnection: @unchecked Sendable {
     let descriptor: Int32
     private var pending: [UInt8] = []
 
@@ -31,6 +33,22 @@ final class RawConnection {
             guard count > 0 else { throw DaemonFailure(message: "send: \(String(cString: strerror(errno)))") }
             offset += count
         }
+    }
+
+    /// Writes `bytes` while the daemon takes them; stops once it has taken nothing for
+    /// `stallSeconds` (back-pressure: it stopped reading) or at the end.
+    /// - Returns: how many bytes the daemon took.
+    func sendUntilStalled(_ bytes: [UInt8], stallSeconds: Double) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+            guard poll(&poller, 1, Int32(stallSeconds * 1000)) > 0, poller.revents & Int16(POLLOUT) != 0 else { return offset }
+            let count = bytes[offset...].withUnsafeBytes { Foundation.send(descriptor, $0.baseAddress, min($0.count, 65_536), Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { continue }
+            guard count > 0 else { return offset }
+            offset += count
+        }
+        return offset
     }
 
     func halfClose() { shutdown(descriptor, Int32(SHUT_WR)) }
