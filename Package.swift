@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "hookd", targets: ["hookd"]),
         .executable(name: "hookrpc", targets: ["hookrpc"]),
         .library(name: "HookClient", targets: ["HookClient"]),
+        // For the libFuzzer harnesses in Fuzz/ (a package of their own): not an API promise.
+        .library(name: "HookFuzzable", targets: ["HookJSON", "HookRPC", "HookCore", "HookHTTP", "HookInfisical", "HookDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
