@@ -116,6 +116,9 @@ POST   /__test__/folders  {"projectId", "environment", "secretPath"}   Creates a
 POST   /__test__/config   Merges into the config; answers with the whole config:
        {"delayMs": int     wait before every Infisical API request; requests
                            still run concurrently
+        "readAnswerDelayMs": int  wait after a successful read has looked up its
+                           value, before answering: a secret rotated meanwhile still
+                           arrives with its old value (a slow network, for race tests)
         "failNext": {"status": 429|500|503|..., "count": n, "retryAfter": s? (a number;
                      a string is sent verbatim as the Retry-After header),
                      "kinds": ["login","renew","read","write"]?}  or null to clear
@@ -355,6 +358,7 @@ class State:
         self.folders: set = set()                            # (projectId, env, path)
         self.config: Dict[str, Any] = {
             "delayMs": 0,
+            "readAnswerDelayMs": 0,
             "failNext": None,
             "down": False,
             "lockoutAttempts": 3,
@@ -614,6 +618,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_json(self, status: int, obj: Any, headers: Optional[Dict[str, str]] = None) -> None:
         data = json.dumps(obj).encode("utf-8")
+        if getattr(self, "_api_kind", None) == "read" and status == 200:
+            with self.state.lock:
+                answer_delay_ms = self.state.config.get("readAnswerDelayMs") or 0
+            if answer_delay_ms > 0:
+                time.sleep(answer_delay_ms / 1000.0)  # the value was read before the wait
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -682,6 +691,7 @@ class Handler(BaseHTTPRequestHandler):
     def api_request(self, kind: str, handler: str, name: Optional[str],
                     query: Dict[str, str], raw: bytes) -> None:
         st = self.state
+        self._api_kind = kind
         with st.lock:
             st.stats["requests"][kind] += 1
             if kind == "read" and name is not None:
@@ -1047,13 +1057,15 @@ class Handler(BaseHTTPRequestHandler):
 
 def apply_config(st: State, body: Dict[str, Any]) -> None:
     cfg = st.config
-    known = {"delayMs", "failNext", "down", "lockoutAttempts", "lockoutSeconds",
+    known = {"delayMs", "readAnswerDelayMs", "failNext", "down", "lockoutAttempts", "lockoutSeconds",
              "lockoutCounterResetSeconds"}
     unknown = set(body) - known
     if unknown:
         raise bad_request("unknown config keys: %s" % ", ".join(sorted(unknown)))
     if "delayMs" in body:
         cfg["delayMs"] = num(body["delayMs"], "delayMs")
+    if "readAnswerDelayMs" in body:
+        cfg["readAnswerDelayMs"] = num(body["readAnswerDelayMs"], "readAnswerDelayMs")
     if "down" in body:
         cfg["down"] = bool(body["down"])
     for k in ("lockoutAttempts", "lockoutSeconds", "lockoutCounterResetSeconds"):

@@ -487,6 +487,20 @@ def test_fail_next_429_with_retry_after_then_success(ready):
     assert ready.control("GET", "config")["failNext"] is None
 
 
+def test_read_answer_delay_answers_the_value_read_before_the_wait(ready):
+    ready.config(readAnswerDelayMs=800)
+    result = {}
+    reader = threading.Thread(target=lambda: result.update(answer=ready.read_v4("DB_PASSWORD", ready.tok)))
+    reader.start()
+    time.sleep(0.3)
+    ready.put_secret("DB_PASSWORD", "rotated-meanwhile")
+    reader.join(10)
+    status, _, data = result["answer"]
+    assert status == 200 and data["secret"]["secretValue"] == SECRET_VALUE
+    ready.config(readAnswerDelayMs=0)
+    assert ready.read_v4("DB_PASSWORD", ready.tok)[2]["secret"]["secretValue"] == "rotated-meanwhile"
+
+
 def test_fail_next_sends_a_string_retry_after_verbatim(ready):
     ready.config(failNext={"status": 429, "count": 1, "retryAfter": "-inf"})
     status, headers, data = ready.read_v4("DB_PASSWORD", ready.tok)

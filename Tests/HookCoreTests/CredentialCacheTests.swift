@@ -1,4 +1,4 @@
-import HookCore
+@testable import HookCore
 import HookJSON
 import Synchronization
 import Testing
@@ -179,6 +179,32 @@ struct CredentialCacheTests {
         cache.storeMissing(Self.key("A"), reason: "gone")
         #expect(cache.remove(code: "A", direction: nil) == 1)
         #expect(cache.lookup(Self.key("A")) == .absent)
+    }
+
+    @Test("a fetch begun before an invalidation of its code, or of everything, stores nothing")
+    func aTicketFromBeforeAnInvalidationIsRefused() {
+        let cache = cache()
+        let before = cache.beginFetch()
+        cache.remove(code: "A", direction: .inbound)  // one direction invalidates the code's fetches
+        #expect(!cache.store(Self.credential("old"), for: Self.key("A"), wallClock: Self.wallClock, ticket: before))
+        #expect(cache.lookup(Self.key("A")) == .absent)
+        cache.storeMissing(Self.key("A"), reason: "gone", ticket: before)
+        #expect(cache.lookup(Self.key("A")) == .absent, "negative entries obey the ticket too")
+        #expect(cache.store(Self.credential("b"), for: Self.key("B"), wallClock: Self.wallClock, ticket: before), "other codes are unaffected")
+        let after = cache.beginFetch()
+        #expect(cache.store(Self.credential("new"), for: Self.key("A"), wallClock: Self.wallClock, ticket: after))
+        cache.remove(code: nil, direction: nil)
+        #expect(!cache.store(Self.credential("late"), for: Self.key("B"), wallClock: Self.wallClock, ticket: after))
+    }
+
+    @Test("past the remembered invalidations the table folds: older tickets are refused, never wrongly allowed")
+    func theInvalidationTableStaysBounded() {
+        let cache = cache()
+        let early = cache.beginFetch()
+        for index in 0...CredentialCache.rememberedInvalidations { cache.remove(code: "C\(index)", direction: nil) }
+        #expect(!cache.isCurrent(early, for: Self.key("UNRELATED")), "folded: conservatively refused")
+        let fresh = cache.beginFetch()
+        #expect(cache.isCurrent(fresh, for: Self.key("UNRELATED")))
     }
 
     @Test("over maxEntries the least recently used entries go, the recently used stay")

@@ -64,6 +64,25 @@ struct SingleFlightTests {
         #expect(counter.count == 2)
     }
 
+    @Test("after forget, a new caller starts its own flight while the old one's callers keep theirs")
+    func forgetDetachesTheRunningFlight() async {
+        let flights = SingleFlight<String, String>()
+        let gate = Gate()
+        let started = RunCounter()
+        async let old = flights.run("key") {
+            _ = started.increment()
+            await gate.wait()
+            return "old"
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while started.count < 1 && ContinuousClock.now < deadline { await Task.yield() }
+        flights.forget { $0 == "key" }
+        #expect(await flights.run("key") { "new" } == "new", "not joined to the detached flight")
+        gate.open()
+        #expect(await old == "old")
+        #expect(await flights.run("key") { "again" } == "again", "the detached flight's end left the key free")
+    }
+
     @Test("after the work completes, a new call runs it again")
     func completedWorkRunsAgain() async {
         let flights = SingleFlight<String, Int>()

@@ -3,6 +3,7 @@ import HookClient
 import HookJSON
 import HookRPC
 import HookTestSupport
+import Synchronization
 import Testing
 
 /// Issue 10's black-box regressions: a real hookd, a real socket, hostile inputs.
@@ -245,6 +246,48 @@ struct CredentialReferenceTests {
             #expect(line["uid"] == .integer(Int64(getuid())))
             #expect(line["pid"] == .integer(Int64(getpid())))
             #expect(line["code"] == "AUDITED")
+        }
+    }
+}
+
+/// Item 7: a fetch that began before an invalidation never puts the old value back.
+struct InvalidationRaceTests {
+    /// Infisical answers reads 1.5 s after reading the value. A `credential.get` starts (old value on its way),
+    /// the secret is rotated and invalidated; the next `credential.get` returns the new value, and
+    /// so does every later one: the slow fetch wrote neither L1 nor Redis.
+    @Test(arguments: [false, true])
+    func aRotationDuringASlowFetchIsNotUndone(withRedis: Bool) throws {
+        let setup = try CredentialTests.Setup(withRedis: withRedis)
+        // Logged in and read once, then forgotten: the slow fetch below is a read only.
+        _ = try setup.client.credential(code: "STRIPE")
+        _ = try setup.client.invalidateCredentials(code: "STRIPE")
+        try setup.infisical.configure(["readAnswerDelayMs": 1500])  // the old value, read now, arrives late
+        let slow = Atomic(0)
+        let slowValue = Mutex<JSONValue?>(nil)
+        let client = setup.daemon.client()
+        let thread = Thread {
+            slowValue.withLock { $0 = try? client.credential(code: "STRIPE")["credential"]?["token"] }
+            slow.increment()
+        }
+        thread.start()
+        usleep(500_000)  // the slow fetch is under way (its read waits in the fixture)
+        try setup.infisical.setSecret("STRIPE_SECRET", "sk_rotated_after_fetch_began")
+        #expect(try setup.client.invalidateCredentials(code: "STRIPE") >= 0)
+        let next = try setup.client.credential(code: "STRIPE")
+        #expect(next["credential"]?["token"] == "sk_rotated_after_fetch_began", "the next call does not join the old fetch")
+        #expect(TestEnvironment.wait(seconds: 10) { slow.value == 1 })
+        #expect(slowValue.withLock { $0 } == .string(CredentialTests.secretValue), "the call that began before the rotation got the old value")
+        try setup.infisical.configure(["readAnswerDelayMs": 0])
+        for _ in 0..<3 {
+            let later = try setup.client.credential(code: "STRIPE")
+            #expect(later["credential"]?["token"] == "sk_rotated_after_fetch_began")
+        }
+        if withRedis {
+            // A second hookd on the same Redis and Infisical sees the new value in L2, not the old one.
+            let second = try CredentialTests.Setup(withRedis: true, directory: try TestEnvironment.makeTemporaryDirectory(),
+                                                   infisical: setup.infisical, redis: setup.redis, socketName: "second.sock")
+            let fromSecond = try second.client.credential(code: "STRIPE")
+            #expect(fromSecond["credential"]?["token"] == "sk_rotated_after_fetch_began")
         }
     }
 }

@@ -115,30 +115,39 @@ public final class CredentialService: Sendable {
     /// - Returns: how many L1 entries this process dropped.
     @discardableResult
     public func invalidate(code: String?, direction: WebhookDirection?) async -> Int {
-        let dropped = cache.remove(code: code, direction: direction)
+        let dropped = dropLocal(code: code, direction: direction)
         await shared?.invalidate(code: code, direction: direction)
         return dropped
     }
 
-    /// Drops L1 entries on another process's word (the Redis invalidation channel).
-    public func dropLocal(code: String?, direction: WebhookDirection?) {
-        cache.remove(code: code, direction: direction)
+    /// Drops L1 entries on another process's word (the Redis invalidation channel), and makes
+    /// fetches already running for them store nothing and serve no caller who asks from now on.
+    @discardableResult
+    public func dropLocal(code: String?, direction: WebhookDirection?) -> Int {
+        let dropped = cache.remove(code: code, direction: direction)
+        flights.forget { key in (code == nil || key.code == code) && (direction == nil || key.direction == direction) }
+        return dropped
     }
 
     private func fetch(_ key: WebhookKey) async throws(CredentialError) -> CredentialLookup {
         let ttl = cache.configuration.ttlSeconds
+        // Taken first: an invalidation (a rotation) from here on makes this fetch store nothing.
+        let ticket = cache.beginFetch()
         if let shared, let stored = await shared.load(key) {
             let age = max(0, wallClock() - stored.fetchedAt)
             if age < ttl && (stored.expiresAt.map { $0 > wallClock() } ?? true) {
-                cache.store(stored, for: key, ageSeconds: age, wallClock: wallClock())
+                cache.store(stored, for: key, ageSeconds: age, wallClock: wallClock(), ticket: ticket)
                 return CredentialLookup(key: key, credential: stored, cacheHit: true, tier: .redis, ageSeconds: age, ttlSeconds: ttl, stale: false)
             }
         }
         guard let webhook = try await directory.webhook(key) else { throw .unknownWebhook(key) }
         do throws(CredentialError) {
             let fresh = try await fetchFromSource(webhook)
-            cache.store(fresh, for: key, wallClock: wallClock())
-            if let shared { await shared.store(fresh, for: key, ttlSeconds: Int(clamping: ttl, rounding: .up)) }
+            if cache.store(fresh, for: key, wallClock: wallClock(), ticket: ticket), let shared {
+                await shared.store(fresh, for: key, ttlSeconds: Int(clamping: ttl, rounding: .up))
+                // An invalidation that arrived during the write must win in Redis too.
+                if !cache.isCurrent(ticket, for: key) { await shared.invalidate(code: key.code, direction: key.direction) }
+            }
             return CredentialLookup(key: key, credential: fresh, cacheHit: false, tier: nil, ageSeconds: 0, ttlSeconds: ttl, stale: false)
         } catch .sourceFailed(let failedKey, let error) where error.reason != .refusedReference {
             // A source that cannot answer must not take working webhooks down with it.
@@ -147,7 +156,7 @@ public final class CredentialService: Sendable {
             }
             throw .sourceFailed(failedKey, error)
         } catch .missing(let missingKey, let source, let reference) {
-            cache.storeMissing(key, reason: CredentialError.missing(missingKey, source: source, reference: reference).description)
+            cache.storeMissing(key, reason: CredentialError.missing(missingKey, source: source, reference: reference).description, ticket: ticket)
             throw .missing(missingKey, source: source, reference: reference)
         }
     }
