@@ -116,23 +116,44 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
         return try adopt(response, what: "renewal")
     }
 
-    /// Stores the token from a login or renewal answer; renews when 80% of its life has passed.
-    private func adopt(_ response: HTTPResponse, what: String) throws(CredentialSourceError) -> String {
-        guard let value = try? JSONValue.parse(response.body), let accessToken = value["accessToken"]?.stringValue,
+    /// What a login or renewal answer grants: the token and its lifetimes, already clamped.
+    struct TokenGrant: Equatable {
+        var accessToken: String
+        /// `expiresIn`, in `0...longestTokenLifetimeSeconds`.
+        var lifetime: Double
+        /// `accessTokenMaxTTL` (0 when absent: no maximum), in `0...longestTokenLifetimeSeconds`.
+        var maximumLifetime: Double
+    }
+
+    /// Reads a login or renewal answer's body; pure, so that the fuzz harness can call it too.
+    /// - Parameters:
+    ///   - body: the 200 answer's bytes.
+    ///   - what: "login" or "renewal", for the error.
+    /// - Throws: `CredentialSourceError` `unavailable` when the body has no `accessToken` string
+    ///   or no numeric `expiresIn`.
+    static func tokenGrant(in body: [UInt8], what: String) throws(CredentialSourceError) -> TokenGrant {
+        guard let value = try? JSONValue.parse(body), let accessToken = value["accessToken"]?.stringValue,
               let advertisedLifetime = value["expiresIn"]?.doubleValue else {
             throw CredentialSourceError(.unavailable, "infisical: unexpected \(what) response")
         }
         // Lifetimes from the server, clamped to ten years: an absurd value (1e300) must keep the
         // renewal arithmetic finite and ordered, never trap or overflow a timer.
-        let expiresIn = advertisedLifetime.clamped(to: 0...Self.longestTokenLifetimeSeconds, ifNaN: 0)
+        let lifetime = advertisedLifetime.clamped(to: 0...longestTokenLifetimeSeconds, ifNaN: 0)
+        let maximumLifetime = (value["accessTokenMaxTTL"]?.doubleValue ?? 0).clamped(to: 0...longestTokenLifetimeSeconds, ifNaN: 0)
+        return TokenGrant(accessToken: accessToken, lifetime: lifetime, maximumLifetime: maximumLifetime)
+    }
+
+    /// Stores the token from a login or renewal answer; renews when 80% of its life has passed.
+    private func adopt(_ response: HTTPResponse, what: String) throws(CredentialSourceError) -> String {
+        let grant = try Self.tokenGrant(in: response.body, what: what)
         let time = now()
-        let maxTTL = (value["accessTokenMaxTTL"]?.doubleValue ?? 0).clamped(to: 0...Self.longestTokenLifetimeSeconds, ifNaN: 0)
         let previousMax = token.withLock { $0?.maxExpiresAt }
-        let maxExpiresAt = maxTTL > 0 ? (previousMax ?? time + maxTTL) : .infinity
+        let maxExpiresAt = grant.maximumLifetime > 0 ? (previousMax ?? time + grant.maximumLifetime) : .infinity
         token.withLock {
-            $0 = Token(value: accessToken, renewAt: time + expiresIn * 0.8, expiresAt: time + expiresIn, maxExpiresAt: maxExpiresAt)
+            $0 = Token(value: grant.accessToken, renewAt: time + grant.lifetime * 0.8, expiresAt: time + grant.lifetime,
+                       maxExpiresAt: maxExpiresAt)
         }
-        return accessToken
+        return grant.accessToken
     }
 
     // MARK: - HTTP

@@ -291,3 +291,37 @@ struct InvalidationRaceTests {
         }
     }
 }
+
+/// Item 8: a storm of 401 reports cannot become a storm of invalidations.
+struct InvalidationStormTests {
+    /// 2000 `alert.record` 401s for 2000 codes in about a second: the invalidations hookd
+    /// publishes on Redis stay within `credentials.max_invalidations_per_second` (20) plus its burst.
+    @Test func authFailuresForManyCodesAreInvalidatedAtTheConfiguredRate() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let redis = try RedisServer(directory: directory)
+        let daemon = try DaemonProcess(configuration: redis.configuration, directory: directory)
+        let subscriber = try ChildProcess(executable: "/usr/bin/redis-cli", arguments: ["-s", redis.socketPath, "SUBSCRIBE", "hookd:invalidate"],
+                                          outputPath: "\(directory)/invalidations.out")
+        defer { subscriber.stop() }
+        #expect(TestEnvironment.wait(seconds: 5) { subscriber.output.contains("subscribe") })
+        let connection = try RawConnection(path: daemon.socketPath)
+        let started = Date()
+        var lines = ""
+        for index in 0..<2000 {
+            lines += #"{"jsonrpc":"2.0","method":"alert.record","params":{"webhook_code":"STORM_\#(index)","success":false,"status_code":401,"duration":0.1}}"# + "\n"
+            if index % 200 == 199 {
+                try connection.send(lines)
+                lines = ""
+                usleep(100_000)
+            }
+        }
+        try connection.send(#"{"jsonrpc":"2.0","method":"system.echo","params":{"value":"done"},"id":1}"# + "\n")
+        _ = try connection.readLine()
+        usleep(1_000_000)  // let the last publications arrive
+        let elapsed = Date().timeIntervalSince(started)
+        let published = subscriber.output.split(separator: "\n").filter { $0.contains("STORM_") }.count
+        #expect(published >= 20, "invalidations still happen: \(published)")
+        #expect(Double(published) <= 20 + 20 * elapsed + 5, "\(published) invalidations in \(String(format: "%.1f", elapsed)) s")
+        #expect(daemon.child.isRunning)
+    }
+}

@@ -27,12 +27,16 @@ final class AlertSubsystem: Sendable {
     /// Counts and notification claims shared with other hookd processes, when Redis is enabled.
     let shared: SharedAlertCounts?
     private let http: HTTPClient
-    private let invalidations = Mutex<[String: Double]>([:])
+    /// Which 401/403 reports may invalidate a credential (per webhook and in all).
+    private let invalidations: InvalidationLimiter
     /// At most one credential invalidation per webhook in this many seconds, however many 401s arrive.
     static let invalidationSpacingSeconds = 5.0
 
     init(configuration: DaemonConfiguration, directories: DaemonDirectories, health: HealthBoard, logger: Logger) throws {
         settings = configuration.alerting
+        invalidations = InvalidationLimiter(spacingSeconds: Self.invalidationSpacingSeconds,
+                                            perSecond: Double(configuration.credentialInvalidationsPerSecond),
+                                            now: SystemClock.monotonicSeconds)
         http = HTTPClient(configuration: .init(maxResponseBytes: configuration.http.maxResponseBytes))
         let logging = configuration.structuredLogging
         structuredLog = logging.enabled
@@ -132,14 +136,7 @@ final class AlertSubsystem: Sendable {
     }
 
     /// Whether a 401/403 for this webhook should drop its cached credential now.
-    func shouldInvalidate(_ key: WebhookKey) -> Bool {
-        let now = SystemClock.monotonicSeconds()
-        return invalidations.withLock { last in
-            if let previous = last[key.description], now - previous < Self.invalidationSpacingSeconds { return false }
-            last[key.description] = now
-            return true
-        }
-    }
+    func shouldInvalidate(_ key: WebhookKey) -> Bool { invalidations.admit(key) }
 
     func reopenLogs() { structuredLog?.reopen() }
 

@@ -81,7 +81,8 @@ public struct ConfigurationLoader: Sendable {
                     switch key {
                     case "file_dir", "directory": configuration.credentialFileDirectory = try member.string()
                     case "env_allow": configuration.credentialEnvironmentAllow = try member.stringList()
-                    default: throw member.error("unknown key (expected file_dir, env_allow)")
+                    case "max_invalidations_per_second": configuration.credentialInvalidationsPerSecond = try member.integer(in: 1...10_000)
+                    default: throw member.error("unknown key (expected file_dir, env_allow, max_invalidations_per_second)")
                     }
                 }
             default:

@@ -72,6 +72,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var credentialFileDirectory: String?
     /// `credentials.env_allow`: patterns naming variables webhooks may read besides `HOOKD_CRED_*`.
     public var credentialEnvironmentAllow: [String] = []
+    /// `credentials.max_invalidations_per_second`: invalidations that 401/403 reports may cause, in all.
+    public var credentialInvalidationsPerSecond = 20
 
     public init() {}
 }

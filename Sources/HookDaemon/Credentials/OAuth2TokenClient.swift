@@ -25,14 +25,7 @@ struct OAuth2TokenClient: OAuth2TokenIssuer {
         }
         switch response.statusCode {
         case 200:
-            guard let value = try? JSONValue.parse(response.body), let token = value["access_token"]?.stringValue else {
-                throw CredentialSourceError(.unavailable, "token endpoint: the answer has no access_token")
-            }
-            // RFC 6749's expires_in, clamped to a year: an absurd value (1e19) must stay a time
-            // hookd can store, compare and print.
-            let lifetime = (value["expires_in"]?.doubleValue ?? 3600).clamped(to: 0...Self.longestLifetimeSeconds, ifNaN: 3600)
-            return IssuedToken(accessToken: token, tokenType: value["token_type"]?.stringValue ?? "Bearer",
-                               expiresAt: SystemClock.wallSeconds() + lifetime)
+            return try Self.issuedToken(answer: response.body, receivedAt: SystemClock.wallSeconds())
         case 400, 401, 403:
             let error = (try? JSONValue.parse(response.body))?["error"]?.stringValue ?? "refused"
             throw CredentialSourceError(.unauthorized, "token endpoint refused the client credentials (\(response.statusCode) \(error))")
@@ -41,5 +34,22 @@ struct OAuth2TokenClient: OAuth2TokenIssuer {
         default:
             throw CredentialSourceError(.unavailable, "token endpoint: \(response.statusCode)")
         }
+    }
+
+    /// Reads a token endpoint's 200 answer; pure, so that the fuzz harness can call it too.
+    /// - Parameters:
+    ///   - body: the answer's bytes.
+    ///   - receivedAt: wall seconds (since 1970) the lifetime counts from.
+    /// - Returns: the token, `token_type` defaulting to Bearer, expiring `expires_in` (3600 when
+    ///   absent) after `receivedAt`, at most `longestLifetimeSeconds`.
+    /// - Throws: `CredentialSourceError` `unavailable` when the answer has no `access_token` string.
+    static func issuedToken(answer body: [UInt8], receivedAt: Double) throws(CredentialSourceError) -> IssuedToken {
+        guard let value = try? JSONValue.parse(body), let token = value["access_token"]?.stringValue else {
+            throw CredentialSourceError(.unavailable, "token endpoint: the answer has no access_token")
+        }
+        // RFC 6749's expires_in, clamped to a year: an absurd value (1e19) must stay a time
+        // hookd can store, compare and print.
+        let lifetime = (value["expires_in"]?.doubleValue ?? 3600).clamped(to: 0...longestLifetimeSeconds, ifNaN: 3600)
+        return IssuedToken(accessToken: token, tokenType: value["token_type"]?.stringValue ?? "Bearer", expiresAt: receivedAt + lifetime)
     }
 }

@@ -31,7 +31,8 @@ public struct ReloadReport: Sendable, Equatable {
         ("mqtt", { $0.mqtt != $1.mqtt }),
         ("validation", { $0.validation != $1.validation }),
         ("store", { $0.storePath != $1.storePath }),
-        ("credentials", { $0.credentialFileDirectory != $1.credentialFileDirectory || $0.credentialEnvironmentAllow != $1.credentialEnvironmentAllow }),
+        ("credentials", { $0.credentialFileDirectory != $1.credentialFileDirectory || $0.credentialEnvironmentAllow != $1.credentialEnvironmentAllow
+            || $0.credentialInvalidationsPerSecond != $1.credentialInvalidationsPerSecond }),
     ]
 
     /// Compares the configuration in force with a freshly read one.
