@@ -325,3 +325,72 @@ struct InvalidationStormTests {
         #expect(daemon.child.isRunning)
     }
 }
+
+/// Item 12: a full disk degrades the logs, never the daemon, and they recover by themselves.
+struct FullDiskTests {
+    /// The audit log and the webhook log on a 2 MiB tmpfs that fills up: hookd keeps serving,
+    /// `system.health` says which log fails and why (and counts dropped lines), and once space
+    /// returns the logs are written again and health is ok. Needs root to mount the tmpfs.
+    @Test func aFullDiskDegradesTheLogsAndTheyRecover() throws {
+        guard geteuid() == 0 else {
+            print("skipped: mounting a tmpfs needs root")
+            return
+        }
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let disk = "\(directory)/tiny"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        let mount = try ChildProcess(executable: "/bin/mount", arguments: ["-t", "tmpfs", "-o", "size=2m", "tmpfs", disk],
+                                     outputPath: "\(directory)/mount.out")
+        try #require(mount.waitForExit(seconds: 10) == 0, "mount: \(mount.output)")
+        defer {
+            let unmount = try? ChildProcess(executable: "/bin/umount", arguments: ["-l", disk], outputPath: "\(directory)/umount.out")
+            _ = unmount?.waitForExit(seconds: 10)
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOOKD_CRED_DISK_OUT"] = "tok_disk_test_1"
+        let daemon = try DaemonProcess(configuration: """
+            audit:
+              path: \(disk)/audit.log
+              max_queue_bytes: 65536
+            structured_logging:
+              file: \(disk)/webhooks.log
+
+            """, environment: environment, directory: directory)
+        let client = daemon.client()
+        _ = try client.upsertWebhook(["code": "DISK", "url": "https://example.test/hook", "auth_type": "bearer", "credential": ["source": "env"]])
+        // Fill the disk.
+        let filler = "\(disk)/filler"
+        let fill = try ChildProcess(executable: "/bin/dd", arguments: ["if=/dev/zero", "of=\(filler)", "bs=4096"], outputPath: "\(directory)/dd.out")
+        _ = fill.waitForExit(seconds: 10)
+        for index in 0..<600 {
+            _ = try client.credential(code: "DISK")
+            _ = try client.call("log.request", params: ["webhook_code": "DISK", "method": "POST", "url": "https://example.test/hook",
+                                                        "payload": ["n": .integer(Int64(index))]])
+        }
+        var health: JSONValue = .null
+        #expect(TestEnvironment.wait(seconds: 5) {
+            health = (try? client.health()).map(JSONValue.object) ?? .null
+            return health["components"]?["audit_log"]?["status"] == "degraded"
+        }, "\(health.compactText)")
+        let auditDetail = health["components"]?["audit_log"]?["detail"]?.stringValue ?? ""
+        #expect(auditDetail.contains("No space left on device"), "\(auditDetail)")
+        #expect(auditDetail.contains("lines dropped"), "past max_queue_bytes the oldest lines are dropped and counted: \(auditDetail)")
+        #expect(TestEnvironment.wait(seconds: 5) { (try? client.health())?["components"]?["structured_log"]?["status"] == "degraded" })
+        #expect(try client.echo("still serving") == "still serving")
+        #expect(daemon.child.isRunning)
+
+        // Space returns: the logs are written again, with no action from anyone.
+        try FileManager.default.removeItem(atPath: filler)
+        _ = try client.credential(code: "DISK")
+        var components: JSONValue? = nil
+        #expect(TestEnvironment.wait(seconds: 5) {
+            components = (try? client.health())?["components"]
+            return components?["audit_log"]?["status"] == "ok" && components?["structured_log"]?["status"] == "ok"
+        }, "\(components?.compactText ?? "no health")")
+        let marker = "/recovered-\(UUID().uuidString.prefix(6))"
+        _ = try client.call("log.request", params: ["webhook_code": "DISK", "method": "POST", "url": .string("https://example.test\(marker)")])
+        #expect(TestEnvironment.wait(seconds: 5) {
+            ((try? String(contentsOfFile: "\(disk)/webhooks.log", encoding: .utf8)) ?? "").contains(marker)
+        }, "a line written after recovery reaches the file")
+    }
+}

@@ -40,9 +40,8 @@ final class AlertSubsystem: Sendable {
         http = HTTPClient(configuration: .init(maxResponseBytes: configuration.http.maxResponseBytes))
         let logging = configuration.structuredLogging
         structuredLog = logging.enabled
-            ? try JSONLinesFile(path: logging.file ?? "\(directories.logs)/webhooks.log") { dropped in
-                health.report("structured_log", .degraded, detail: "\(dropped) lines dropped: the log writer fell behind")
-            }
+            ? try JSONLinesFile(path: logging.file ?? "\(directories.logs)/webhooks.log", maximumUnwrittenBytes: logging.maxQueueBytes,
+                                onStatus: LogFileHealth.reporter(for: "structured_log", on: health))
             : nil
         let host = Self.hostName()
         engine = AlertEngine(settings: settings, host: host, now: SystemClock.wallSeconds)

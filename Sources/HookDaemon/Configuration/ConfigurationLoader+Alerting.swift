@@ -44,6 +44,7 @@ extension ConfigurationLoader {
             case "extra_masked_headers": settings.extraMaskedHeaders = try value.stringList()
             case "extra_masked_keys": settings.extraMaskedKeys = try value.stringList()
             case "mqtt_enabled": configuration.mqtt.publishLogs = try value.bool()
+            case "max_queue_bytes": settings.maxQueueBytes = try value.integer(in: 65_536...(1 << 30))
             default: throw value.error("unknown key")
             }
         }

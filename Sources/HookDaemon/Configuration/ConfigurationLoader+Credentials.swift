@@ -69,6 +69,7 @@ extension ConfigurationLoader {
             switch key {
             case "enabled": settings.enabled = try value.bool()
             case "path": settings.path = try value.string()
+            case "max_queue_bytes": settings.maxQueueBytes = try value.integer(in: 65_536...(1 << 30))
             default: throw value.error("unknown key")
             }
         }

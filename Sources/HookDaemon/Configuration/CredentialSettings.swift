@@ -66,6 +66,8 @@ public struct StructuredLoggingSettings: Sendable, Equatable {
     public var maskSensitive = true
     public var extraMaskedHeaders: [String] = []
     public var extraMaskedKeys: [String] = []
+    /// Bytes of lines held while the disk refuses them; past it the oldest are dropped and counted.
+    public var maxQueueBytes = 8 << 20
 
     public init() {}
 }
@@ -75,6 +77,8 @@ public struct AuditSettings: Sendable, Equatable {
     public var enabled = true
     /// Default: `<logs_dir>/audit.log`.
     public var path: String?
+    /// Bytes of lines held while the disk refuses them; past it the oldest are dropped and counted.
+    public var maxQueueBytes = 8 << 20
 
     public init() {}
 }

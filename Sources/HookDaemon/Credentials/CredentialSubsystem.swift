@@ -86,7 +86,8 @@ final class CredentialSubsystem: Sendable {
         if configuration.audit.enabled {
             let path = configuration.audit.path ?? "\(directories.logs)/audit.log"
             do {
-                let file = try JSONLinesFile(path: path)
+                let file = try JSONLinesFile(path: path, maximumUnwrittenBytes: configuration.audit.maxQueueBytes,
+                                             onStatus: LogFileHealth.reporter(for: "audit_log", on: health))
                 auditFile = file
                 audit = CredentialAudit(file: file)
             } catch {

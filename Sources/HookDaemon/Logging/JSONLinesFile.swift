@@ -1,4 +1,5 @@
 import Foundation
+import HookLinux
 import HookJSON
 import NIOCore
 import Synchronization
@@ -7,13 +8,24 @@ import Synchronization
 /// queue of its own writes the buffer out every 100 ms (or sooner when it grows), and `reopen`
 /// follows logrotate (SIGHUP).
 ///
-/// Used for the audit log now and the structured webhook logs later.
+/// The disk can fail (full, quota, I/O error) and the file can vanish: writes go through
+/// `write(2)` and every failure is handled. Lines that could not be written wait, in order, up to
+/// `maximumUnwrittenBytes`; past that the oldest are dropped and counted. Each change between
+/// working and failing is reported through `onStatus` (the daemon shows it on `system.health`),
+/// and writing resumes by itself once the disk takes bytes again or the file can be reopened.
 public final class JSONLinesFile: @unchecked Sendable {
-    // `handle` is only used by `flush`, `reopen` and `close`, all under `writeLock`.
+    // `file`, `unwritten`, `failure` and `reopenDueAt` are only touched under `writeLock`.
     public let path: String
     /// A line the writer thread encodes (without its newline) straight into the outgoing bytes.
     /// It must be pure: when the first guess of room is short it runs again with more.
     public typealias LineWriter = @Sendable (inout JSONBytesWriter) -> Void
+
+    /// How the file is doing, as `onStatus` hears it.
+    public enum Status: Sendable, Equatable {
+        case writing
+        /// Why lines are not reaching the file, how many wait and how many were dropped so far.
+        case failing(reason: String, waitingBytes: Int, droppedLines: Int)
+    }
 
     /// A line queued to be formatted on the writer's queue rather than the caller's thread.
     private enum DeferredLine {
@@ -23,26 +35,35 @@ public final class JSONLinesFile: @unchecked Sendable {
 
     private let pending = Mutex<(lines: [UInt8], deferred: [DeferredLine])>(([], []))
     private let writeLock = NSLock()
-    private var handle: FileHandle?
+    private var file: AppendOnlyFile?
+    /// Bytes (whole lines) a failed write left behind, written before anything newer.
+    private var unwritten: [UInt8] = []
+    private var failure: String?
+    /// When a file that could not be (re)opened is tried again (monotonic seconds).
+    private var reopenDueAt = 0.0
     private let writer: DispatchQueue
     private let timer: DispatchSourceTimer
     /// Whether a flush is already queued on `writer`, so a burst of appends queues one.
     private let flushQueued = Atomic(false)
     private static let flushThreshold = 64 * 1024
-    /// Lines waiting to be written at most; past it new lines are dropped and counted, because the
-    /// request path must never wait for the disk.
+    /// Lines waiting to be formatted at most; past it new lines are dropped and counted, because
+    /// the request path must never wait for the disk.
     public static let maximumQueuedLines = 200_000
+    /// Bytes kept for a disk that does not take them; past it the oldest lines are dropped.
+    public let maximumUnwrittenBytes: Int
     private let dropped = Atomic<Int>(0)
-
-    private let onDrop: (@Sendable (Int) -> Void)?
+    private let onStatus: (@Sendable (Status) -> Void)?
 
     /// Opens (creating, mode 0640) the file and starts the writer.
-    /// - Parameter onDrop: told the running total of dropped lines (the first, then every 10 000th),
-    ///   so the daemon can say so on its health report.
-    public init(path: String, onDrop: (@Sendable (Int) -> Void)? = nil) throws {
+    /// - Parameters:
+    ///   - maximumUnwrittenBytes: how much to hold while the disk refuses writes.
+    ///   - onStatus: told when writing starts failing (and again every 10 000 dropped lines) and
+    ///     when it works again.
+    public init(path: String, maximumUnwrittenBytes: Int = 8 << 20, onStatus: (@Sendable (Status) -> Void)? = nil) throws(FileError) {
         self.path = path
-        self.onDrop = onDrop
-        handle = try Self.open(path)
+        self.maximumUnwrittenBytes = maximumUnwrittenBytes
+        self.onStatus = onStatus
+        file = try AppendOnlyFile(path: path)
         writer = DispatchQueue(label: "hookd.log.\(URL(fileURLWithPath: path).lastPathComponent)")
         timer = DispatchSource.makeTimerSource(queue: writer)
         timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
@@ -71,6 +92,9 @@ public final class JSONLinesFile: @unchecked Sendable {
         enqueue(.encoded(write))
     }
 
+    /// Lines dropped so far (queue full, or the disk refused them for too long).
+    public var droppedLines: Int { dropped.load(ordering: .relaxed) }
+
     private func enqueue(_ line: DeferredLine) {
         let queued = pending.withLock { state -> Int in
             guard state.deferred.count < Self.maximumQueuedLines else { return -1 }
@@ -78,12 +102,20 @@ public final class JSONLinesFile: @unchecked Sendable {
             return state.deferred.count
         }
         if queued < 0 {
-            let total = dropped.add(1, ordering: .relaxed).newValue
-            if total == 1 || total % 10_000 == 0 { onDrop?(total) }
+            countDropped(1, reason: "the log writer fell behind")
             flushSoon()
             return
         }
         if queued >= 1024 { flushSoon() }
+    }
+
+    private func countDropped(_ lines: Int, reason: String) {
+        guard lines > 0 else { return }
+        let before = dropped.add(lines, ordering: .relaxed).oldValue
+        // The first drop, then every 10 000th, so a long outage does not flood the health board.
+        if before == 0 || before / 10_000 != (before + lines) / 10_000 {
+            onStatus?(.failing(reason: reason, waitingBytes: 0, droppedLines: before + lines))
+        }
     }
 
     /// Writes out on the writer queue now rather than at the next tick.
@@ -104,7 +136,6 @@ public final class JSONLinesFile: @unchecked Sendable {
             }
             return (state.lines, state.deferred)
         }
-        guard !ready.isEmpty || !deferred.isEmpty else { return }
         var lines = ByteBufferAllocator().buffer(capacity: ready.count + deferred.count * 256)
         lines.writeBytes(ready)
         for line in deferred {
@@ -114,15 +145,68 @@ public final class JSONLinesFile: @unchecked Sendable {
             }
             lines.writeInteger(UInt8(ascii: "\n"))
         }
-        writeLock.withLock { handle?.write(Data(lines.readableBytesView)) }
+        writeLock.withLock { write(lines.readableBytesView) }
     }
 
-    /// Closes and reopens the file by name, so a rotated file is let go.
+    /// Under `writeLock`: writes what earlier failures left, then `fresh`; keeps what the disk
+    /// refuses, within bounds, and reports each change between working and failing.
+    private func write(_ fresh: ByteBufferView) {
+        guard !fresh.isEmpty || !unwritten.isEmpty else { return }
+        unwritten.append(contentsOf: fresh)
+        if file == nil, SystemClock.monotonicSeconds() >= reopenDueAt {
+            do throws(FileError) {
+                file = try AppendOnlyFile(path: path)
+            } catch {
+                reopenDueAt = SystemClock.monotonicSeconds() + 1
+                fail("cannot reopen: \(error.description)")
+            }
+        }
+        if let file {
+            let (written, error) = unwritten.withUnsafeBytes { file.write($0) }
+            unwritten.removeFirst(written)
+            if let error {
+                fail(error.description)
+            } else if failure != nil {
+                failure = nil
+                onStatus?(.writing)
+            }
+        }
+        trimUnwritten()
+    }
+
+    private func fail(_ reason: String) {
+        let firstTime = failure != reason
+        failure = reason
+        if firstTime { onStatus?(.failing(reason: reason, waitingBytes: unwritten.count, droppedLines: droppedLines)) }
+    }
+
+    /// Drops the oldest whole lines past `maximumUnwrittenBytes`, counting them.
+    private func trimUnwritten() {
+        guard unwritten.count > maximumUnwrittenBytes else { return }
+        let excess = unwritten.count - maximumUnwrittenBytes
+        // Cut after the newline that ends the line holding byte `excess`, so no half line stays.
+        let cut = unwritten[excess...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? unwritten.count
+        let lines = unwritten[..<cut].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        unwritten.removeFirst(cut)
+        countDropped(lines, reason: failure ?? "the disk refused them")
+    }
+
+    /// Closes and reopens the file by name, so a rotated file is let go. A failure is reported
+    /// and retried at every flush (at most once a second) until the file opens again.
     public func reopen() {
         flush()
         writeLock.withLock {
-            try? handle?.close()
-            handle = try? Self.open(path)
+            file = nil
+            do throws(FileError) {
+                file = try AppendOnlyFile(path: path)
+                if failure != nil, unwritten.isEmpty {
+                    failure = nil
+                    onStatus?(.writing)
+                }
+            } catch {
+                reopenDueAt = SystemClock.monotonicSeconds() + 1
+                fail("cannot reopen: \(error.description)")
+            }
         }
     }
 
@@ -130,22 +214,6 @@ public final class JSONLinesFile: @unchecked Sendable {
     public func close() {
         timer.cancel()
         flush()
-        writeLock.withLock {
-            try? handle?.close()
-            handle = nil
-        }
-    }
-
-    private static func open(_ path: String) throws -> FileHandle {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640]) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-            }
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
-        return handle
+        writeLock.withLock { file = nil }
     }
 }

@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed file operation: which, on which path, and the system's reason (`errno`).
+public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+}
+
+/// A file opened for appending, written with `write(2)` so every failure (ENOSPC, EIO, EDQUOT)
+/// comes back as an error instead of trapping the process, as Foundation's `FileHandle.write`
+/// does. Owns its descriptor and closes it exactly once.
+public final class AppendOnlyFile {
+    public let path: String
+    private var descriptor: Int32
+
+    /// Opens `path` for appending, creating it with `mode` (and its directory with 0750) if needed.
+    public init(path: String, mode: mode_t = 0o640) throws(FileError) {
+        self.path = path
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            Self.makeDirectories(String(path[..<slash]))
+        }
+        let opened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)
+        guard opened >= 0 else { throw FileError(operation: "open", path: path, code: errno) }
+        descriptor = opened
+    }
+
+    deinit {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+    }
+
+    /// Appends all of `bytes`, retrying short writes and interruptions.
+    /// - Returns: how many bytes were written, and the failure that stopped the rest (nil when all were).
+    public func write(_ bytes: UnsafeRawBufferPointer) -> (written: Int, error: FileError?) {
+        guard let base = bytes.baseAddress else { return (0, nil) }
+        var offset = 0
+        while offset < bytes.count {
+            let count = Glibc.write(descriptor, base + offset, bytes.count - offset)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return (offset, FileError(operation: "write", path: path, code: errno))
+            }
+            if count == 0 { return (offset, FileError(operation: "write", path: path, code: EIO)) }
+            offset += count
+        }
+        return (offset, nil)
+    }
+
+    /// Creates `directory` and its missing parents (mode 0750); existing ones are left as they are.
+    private static func makeDirectories(_ directory: String) {
+        guard !directory.isEmpty else { return }
+        var searchFrom = directory.index(after: directory.startIndex)  // a leading "/" is the root
+        while let slash = directory[searchFrom...].firstIndex(of: "/") {
+            mkdir(String(directory[..<slash]), 0o750)  // EEXIST is the usual, harmless answer
+            searchFrom = directory.index(after: slash)
+        }
+        mkdir(directory, 0o750)
+    }
+}
