@@ -202,7 +202,7 @@ struct CredentialTests {
         "secretValues lists exactly the secret strings",
         arguments: [
             (Credential.bearer(token: "t"), ["t"]),
-            (.basic(username: "u", password: "p"), ["p"]),
+            (.basic(username: "u", password: "p"), ["p", "dTpw"]),  // dTpw: base64 of "u:p", as an Authorization header carries it
             (.apiKey(name: "X-Key", value: "v", placement: .header), ["v"]),
             (.hmac(secret: "s", scheme: nil), ["s"]),
             (.oauth2ClientCredentials(OAuth2ClientCredentials(tokenURL: "https://a.example/t", clientID: "c", clientSecret: "s")), ["s"]),

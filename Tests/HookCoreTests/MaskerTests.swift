@@ -5,6 +5,20 @@ import Testing
 @Suite("Masker")
 struct MaskerTests {
     let masker = Masker()
+
+    @Test("webhook URLs whose path is the secret keep only the kind of hook", arguments: [
+        ("https://hooks.slack.com/services/T0/B0/abcSecret", "https://hooks.slack.com/services/***MASKED***"),
+        ("https://hooks.slack.com/workflows/T0/A0/123/abc", "https://hooks.slack.com/workflows/***MASKED***"),
+        ("https://HOOKS.SLACK.COM/services/T0/B0/x?a=1", "https://HOOKS.SLACK.COM/services/***MASKED***?a=1"),
+        ("https://discord.com/api/webhooks/42/tok-en_1", "https://discord.com/api/webhooks/42/***MASKED***"),
+        ("https://discord.com/api/webhooks/42/tok/github", "https://discord.com/api/webhooks/42/***MASKED***"),
+        ("https://example.com/api/webhooks/42", "https://example.com/api/webhooks/42"),
+        ("https://example.com/services/T0/B0/x", "https://example.com/services/T0/B0/x"),
+        ("/relative/api/webhooks/1/2", "/relative/api/webhooks/1/2"),
+    ])
+    func pathTokens(url: String, masked: String) {
+        #expect(masker.maskURL(url) == masked)
+    }
     let mask = JSONValue.string(Masker.mask)
 
     // MARK: Headers

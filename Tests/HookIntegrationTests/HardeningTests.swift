@@ -394,3 +394,67 @@ struct FullDiskTests {
         }, "a line written after recovery reaches the file")
     }
 }
+
+/// Item 5: no secret in answers or log lines, whether or not hookd has the credential cached.
+struct SecretsInAnswersTests {
+    @Test func alertConfigMasksTheSMTPPasswordInItsURL() throws {
+        let daemon = try DaemonProcess(configuration: """
+            smtp:
+              url: smtp://mailer:smtp-pass-7Hq2@127.0.0.1:2525
+              from: hookd@example.test
+              to: [ops@example.test]
+
+            """)
+        let text = try daemon.client().call("alert.config", params: [:]).compactText
+        #expect(!text.contains("smtp-pass-7Hq2"), "\(text)")
+        #expect(text.contains("smtp://***MASKED***@127.0.0.1:2525"))
+    }
+
+    @Test func webhookGetAndListMaskURLSecretsAndSecretLookingHeaders() throws {
+        let daemon = try DaemonProcess()
+        let client = daemon.client()
+        _ = try client.upsertWebhook(["code": "SLACK", "url": "https://hooks.slack.com/services/T0001/B0002/slackPathSecret42?token=qs-secret-1&channel=ops",
+                                      "auth_type": "none", "headers": ["X-Session-Token": "hdr-secret-2", "X-Trace": "visible-value"]])
+        _ = try client.upsertWebhook(["code": "DISCORD", "url": "https://discord.com/api/webhooks/123456/discordTokenSecret3", "auth_type": "none"])
+        let slack = try client.call("webhook.get", params: ["code": "SLACK"])
+        #expect(slack["url"] == "https://hooks.slack.com/services/***MASKED***?token=***MASKED***&channel=ops")
+        #expect(slack["headers"]?["X-Session-Token"] == "***MASKED***")
+        #expect(slack["headers"]?["X-Trace"] == "visible-value")
+        #expect(try client.call("webhook.get", params: ["code": "DISCORD"])["url"] == "https://discord.com/api/webhooks/123456/***MASKED***")
+        let list = try client.call("webhook.list", params: [:]).compactText
+        for secret in ["slackPathSecret42", "qs-secret-1", "hdr-secret-2", "discordTokenSecret3"] {
+            #expect(!list.contains(secret), "\(secret) in webhook.list")
+        }
+    }
+
+    /// The webhook's token inside a custom header, logged before anything put the credential in
+    /// the memory cache: the line must still mask it (hookd fetches the values first). Also a
+    /// Basic credential in its base64 form.
+    @Test func aLogLineMasksTheWebhooksOwnCredentialEvenWhenItIsNotCached() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOOKD_CRED_UNCACHED_OUT"] = "tok_uncached_secret_9"
+        environment["HOOKD_CRED_BASICS_OUT"] = #"{"username":"ops","password":"basic-pass-8"}"#
+        let daemon = try DaemonProcess(environment: environment)
+        let client = daemon.client()
+        _ = try client.upsertWebhook(["code": "UNCACHED", "url": "https://example.test/a", "auth_type": "bearer", "credential": ["source": "env"]])
+        _ = try client.upsertWebhook(["code": "BASICS", "url": "https://example.test/b", "auth_type": "basic", "credential": ["source": "env"]])
+        let encoded = Data("ops:basic-pass-8".utf8).base64EncodedString()
+        let first = try client.call("log.request", params: ["webhook_code": "UNCACHED", "method": "POST", "url": "https://example.test/a",
+                                                            "headers": ["X-Note": "contains tok_uncached_secret_9"]])
+        #expect(first["guid"]?.stringValue != nil)
+        _ = try client.call("log.response", params: ["webhook_code": "UNCACHED", "guid": first["guid"] ?? .null, "status_code": 500,
+                                                     "response_body": "echo: tok_uncached_secret_9", "duration": 0.2, "success": false])
+        _ = try client.call("log.request", params: ["webhook_code": "BASICS", "method": "POST", "url": "https://example.test/b",
+                                                    "headers": ["X-Forwarded-Auth": .string("Basic \(encoded)")]])
+        let path = "\(daemon.directory)/state/log/webhooks.log"
+        var text = ""
+        #expect(TestEnvironment.wait(seconds: 5) {
+            text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").count >= 3
+        }, "the three lines reach \(path)")
+        #expect(!text.contains("tok_uncached_secret_9"), "\(text)")
+        #expect(!text.contains(encoded))
+        #expect(!text.contains("basic-pass-8"))
+        #expect(text.contains("***MASKED***"))
+    }
+}

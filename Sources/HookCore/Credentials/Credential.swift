@@ -1,3 +1,4 @@
+import Foundation
 import HookJSON
 
 /// Where an API key goes on a call.
@@ -120,7 +121,8 @@ public enum Credential: Sendable, Equatable {
     public var secretValues: [String] {
         switch self {
         case .bearer(let token): [token]
-        case .basic(_, let password): [password]
+        // The Authorization header carries base64("user:password"): mask that form too.
+        case .basic(let username, let password): [password, Data("\(username):\(password)".utf8).base64EncodedString()]
         case .apiKey(_, let value, _): [value]
         case .hmac(let secret, _): [secret]
         case .oauth2ClientCredentials(let credentials): [credentials.clientSecret]

@@ -42,12 +42,34 @@ extension Masker {
             query = rest[rest.index(after: question)...]
             rest = rest[..<question]
         }
-        var result = maskUserinfo(rest)
+        var result = maskPathTokens(maskUserinfo(rest))
         if let query { result += "?" + maskParameters(query) }
         if let fragment {
             result += "#" + (fragment.contains("=") ? maskParameters(fragment) : String(fragment))
         }
         return result
+    }
+
+    /// Webhook URLs whose path is the secret: Slack's `hooks.slack.com/services/T…/B…/<token>`
+    /// (and `/workflows/…`, `/triggers/…`) keep only the kind of hook; Discord-style
+    /// `/api/webhooks/<id>/<token>` keep the id.
+    func maskPathTokens(_ beforeQuery: String) -> String {
+        guard let schemeEnd = beforeQuery.firstRange(of: "://") else { return beforeQuery }
+        let afterScheme = beforeQuery[schemeEnd.upperBound...]
+        guard let pathStart = afterScheme.firstIndex(of: "/") else { return beforeQuery }
+        let host = afterScheme[..<pathStart].split(separator: "@").last.map { $0.lowercased() } ?? ""
+        var segments = afterScheme[pathStart...].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        // segments[0] is the empty text before the path's first "/".
+        if host == "hooks.slack.com" || host.hasPrefix("hooks.slack.com:"), segments.count > 2,
+           ["services", "workflows", "triggers"].contains(segments[1]) {
+            segments = Array(segments.prefix(2)) + [Self.mask]
+        } else if let api = segments.firstIndex(of: "api"), api + 3 < segments.count, segments[api + 1] == "webhooks",
+                  !segments[api + 3].isEmpty {
+            segments = Array(segments.prefix(api + 3)) + [Self.mask]
+        } else {
+            return beforeQuery
+        }
+        return String(beforeQuery[..<pathStart]) + segments.joined(separator: "/")
     }
 
     /// `scheme://userinfo@host/path` with the userinfo masked; anything else unchanged.

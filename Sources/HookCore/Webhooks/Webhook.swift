@@ -88,14 +88,22 @@ public struct Webhook: Sendable, Equatable {
     }
 
     /// The webhook as `webhook.get` returns it: every field, no secret.
+    ///
+    /// Secret-looking parts are masked: the URL's userinfo, sensitive query parameters and path
+    /// tokens (Slack, Discord), and the values of static headers whose names look secret. A
+    /// caller that needs such a URL as it is should let hookd send the webhook, or move the
+    /// secret into the credential.
     public var json: JSONValue {
+        let masker = Masker()
         var headerObject = JSONObject()
-        for name in headers.keys.sorted() { headerObject[name] = .string(headers[name] ?? "") }
+        for name in headers.keys.sorted() {
+            headerObject[name] = .string(Self.looksSecret(headerName: name) ? Masker.mask : headers[name] ?? "")
+        }
         return [
             "code": .string(key.code),
             "direction": .string(key.direction.rawValue),
             "type": .string(type.rawValue),
-            "url": url.map(JSONValue.string) ?? .null,
+            "url": url.map { .string(masker.maskURL($0)) } ?? .null,
             "method": .string(method),
             "auth_type": .string(authType.rawValue),
             "credential": ["source": .string(credentialSource.rawValue), "ref": credentialReference.map(JSONValue.string) ?? .null],
@@ -108,5 +116,16 @@ public struct Webhook: Sendable, Equatable {
             "created_at": createdAt.map(JSONValue.string) ?? .null,
             "updated_at": updatedAt.map(JSONValue.string) ?? .null,
         ]
+    }
+}
+
+extension Webhook {
+    /// Fragments that make a static header's name look like it carries a secret.
+    static let secretHeaderFragments = ["token", "key", "secret", "auth", "signature", "password", "cookie", "session"]
+
+    /// Whether a static header's value is masked in answers (`X-Session-Token`, `X-Signature`).
+    static func looksSecret(headerName: String) -> Bool {
+        let lowered = headerName.lowercased()
+        return secretHeaderFragments.contains { lowered.contains($0) }
     }
 }

@@ -116,9 +116,9 @@ enum AlertMethods {
                 "active_channels": .array(dispatcher.channelNames.map(JSONValue.string)),
                 "invalidate_on_auth_failure": .bool(invalidateOnAuthFailure),
                 "slack": ["webhook_url": masked(configuration.slack.webhookURL), "timeout_seconds": .double(configuration.slack.timeoutSeconds)],
-                "pagerduty": ["routing_key": masked(configuration.pagerDuty.routingKey), "events_url": .string(configuration.pagerDuty.eventsURL)],
+                "pagerduty": ["routing_key": masked(configuration.pagerDuty.routingKey), "events_url": .string(Masker().maskURL(configuration.pagerDuty.eventsURL))],
                 "smtp": [
-                    "url": configuration.smtp.url.map(JSONValue.string) ?? .null, "from": configuration.smtp.from.map(JSONValue.string) ?? .null,
+                    "url": configuration.smtp.url.map { .string(Masker().maskURL($0)) } ?? .null, "from": configuration.smtp.from.map(JSONValue.string) ?? .null,
                     "to": .array(configuration.smtp.to.map(JSONValue.string)),
                     "username": configuration.smtp.username.map(JSONValue.string) ?? .null, "password": masked(configuration.smtp.password),
                     "require_tls": .bool(configuration.smtp.requireTLS),

@@ -6,16 +6,37 @@ import NIOCore
 /// `log.request` and `log.response`: the seed's structured request/response lines, masked.
 ///
 /// The caller gets its guid at once; masking and formatting happen on the log's writer thread.
+/// A line about a webhook masks that webhook's own credential values wherever they appear, also
+/// when they are not in the memory cache: then the values are taken through the cache (L1, L2,
+/// source) off the event loop first, and the guid comes back once the line is queued.
 enum LogMethods {
     static func register(into table: inout MethodTable, alerts: AlertSubsystem, credentials: CredentialService, settings: StructuredLoggingSettings) {
         let masker = Masker(enabled: settings.maskSensitive, extraHeaderNames: settings.extraMaskedHeaders, extraKeys: settings.extraMaskedKeys)
 
-        /// The webhook's credential values hookd knows (cached), so they are masked wherever they appear.
-        @Sendable func maskerFor(_ code: String, _ direction: WebhookDirection) -> Masker {
-            guard let key = try? WebhookKey(code: code, direction: direction) else { return masker }
+        /// The masker for a line about the webhook, with its credential values when the memory
+        /// cache has them (or knows there are none); nil when they must be fetched first.
+        @Sendable func cachedMasker(_ key: WebhookKey) -> Masker? {
             switch credentials.cache.lookup(key) {
-            case .fresh(let credential, _, _), .stale(let credential, _): return masker.adding(knownSecrets: credential.secretValues)
-            case .missing, .absent: return masker
+            case .fresh(let credential, _, _), .stale(let credential, _): masker.adding(knownSecrets: credential.secretValues)
+            case .missing: masker
+            case .absent: nil
+            }
+        }
+
+        /// Queues the line with `key`'s credential values masked: at once from the memory cache,
+        /// or after fetching them (a deferred reply) when they are not there.
+        @Sendable func emitMasked(_ key: WebhookKey, guid: String, into output: inout ByteBuffer,
+                                  _ emit: @escaping @Sendable (Masker) -> Void) -> MethodResult {
+            if let lineMasker = cachedMasker(key) {
+                emit(lineMasker)
+                writeGUID(guid, into: &output)
+                return .written
+            }
+            return .later {
+                // An unknown webhook or an unreachable source leaves nothing more to mask by value.
+                let lookup = try? await credentials.lookup(key)
+                emit(lookup.map { masker.adding(knownSecrets: $0.credential.secretValues) } ?? masker)
+                return ["guid": .string(guid)]
             }
         }
 
@@ -35,14 +56,14 @@ enum LogMethods {
             }
             let payload = params["payload"]
             let timestamp = SystemClock.wallSeconds()
-            let lineMasker = maskerFor(code, direction)
-            alerts.emit(topic: "webhook/requests") {
-                StructuredLogEvent.request(webhookCode: code, direction: direction.rawValue, method: method, url: url, payload: payload,
-                                           headers: headers, credentialSource: credentialSource, timestamp: timestamp, guid: guid,
-                                           masker: lineMasker)
+            let key = try webhookKey(code, direction)
+            return emitMasked(key, guid: guid, into: &output) { lineMasker in
+                alerts.emit(topic: "webhook/requests") {
+                    StructuredLogEvent.request(webhookCode: code, direction: direction.rawValue, method: method, url: url, payload: payload,
+                                               headers: headers, credentialSource: credentialSource, timestamp: timestamp, guid: guid,
+                                               masker: lineMasker)
+                }
             }
-            writeGUID(guid, into: &output)
-            return .written
         }
 
         table.registerDirect(MethodName.logResponse) { params, _, output throws(RPCError) in
@@ -67,14 +88,14 @@ enum LogMethods {
                 throw .invalidParams(error)
             }
             let timestamp = SystemClock.wallSeconds()
-            let lineMasker = maskerFor(code, direction)
-            alerts.emit(topic: "webhook/responses") {
-                StructuredLogEvent.response(webhookCode: code, direction: direction.rawValue, statusCode: status.map { Int($0) },
-                                            responseBody: body, duration: duration, success: success, error: error,
-                                            timestamp: timestamp, guid: guid, masker: lineMasker)
+            let key = try webhookKey(code, direction)
+            return emitMasked(key, guid: guid, into: &output) { lineMasker in
+                alerts.emit(topic: "webhook/responses") {
+                    StructuredLogEvent.response(webhookCode: code, direction: direction.rawValue, statusCode: status.map { Int($0) },
+                                                responseBody: body, duration: duration, success: success, error: error,
+                                                timestamp: timestamp, guid: guid, masker: lineMasker)
+                }
             }
-            writeGUID(guid, into: &output)
-            return .written
         }
     }
 
@@ -84,6 +105,15 @@ enum LogMethods {
             writer.append(#"{"guid":"#)
             JSONValue.string(guid).encode(into: &writer)
             writer.append("}")
+        }
+    }
+
+    /// The key of a code `validCode` accepted.
+    private static func webhookKey(_ code: String, _ direction: WebhookDirection) throws(RPCError) -> WebhookKey {
+        do throws(WebhookValidationError) {
+            return try WebhookKey(code: code, direction: direction)
+        } catch {
+            throw RPCError(error)
         }
     }
 
