@@ -22,15 +22,22 @@ wait_for 10 "mosquitto" bash -c "exec 3<>/dev/tcp/127.0.0.1/$mqtt_port" || exit 
 export HOOKD_BIN="$bin/hookd" HOOKRPC_BIN="$bin/hookrpc"
 export HOOKD_TEST_REDIS_SOCKET="$work/redis.sock" HOOKD_TEST_MQTT_PORT="$mqtt_port"
 
+# SWIFT_TEST_FLAGS: extra `swift test` flags (make test-sanitizers: --scratch-path and --sanitize).
+# HOOKD_TEST_SUITES=swift runs the Swift suites only.
+read -r -a swift_flags <<< "${SWIFT_TEST_FLAGS:-}"
 failed=()
 echo "== Swift tests"
 # Two runs: the integration tests block on real processes and sockets, which would starve the
 # cooperative threads the async unit tests need (the machine has two cores).
 # Serially: several unit suites wait on real servers (SMTP, MQTT, Infisical) from test functions,
 # and in parallel they would hold both cooperative threads the async tests need.
-(cd "$root" && swift test --skip-build --skip HookIntegrationTests --no-parallel) || failed+=("swift unit")
+(cd "$root" && swift test --skip-build "${swift_flags[@]}" --skip HookIntegrationTests --no-parallel) || failed+=("swift unit")
 echo "== Swift integration tests (real hookd, redis-server, Infisical test server)"
-(cd "$root" && swift test --skip-build --filter HookIntegrationTests) || failed+=("swift integration")
+(cd "$root" && swift test --skip-build "${swift_flags[@]}" --filter HookIntegrationTests) || failed+=("swift integration")
+if [ "${HOOKD_TEST_SUITES:-all}" = swift ]; then
+  if [ ${#failed[@]} -gt 0 ]; then echo "FAILED suites: ${failed[*]}"; exit 1; fi
+  exit 0
+fi
 echo "== Python client tests"
 (cd "$root" && PYTHONPATH=clients/python python3 -m pytest clients/python/tests -q -p no:cacheprovider) || failed+=("python")
 echo "== Test fixture tests (the local Infisical, Slack/PagerDuty and endpoint stand-ins)"
