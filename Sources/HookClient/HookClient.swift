@@ -3,6 +3,10 @@ import HookNumbers
 import HookRPC
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A Swift client for hookd: one persistent connection, safe to share between threads.
 ///
 /// Calls are serialized on the connection (hookd answers each in turn); a connection found
@@ -115,6 +119,9 @@ public final class HookClient: Sendable {
     ) throws(HookClientError) -> [Result<JSONValue, HookClientError>] {
         try withConnection { connection, firstID throws(HookClientError) in
             let requests = build(firstID)
+            if let secretBearing = requests.first(where: { MethodName.secretBearing.contains($0.0.method) })?.0.method {
+                try checkServerIsTrusted(connection, for: secretBearing)
+            }
             let owed = requests.filter(\.1).compactMap(\.0.id)
             let line: [UInt8]
             if batch {
@@ -127,6 +134,15 @@ public final class HookClient: Sendable {
             guard !owed.isEmpty else { return [] }
             return try collect(owed, from: connection)
         } reservingIDs: { build(0).count }
+    }
+
+    /// Refuses a server that runs as neither root, this user, nor a uid in `HOOKD_TRUSTED_UID`
+    /// (comma-separated): whoever created the socket path first could otherwise collect secrets.
+    private func checkServerIsTrusted(_ connection: SocketConnection, for method: String) throws(HookClientError) {
+        let serverUserID = try connection.serverUserID()
+        let trusted = Set([0, getuid()] + (getenv("HOOKD_TRUSTED_UID").map { String(cString: $0) } ?? "")
+            .split(separator: ",").compactMap { UInt32(String($0.filter { $0 != " " })) })
+        guard trusted.contains(serverUserID) else { throw .untrustedServer(path: socketPath, userID: serverUserID, method: method) }
     }
 
     private func collect(_ owed: [RPCID], from connection: SocketConnection) throws(HookClientError) -> [Result<JSONValue, HookClientError>] {

@@ -96,5 +96,16 @@ final class SocketConnection {
         }
     }
 
+    /// The uid of the process listening on the other end, from the kernel (`SO_PEERCRED`).
+    func serverUserID() throws(HookClientError) -> UInt32 {
+        // struct ucred: pid, uid, gid, three 32-bit fields (Glibc's module does not export it).
+        var credentials: (Int32, UInt32, UInt32) = (0, 0, 0)
+        var length = socklen_t(MemoryLayout.size(ofValue: credentials))
+        guard getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 else {
+            throw .connection(path: path, reason: "cannot read the server's credentials: \(Self.lastError())")
+        }
+        return credentials.1
+    }
+
     private static func lastError() -> String { String(cString: strerror(errno)) }
 }

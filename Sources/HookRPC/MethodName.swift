@@ -25,6 +25,10 @@ public enum MethodName {
     public static let validateOne = "validate.one"
     public static let validateAll = "validate.all"
 
+    /// Calls whose request or answer is a secret (a credential value): clients send them only to
+    /// a server running as root or as themselves (`SO_PEERCRED`), unless `HOOKD_TRUSTED_UID` says otherwise.
+    public static let secretBearing: Set<String> = [credentialGet, webhookUpsert]
+
     /// Every method hookd serves; the OpenRPC document and the daemon's table must list exactly these.
     public static let all: [String] = [
         discover, systemEcho, systemVersion, systemHealth, systemReload,

@@ -13,7 +13,7 @@ func perform<Value>(_ body: () throws -> Value) throws -> Value {
         writeToStandardError("hookrpc: \(error.description)\n")
         switch error {
         case .reply: throw ExitCode(1)
-        case .connection, .timeout, .protocolViolation: throw ExitCode(3)
+        case .connection, .timeout, .protocolViolation, .untrustedServer: throw ExitCode(3)
         }
     }
 }

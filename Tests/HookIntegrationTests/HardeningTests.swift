@@ -458,3 +458,88 @@ struct SecretsInAnswersTests {
         #expect(text.contains("***MASKED***"))
     }
 }
+
+/// Item 3: hookd's directories and socket cannot be prepared by someone else.
+struct DirectoryOwnershipTests {
+    static func start(_ arguments: [String], in directory: String) throws -> (status: Int32?, output: String) {
+        let child = try ChildProcess(executable: TestEnvironment.hookdPath, arguments: arguments,
+                                     outputPath: "\(directory)/hookd-\(UUID().uuidString.prefix(4)).log")
+        return (child.waitForExit(seconds: 10), child.output)
+    }
+
+    @Test func aStateDirectoryOthersCanWriteIsRefused() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let state = "\(directory)/state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        #expect(chmod(state, 0o777) == 0)
+        let (status, output) = try Self.start(["--socket", "\(directory)/hookd.sock", "--state-dir", state], in: directory)
+        #expect(status == 69, "\(output)")
+        #expect(output.contains("refusing \(state) as the state directory: it is writable by"), "\(output)")
+    }
+
+    @Test func aSocketDirectoryOfAnotherUserOrOpenToAllIsRefused() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        // /tmp itself: world-writable (sticky); anyone could have placed something there.
+        let (status, output) = try Self.start(["--socket", "/tmp/hookd-\(UUID().uuidString.prefix(6)).sock", "--state-dir", "\(directory)/state"], in: directory)
+        #expect(status == 69, "\(output)")
+        #expect(output.contains("as the socket directory: it is writable by its group and others"), "\(output)")
+        guard geteuid() == 0 else {
+            print("skipped the other-owner half: needs root to give a directory to another uid")
+            return
+        }
+        let foreign = "\(directory)/foreign"
+        try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        #expect(chown(foreign, 65534, 65534) == 0)
+        let (foreignStatus, foreignOutput) = try Self.start(["--socket", "\(foreign)/hookd.sock", "--state-dir", "\(directory)/state"], in: directory)
+        #expect(foreignStatus == 69, "\(foreignOutput)")
+        #expect(foreignOutput.contains("it belongs to uid 65534"), "\(foreignOutput)")
+    }
+
+    /// The socket appears with its configured mode at once (bound in a private directory, then
+    /// renamed into place), and nothing of the private directory is left behind.
+    @Test func theSocketAppearsWithItsModeAndNoLeftovers() throws {
+        let daemon = try DaemonProcess(configuration: "hookd:\n  socket_mode: \"0620\"\n")
+        var status = stat()
+        try #require(lstat(daemon.socketPath, &status) == 0)
+        #expect(status.st_mode & S_IFMT == S_IFSOCK)
+        #expect(status.st_mode & 0o777 == 0o620)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: daemon.directory).filter { $0.hasPrefix(".hookd-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        #expect(try daemon.client().echo("mode") == "mode")
+    }
+}
+
+/// Item 3, clients: the Swift client (and hookrpc on it) sends no secret-bearing call to a
+/// server that runs as neither root nor the caller, unless HOOKD_TRUSTED_UID names it.
+struct TrustedServerTests {
+    @Test func aHookdOfAnotherUserGetsNoSecretBearingCallUntilTrusted() throws {
+        guard geteuid() == 0 else {
+            print("skipped: needs root to run hookd as another uid (setpriv)")
+            return
+        }
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        #expect(chown(directory, 65534, 65534) == 0)
+        let daemon = try DaemonProcess(configuration: "hookd:\n  socket_mode: \"0666\"\n",
+                                       launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"], directory: directory)
+        #expect(try daemon.client().echo("not secret-bearing") == "not secret-bearing")
+        let refused = #expect(throws: HookClientError.self) { try daemon.client().credential(code: "STRIPE") }
+        guard case .untrustedServer(_, let userID, let method)? = refused else {
+            Issue.record("expected untrustedServer, got \(String(describing: refused))")
+            return
+        }
+        #expect(userID == 65534 && method == "credential.get")
+        func hookrpc(_ environment: [String: String]) throws -> (Int32?, String) {
+            let child = try ChildProcess(executable: TestEnvironment.hookrpcPath,
+                                         arguments: ["call", "credential.get", #"{"code":"STRIPE"}"#, "--socket", daemon.socketPath],
+                                         environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                         outputPath: "\(directory)/hookrpc-\(UUID().uuidString.prefix(4)).out")
+            return (child.waitForExit(seconds: 15), child.output)
+        }
+        let (status, output) = try hookrpc([:])
+        #expect(status == 3, "\(output)")
+        #expect(output.contains("refusing to call credential.get") && output.contains("HOOKD_TRUSTED_UID=65534"), "\(output)")
+        let (trustedStatus, trustedOutput) = try hookrpc(["HOOKD_TRUSTED_UID": "65534"])
+        #expect(trustedStatus == 1, "sent and answered (no such webhook): \(trustedOutput)")
+        #expect(trustedOutput.contains("-32002") || trustedOutput.contains("-32001"), "\(trustedOutput)")
+    }
+}

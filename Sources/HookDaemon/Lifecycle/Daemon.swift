@@ -63,6 +63,13 @@ public enum Daemon {
             logger.critical("cannot create the state directory \(directories.state): \(String(cString: strerror(errno)))")
             return unavailableExitCode
         }
+        do throws(SocketFile.Failure) {
+            // The registry (maybe legacy credentials) lives here: nobody else may be able to swap it.
+            try SocketFile.checkOwnDirectory(directories.state, daemonUserID: userID, purpose: "state")
+        } catch {
+            logger.critical("\(error.description)")
+            return unavailableExitCode
+        }
         let address = listenAddress(options: options, configuration: configuration, environment: environment, userID: userID)
         configuration.socketPath = address.path
 

@@ -129,25 +129,42 @@ public final class HookServer: Service, Sendable {
                 throw StartError(description: "cannot listen on \(address): \(error)")
             }
         case .path(let path):
+            let directory = SocketFile.parent(of: path)
             do {
                 try SocketFile.prepare(path)
+                try SocketFile.checkOwnDirectory(directory, daemonUserID: daemonState.daemonUserID, purpose: "socket")
             } catch {
                 throw StartError(description: error.description)
             }
+            // Bind in a private directory of our own, set mode and group there, then rename the
+            // socket into place: the path is never wider than configured, and hookd never
+            // changes the mode of a path another user could have swapped.
+            var template = Array("\(directory)/.hookd-XXXXXX".utf8CString)
+            let created = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+            guard let privateDirectory = created.map({ String(cString: $0) }) else {
+                throw StartError(description: "cannot create a private directory in \(directory): \(String(cString: strerror(errno)))")
+            }
+            defer { rmdir(privateDirectory) }
+            let temporaryPath = "\(privateDirectory)/s"
+            guard temporaryPath.utf8.count < 108 else {
+                throw StartError(description: "socket path is too long to bind through a private directory (107 bytes at most): \(temporaryPath)")
+            }
             let configuration = daemonState.configuration
-            // Create the socket file with no access for others, then open it up to the mode
-            // and group configured: there is never a moment it is wider than intended.
             let previousMask = umask(0o177)
             let channel: Channel
             do {
                 defer { umask(previousMask) }
-                channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+                channel = try await bootstrap.bind(unixDomainSocketPath: temporaryPath, cleanupExistingSocketFile: false).get()
             } catch {
                 throw StartError(description: "cannot listen on \(address): \(error)")
             }
-            do {
-                try SocketFile.applyPermissions(path, mode: configuration.socketMode, groupID: configuration.socketGroupID)
+            do throws(SocketFile.Failure) {
+                try SocketFile.applyPermissions(temporaryPath, mode: configuration.socketMode, groupID: configuration.socketGroupID)
+                guard rename(temporaryPath, path) == 0 else {
+                    throw SocketFile.Failure(description: "cannot move the socket into place at \(path): \(String(cString: strerror(errno)))")
+                }
             } catch {
+                unlink(temporaryPath)
                 try? await channel.close()
                 throw StartError(description: error.description)
             }

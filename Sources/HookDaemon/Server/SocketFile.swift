@@ -27,6 +27,32 @@ enum SocketFile {
         }
     }
 
+    /// Refuses a directory another user could tamper with: it must be a real directory (not a
+    /// symbolic link), owned by hookd's user or root, and not writable by group or others. A
+    /// fallback such as `/tmp/hookd-<uid>` that someone else created first fails here.
+    static func checkOwnDirectory(_ directory: String, daemonUserID: uid_t, purpose: String) throws(Failure) {
+        var status = stat()
+        guard lstat(directory, &status) == 0 else {
+            throw Failure(description: "cannot use \(directory) as the \(purpose) directory: \(String(cString: strerror(errno)))")
+        }
+        guard (status.st_mode & S_IFMT) == S_IFDIR else {
+            throw Failure(description: "refusing \(directory) as the \(purpose) directory: it is not a directory (a symbolic link?)")
+        }
+        guard status.st_uid == daemonUserID || status.st_uid == 0 else {
+            throw Failure(description: "refusing \(directory) as the \(purpose) directory: it belongs to uid \(status.st_uid), not to hookd (uid \(daemonUserID)) or root")
+        }
+        guard status.st_mode & 0o022 == 0 else {
+            let writers = [status.st_mode & 0o020 != 0 ? "its group" : nil, status.st_mode & 0o002 != 0 ? "others" : nil].compactMap { $0 }
+            throw Failure(description: "refusing \(directory) as the \(purpose) directory: it is writable by \(writers.joined(separator: " and ")) (mode \(String(status.st_mode & 0o7777, radix: 8))); make it 0700 or 0750")
+        }
+    }
+
+    /// The directory part of a path ("." when there is none).
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Sets the socket file's mode and group after binding.
     static func applyPermissions(_ path: String, mode: UInt32, groupID: UInt32?) throws(Failure) {
         if let groupID, chown(path, uid_t.max, groupID) != 0 {

@@ -41,6 +41,7 @@ from .errors import (
     HookRPCError,
     HookRPCProtocolError,
     HookRPCTimeoutError,
+    HookRPCUntrustedServerError,
 )
 from .objhook import ObjHook
 from .paths import SYSTEM_SOCKET_PATH, resolve_socket_path
@@ -59,6 +60,7 @@ __all__ = [
     "HookRPCError",
     "HookRPCProtocolError",
     "HookRPCTimeoutError",
+    "HookRPCUntrustedServerError",
     "Notification",
     "ObjHook",
     "ObjWebhookAlert",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 import socket
 import struct
 import threading
@@ -49,6 +50,7 @@ from .errors import (
     HookRPCError,
     HookRPCProtocolError,
     HookRPCTimeoutError,
+    HookRPCUntrustedServerError,
 )
 from .paths import resolve_socket_path
 
@@ -80,6 +82,10 @@ _RECV_CHUNK = 65536
 _MSG_NOSIGNAL: int = getattr(socket, "MSG_NOSIGNAL", 0)
 
 Params = Optional[Mapping[str, Any]]
+
+
+#: Calls whose request or answer is a secret: sent only to a trusted server (see ``_send``).
+SECRET_BEARING_METHODS = frozenset({"credential.get", "webhook.upsert"})
 
 
 class Call(NamedTuple):
@@ -268,7 +274,7 @@ class HookRPC:
             rid = next(self._ids)
             payload = _encode(self._request(method, params, rid))
             deadline = _Deadline(self.timeout)
-            self._send(payload + b"\n", deadline)
+            self._send(payload + b"\n", deadline, secret_method=method if method in SECRET_BEARING_METHODS else None)
             response = self._wait_for(
                 lambda m: isinstance(m, dict) and _is_our_int_id(m.get("id"), rid), deadline)
         outcome = _outcome(response)
@@ -322,7 +328,8 @@ class HookRPC:
                 messages.append(self._request(method, params, rid))
             payload = _encode(messages)
             deadline = _Deadline(self.timeout)
-            self._send(payload + b"\n", deadline)
+            secret = next((method for method, _, _ in parsed if method in SECRET_BEARING_METHODS), None)
+            self._send(payload + b"\n", deadline, secret_method=secret)
             wanted = {rid for rid in ids if rid is not None}
             if not wanted:
                 return []
@@ -743,6 +750,21 @@ class HookRPC:
         self._last_used = time.monotonic()
         return sock
 
+    def _check_server_trusted(self, sock: socket.socket, method: str) -> None:
+        """Refuse a listener whose uid (SO_PEERCRED) is not root, ours or HOOKD_TRUSTED_UID's."""
+        _pid, server_uid, _gid = struct.unpack("3i", sock.getsockopt(
+            socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+        trusted = {0, os.getuid()}
+        for part in os.environ.get("HOOKD_TRUSTED_UID", "").split(","):
+            if part.strip().isdigit():
+                trusted.add(int(part.strip()))
+        if server_uid not in trusted:
+            self._drop()
+            raise HookRPCUntrustedServerError(
+                f"refusing to call {method} on {self.socket_path}: the server runs as uid {server_uid}, "
+                f"neither root nor this user; set HOOKD_TRUSTED_UID={server_uid} if that is really hookd",
+                self.socket_path, server_uid)
+
     def _drop(self) -> None:
         """Forget the current connection (closing it) and any buffered input."""
         sock, self._sock = self._sock, None
@@ -792,8 +814,12 @@ class HookRPC:
                     continue
         return None
 
-    def _send(self, payload: bytes, deadline: _Deadline) -> None:
+    def _send(self, payload: bytes, deadline: _Deadline, secret_method: Optional[str] = None) -> None:
         """Write payload on the connection, connecting or reconnecting (once) as needed.
+
+        With ``secret_method`` (a call whose request or answer is a secret) the server
+        must run as root, as this user, or as a uid in ``HOOKD_TRUSTED_UID``; otherwise
+        :class:`HookRPCUntrustedServerError` is raised and nothing is sent.
 
         The reconnect happens only when the old connection is known to be closed
         before anything was written to it: the daemon closed it while idle
@@ -810,6 +836,8 @@ class HookRPC:
                 self._drop()
                 sock = self._connect(deadline)
                 fresh = True
+            if secret_method is not None:
+                self._check_server_trusted(sock, secret_method)
             try:
                 self._check_deadline(deadline, "sending to")
                 sock.sendall(payload, _MSG_NOSIGNAL)

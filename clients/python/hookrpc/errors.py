@@ -131,5 +131,20 @@ class HookRPCTimeoutError(HookRPCConnectionError, TimeoutError):
     """A socket wait (connect, send or receive) exceeded the client's timeout."""
 
 
+class HookRPCUntrustedServerError(HookRPCConnectionError):
+    """The process listening on hookd's socket runs as a user this client does not trust
+    with a secret-bearing call: neither root, nor the caller, nor listed in
+    ``HOOKD_TRUSTED_UID`` (comma-separated uids). Nothing was sent.
+
+    ``server_uid`` is the uid the kernel reported for the listener (``SO_PEERCRED``).
+    """
+
+    server_uid: int
+
+    def __init__(self, message: str, socket_path: Optional[str], server_uid: int) -> None:
+        super().__init__(message, socket_path)
+        self.server_uid = server_uid
+
+
 class HookRPCProtocolError(HookRPCConnectionError):
     """hookd sent something that violates the wire protocol (bad JSON, bad response shape)."""

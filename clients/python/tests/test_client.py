@@ -562,3 +562,65 @@ def test_fallback_does_not_override_explicit_or_env(clean_env: Any,
     monkeypatch.delenv("HOOKD_SOCKET")
     monkeypatch.setenv("RUNTIME_DIRECTORY", "/nope/rt")
     assert resolve_socket_path() == "/nope/rt/hookd.sock"
+
+
+# ---------------------------------------------------------------------------------------------
+# A server run by another user: secret-bearing calls are refused before anything is sent.
+
+_ANSWERING_SERVER = r"""
+import json, os, socket, sys
+path = sys.argv[1]
+server = socket.socket(socket.AF_UNIX)
+server.bind(path)
+os.chmod(path, 0o666)
+server.listen(4)
+open(path + ".ready", "w").close()
+while True:
+    connection, _ = server.accept()
+    stream = connection.makefile("rb")
+    for line in stream:
+        request = json.loads(line)
+        requests = request if isinstance(request, list) else [request]
+        with open(path + ".log", "a") as log:
+            log.write(line.decode())
+        answers = [{"jsonrpc": "2.0", "id": r["id"], "result": {"value": "from-impostor"}} for r in requests if "id" in r]
+        connection.sendall(json.dumps(answers if isinstance(request, list) else answers[0]).encode() + b"\n")
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the server as another uid (setpriv)")
+def test_a_server_of_another_user_gets_no_secret_bearing_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    # Under /tmp itself: pytest's tmp_path has 0700 parents another user cannot pass.
+    directory = tempfile.mkdtemp(prefix="hookd-impostor-")
+    os.chmod(directory, 0o755)
+    os.chown(directory, 65534, 65534)
+    path = os.path.join(directory, "hookd.sock")
+    server = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "python3", "-c",
+                               _ANSWERING_SERVER, path])
+    try:
+        deadline = time.monotonic() + 10
+        while not os.path.exists(path + ".ready") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert os.path.exists(path + ".ready"), "the impostor server did not start"
+        monkeypatch.delenv("HOOKD_TRUSTED_UID", raising=False)
+        client = HookRPC(path, timeout=5)
+        assert client.call("system.echo", {"value": 1}) == {"value": "from-impostor"}, "not secret-bearing: sent"
+        for method, params in (("credential.get", {"code": "STRIPE"}),
+                               ("webhook.upsert", {"code": "X", "credential": {"source": "database", "value": "sk_live_1"}})):
+            with pytest.raises(hookrpc.HookRPCUntrustedServerError) as info:
+                client.call(method, params)
+            assert info.value.server_uid == 65534
+            assert "HOOKD_TRUSTED_UID=65534" in str(info.value)
+        with pytest.raises(hookrpc.HookRPCUntrustedServerError):
+            client.batch([("system.echo", {"value": 2}), ("credential.get", {"code": "STRIPE"})])
+        with open(path + ".log") as log:
+            sent = log.read()
+        assert "credential.get" not in sent and "sk_live_1" not in sent, sent
+        monkeypatch.setenv("HOOKD_TRUSTED_UID", "65534")
+        assert client.call("credential.get", {"code": "STRIPE"}) == {"value": "from-impostor"}, "trusted when named"
+        client.close()
+    finally:
+        server.kill()
+        server.wait(timeout=5)
+        shutil.rmtree(directory, ignore_errors=True)
