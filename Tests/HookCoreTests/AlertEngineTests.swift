@@ -196,4 +196,16 @@ extension AlertEngineTests {
         #expect(engine.metrics(for: "STRIPE")?.failedCalls == 20)
         #expect(engine.evaluate().isEmpty)
     }
+
+    @Test func pastMaxCodesANewCodeIsRefusedUntilQuietCodesAreLetGo() {
+        let engine = engine { $0.maxCodes = 3; $0.windowMinutes = 1 }
+        for code in ["A", "B", "C"] { #expect(engine.record(call(true, code: code)).counted) }
+        let refused = engine.record(call(true, code: "D"))
+        #expect(refused.refusedNewCode && !refused.counted)
+        #expect(engine.record(call(false, code: "A")).counted, "a tracked code still records")
+        clock.advance(61)
+        _ = engine.evaluate()  // the window passed: A, B and C are quiet and let go
+        #expect(engine.record(call(true, code: "D")).counted)
+        #expect(!engine.record(call(true, code: "E")).refusedNewCode)
+    }
 }

@@ -543,3 +543,33 @@ struct TrustedServerTests {
         #expect(trustedOutput.contains("-32002") || trustedOutput.contains("-32001"), "\(trustedOutput)")
     }
 }
+
+/// Item 13 (in part): the codes alerting tracks are bounded.
+struct AlertCodeBoundTests {
+    /// With `webhooks.alerting.max_codes: 50`, calls for 100 distinct codes: the first 50 are
+    /// tracked, the rest get -32004 with `reason: too_many_codes`; tracked codes still record.
+    @Test func codesPastTheBoundAreRefusedWithTooManyCodes() throws {
+        let daemon = try DaemonProcess(configuration: "webhooks:\n  alerting:\n    max_codes: 50\n")
+        let connection = try RawConnection(path: daemon.socketPath)
+        var lines = ""
+        for index in 0..<100 {
+            lines += #"{"jsonrpc":"2.0","method":"alert.record","params":{"webhook_code":"BOUND_\#(index)","success":true,"duration":0.1},"id":\#(index)}"# + "\n"
+        }
+        try connection.send(lines)
+        var refused = 0
+        var recorded = 0
+        for _ in 0..<100 {
+            let reply = try JSONValue.parse(#require(try connection.readLine()))
+            if reply["error"]?["code"] == -32004 {
+                #expect(reply["error"]?["data"]?["reason"] == "too_many_codes")
+                #expect(reply["error"]?["data"]?["limit"] == 50)
+                refused += 1
+            } else if reply["result"]?["recorded"] == true {
+                recorded += 1
+            }
+        }
+        #expect(recorded == 50 && refused == 50, "recorded \(recorded), refused \(refused)")
+        let again = try daemon.client().call("alert.record", params: ["webhook_code": "BOUND_0", "success": false, "duration": 0.1])
+        #expect(again["recorded"] == true)
+    }
+}

@@ -62,8 +62,10 @@ public final class AlertEngine: Sendable {
 
     /// What recording a call did.
     public struct Outcome: Sendable {
-        /// False when the call was too old to fall in the window.
+        /// False when the call was too old to fall in the window, or refused (`refusedNewCode`).
         public var counted: Bool
+        /// True when the call's code is new and `maxCodes` codes are tracked already.
+        public var refusedNewCode = false
         /// The alert events it caused (usually none).
         public var events: [AlertEvent]
         /// When the call counts as made: its timestamp, clamped to now (what the window used).
@@ -80,6 +82,9 @@ public final class AlertEngine: Sendable {
         return state.withLock { state -> Outcome in
             // Taken out of the table, not copied: a copy would make the next write duplicate the
             // whole window (copy-on-write) on every call.
+            guard state.webhooks[call.webhookCode] != nil || state.webhooks.count < settings.maxCodes else {
+                return Outcome(counted: false, refusedNewCode: true, events: [], callTime: callTime)
+            }
             var webhook = state.webhooks.removeValue(forKey: call.webhookCode) ?? Webhook(window: CallWindow(seconds: settings.windowSeconds))
             webhook.window.advance(to: second)
             guard webhook.window.contains(callSecond) else {
@@ -97,23 +102,26 @@ public final class AlertEngine: Sendable {
     }
 
     /// Judges every webhook's rules at the current time (the timer): resolves alerts whose
-    /// traffic stopped, sends repeats, and judges latency.
+    /// traffic stopped, sends repeats, judges latency, and lets go of quiet webhooks. The lock is
+    /// taken once per webhook, so `record` never waits for more than one webhook's judging.
     public func evaluate() -> [AlertEvent] {
         let time = now()
         let second = Int64(clamping: time, rounding: .down)
-        return state.withLock { state -> [AlertEvent] in
-            var events: [AlertEvent] = []
-            for code in state.webhooks.keys.sorted() {
-                guard var webhook = state.webhooks.removeValue(forKey: code) else { continue }
+        let codes = state.withLock { $0.webhooks.keys.sorted() }
+        var events: [AlertEvent] = []
+        for code in codes {
+            events += state.withLock { state -> [AlertEvent] in
+                guard var webhook = state.webhooks.removeValue(forKey: code) else { return [] }
                 webhook.window.advance(to: second)
                 webhook.latencyJudgedAt = second
-                events += judge(&webhook, code: code, time: time, latency: true, state: &state)
+                let judged = judge(&webhook, code: code, time: time, latency: true, state: &state)
                 if webhook.window.total > 0 || !webhook.firing.isEmpty {
                     state.webhooks[code] = webhook  // else nothing is left to remember
                 }
+                return judged
             }
-            return events
         }
+        return events
     }
 
     /// Replaces what other hookd processes recorded per webhook (from the shared Redis counts).

@@ -21,6 +21,9 @@ public struct AlertingSettings: Sendable, Equatable {
     /// With Redis enabled: judge each webhook on the calls of every hookd sharing that Redis, and
     /// send each notification from one of them only.
     public var shareThroughRedis = true
+    /// Webhook codes tracked at once; a call for one more is refused (`too_many_codes`) until
+    /// quiet codes (no call in the window, nothing firing) are let go, which `evaluate` does.
+    public var maxCodes = 10_000
 
     public init() {}
 

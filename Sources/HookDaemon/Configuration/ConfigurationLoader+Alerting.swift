@@ -10,6 +10,7 @@ extension ConfigurationLoader {
             case "pagerduty_key": configuration.pagerDuty.routingKey = try value.string()
             case "enabled": settings.enabled = try value.bool()
             case "window_minutes": settings.windowMinutes = try value.integer(in: 1...1440)
+            case "max_codes": settings.maxCodes = try value.integer(in: 1...1_000_000)
             case "failure_rate_threshold": settings.failureRateThreshold = try value.number(in: 0...100)
             case "auth_failure_threshold": settings.authFailureThreshold = try value.integer(in: 1...1_000_000)
             case "latency_threshold_seconds": settings.latencyThresholdSeconds = try value.number(in: 0...3600)

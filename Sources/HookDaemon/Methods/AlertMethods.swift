@@ -14,6 +14,11 @@ enum AlertMethods {
         table.registerDirect(MethodName.alertRecord) { params, _, output throws(RPCError) in
             let call = try callRecord(params)
             let outcome = engine.record(call)
+            if outcome.refusedNewCode {
+                let limit = engine.settings.maxCodes
+                throw RPCError(.overloaded, "too many webhook codes tracked (limit \(limit)); quiet codes are let go after the window",
+                               details: ["reason": "too_many_codes", "limit": .integer(Int64(limit))])
+            }
             if outcome.counted { alerts.shared?.note(call, at: outcome.callTime) }
             let events = outcome.events
             if !events.isEmpty { dispatcher.submit(events) }
