@@ -21,11 +21,12 @@ for sanitizer in "${sanitizers[@]}"; do
   echo "== $sanitizer: tests (reports in $reports)"
   # log_path: one file per process, so reports from hookd children are not lost in their logs.
   export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=0"
+  export LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt:print_suppressions=0"
   export TSAN_OPTIONS="log_path=$reports/tsan:halt_on_error=0"
   SWIFT_TEST_FLAGS="--scratch-path $scratch --sanitize=$sanitizer" HOOKD_TEST_SUITES=swift \
     "$root/scripts/run-tests.sh" "$(cd "$root" && swift build --scratch-path "$scratch" --show-bin-path)"
   tests=$?
-  unset ASAN_OPTIONS TSAN_OPTIONS
+  unset ASAN_OPTIONS TSAN_OPTIONS LSAN_OPTIONS
   count=$(cat "$reports"/* 2>/dev/null | grep -cE '^(WARNING: ThreadSanitizer|==[0-9]+==ERROR: (AddressSanitizer|LeakSanitizer))')
   summary+=("$sanitizer: tests exit $tests, $count sanitizer reports ($reports), $((SECONDS - started)) s")
   if [ "$tests" -ne 0 ] || [ "$count" -ne 0 ]; then status=1; fi

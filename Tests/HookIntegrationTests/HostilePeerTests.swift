@@ -8,6 +8,10 @@ import Testing
 @Suite(.serialized)
 struct HostilePeerTests {
 
+    /// AddressSanitizer's redzones and quarantine make RSS meaningless as a bound (make test-sanitizers).
+    static let underSanitizer = ProcessInfo.processInfo.environment["ASAN_OPTIONS"] != nil
+        || ProcessInfo.processInfo.environment["TSAN_OPTIONS"] != nil
+
     /// hookd's resident memory, from the kernel.
     static func residentBytes(of processID: pid_t) -> Int {
         let status = (try? String(contentsOfFile: "/proc/\(processID)/status", encoding: .utf8)) ?? ""
@@ -65,9 +69,9 @@ struct HostilePeerTests {
         if line[lineBytes - 3] == UInt8(ascii: ",") { line[lineBytes - 3] = UInt8(ascii: "1") }
         let outcome = try Self.flood(daemon, line: line, count: 100)
         let allowance = 3 * lineBytes  // one maximal line: its buffer, a joined copy, the scan
-        #expect(outcome.peak < 2 * outcome.idle + allowance,
+        #expect(Self.underSanitizer || outcome.peak < 2 * outcome.idle + allowance,
                 "RSS \(outcome.peak >> 20) MiB peak vs \(outcome.idle >> 20) MiB idle; \(outcome.sent >> 20) MiB sent")
-        #expect(outcome.slowestHealth < 0.05, "system.health took \(Int(outcome.slowestHealth * 1000)) ms at worst")
+        #expect(Self.underSanitizer || outcome.slowestHealth < 0.05, "system.health took \(Int(outcome.slowestHealth * 1000)) ms at worst")
         // What was answered: one -32600 batch_too_large per line.
         let reader = try RawConnection(path: daemon.socketPath)
         try reader.send(String(decoding: line, as: UTF8.self))
@@ -86,9 +90,9 @@ struct HostilePeerTests {
         let line = Array(#"{"jsonrpc":"2.0","method":"system.echo","params":{"value":"\#(value)"},"id":1}"#.utf8) + [10]
         let outcome = try Self.flood(daemon, line: line, count: 400)
         #expect(outcome.sent < 100 * line.count, "hookd stopped reading: \(outcome.sent >> 20) MiB of \((400 * line.count) >> 20) MiB taken")
-        #expect(outcome.peak < 2 * outcome.idle + 3 * line.count,
+        #expect(Self.underSanitizer || outcome.peak < 2 * outcome.idle + 3 * line.count,
                 "RSS \(outcome.peak >> 20) MiB peak vs \(outcome.idle >> 20) MiB idle")
-        #expect(outcome.slowestHealth < 0.05, "system.health took \(Int(outcome.slowestHealth * 1000)) ms at worst")
+        #expect(Self.underSanitizer || outcome.slowestHealth < 0.05, "system.health took \(Int(outcome.slowestHealth * 1000)) ms at worst")
     }
 
     /// Runs a Python snippet as nobody (65534) with the socket path as argv[1]; returns its output.
