@@ -49,14 +49,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         if let checkConfig {
-            switch Daemon.checkConfiguration(path: checkConfig) {
-            case .success:
-                print("\(checkConfig): configuration OK")
-                return
-            case .failure(let error):
-                printError(error.description)
+            if let problem = Daemon.checkConfiguration(path: checkConfig) {
+                printError(problem.description)
                 throw ExitCode(Daemon.configurationExitCode)
             }
+            print("\(checkConfig): configuration OK")
+            return
         }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let status = await Daemon.run(

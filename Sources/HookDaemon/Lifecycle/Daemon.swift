@@ -31,9 +31,17 @@ public enum Daemon {
     public static let unavailableExitCode: Int32 = 69
 
     /// Checks a configuration file as start-up would, without starting anything.
-    public static func checkConfiguration(path: String) -> Result<DaemonConfiguration, ConfigurationError> {
+    /// - Returns: the first problem, or nil when the file is fine.
+    public static func checkConfiguration(path: String) -> ConfigurationError? {
+        // Not a Result built from a typed-throws closure: with Swift 6.3 that form destroyed an
+        // uninitialised DaemonConfiguration on the failure path (a crash, found by --check-config tests).
         let loader = ConfigurationLoader(environment: SocketPath.currentEnvironment(), daemonUserID: geteuid())
-        return Result { () throws(ConfigurationError) in try loader.load(path: path) }
+        do {
+            _ = try loader.load(path: path)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
