@@ -32,7 +32,8 @@ run: release
 	@scripts/run-hookd.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## test: install, build, start redis and mosquitto on private sockets, run Swift, Python, shell
-## and systemd tests; every process started is stopped by pid, also on failure.
+## and systemd tests, then each fuzz harness briefly (fuzz-ci); every process started is stopped
+## by pid, also on failure.
 test: build
 	@scripts/run-tests.sh "$$($(SWIFT) build --show-bin-path)"
 

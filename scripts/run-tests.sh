@@ -46,6 +46,8 @@ echo "== Shell client tests"
 bash "$root/clients/shell/tests/run.sh" || failed+=("shell")
 echo "== systemd unit tests"
 bash "$root/systemd/tests/run.sh" || failed+=("systemd")
+echo "== Fuzz harnesses, short (make fuzz-ci: 20 000 executions each, fixed seed)"
+FUZZ_SEED=1 FUZZ_CONFIGURATION=debug "$root/scripts/fuzz.sh" 20000 || failed+=("fuzz")
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED suites: ${failed[*]}"
