@@ -14,6 +14,7 @@ final class SocketConnection {
     private var framer = LineFramer(maximumLineLength: 64 << 20)
     /// Bytes received and not yet returned as a line.
     private var pending: [UInt8] = []
+    private var knownServerUserID: UInt32?
 
     init(path: String) throws(HookClientError) {
         self.path = path
@@ -96,14 +97,17 @@ final class SocketConnection {
         }
     }
 
-    /// The uid of the process listening on the other end, from the kernel (`SO_PEERCRED`).
+    /// The uid of the process listening on the other end, from the kernel (`SO_PEERCRED`); asked
+    /// once per connection, as it cannot change while the connection lasts.
     func serverUserID() throws(HookClientError) -> UInt32 {
+        if let knownServerUserID { return knownServerUserID }
         // struct ucred: pid, uid, gid, three 32-bit fields (Glibc's module does not export it).
         var credentials: (Int32, UInt32, UInt32) = (0, 0, 0)
         var length = socklen_t(MemoryLayout.size(ofValue: credentials))
         guard getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 else {
             throw .connection(path: path, reason: "cannot read the server's credentials: \(Self.lastError())")
         }
+        knownServerUserID = credentials.1
         return credentials.1
     }
 

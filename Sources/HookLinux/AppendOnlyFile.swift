@@ -22,7 +22,8 @@ public final class AppendOnlyFile {
     public init(path: String, mode: mode_t = 0o640) throws(FileError) {
         self.path = path
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            Self.makeDirectories(String(path[..<slash]))
+            // A directory that cannot be made shows as open's own failure, with the path.
+            try? Directories.make(String(path[..<slash]), mode: 0o750)
         }
         let opened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)
         guard opened >= 0 else { throw FileError(operation: "open", path: path, code: errno) }
@@ -50,14 +51,4 @@ public final class AppendOnlyFile {
         return (offset, nil)
     }
 
-    /// Creates `directory` and its missing parents (mode 0750); existing ones are left as they are.
-    private static func makeDirectories(_ directory: String) {
-        guard !directory.isEmpty else { return }
-        var searchFrom = directory.index(after: directory.startIndex)  // a leading "/" is the root
-        while let slash = directory[searchFrom...].firstIndex(of: "/") {
-            mkdir(String(directory[..<slash]), 0o750)  // EEXIST is the usual, harmless answer
-            searchFrom = directory.index(after: slash)
-        }
-        mkdir(directory, 0o750)
-    }
 }

@@ -1,3 +1,4 @@
+import HookLinux
 import HookRPC
 import Logging
 import NIOCore
@@ -180,11 +181,6 @@ public enum Daemon {
     }
 
     private static func makeDirectory(_ path: String, mode: mode_t) -> Bool {
-        var current = ""
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, mode) != 0 && errno != EEXIST { return false }
-        }
-        return true
+        (try? Directories.make(path, mode: mode)) != nil
     }
 }

@@ -152,6 +152,21 @@ public final class JSONLinesFile: @unchecked Sendable {
     /// refuses, within bounds, and reports each change between working and failing.
     private func write(_ fresh: ByteBufferView) {
         guard !fresh.isEmpty || !unwritten.isEmpty else { return }
+        // The usual case: nothing waits and the file is open, so the new bytes go out as they are.
+        if unwritten.isEmpty, let file {
+            let (written, error) = fresh.withContiguousStorageIfAvailable { file.write(UnsafeRawBufferPointer($0)) } ?? Array(fresh).withUnsafeBytes { file.write($0) }
+            guard let error else {
+                if failure != nil {
+                    failure = nil
+                    onStatus?(.writing)
+                }
+                return
+            }
+            unwritten.append(contentsOf: fresh.dropFirst(written))
+            fail(error.description)
+            trimUnwritten()
+            return
+        }
         unwritten.append(contentsOf: fresh)
         if file == nil, SystemClock.monotonicSeconds() >= reopenDueAt {
             do throws(FileError) {

@@ -1,3 +1,5 @@
+import HookLinux
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,13 +82,11 @@ enum SocketFile {
     }
 
     private static func makeDirectories(parentOf path: String) throws(Failure) {
-        var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().map(String.init)
-        guard !components.isEmpty else { return }
-        var current = components.removeFirst()
-        for component in components {
-            current += "/" + component
-            if current.isEmpty || mkdir(current, 0o755) == 0 || errno == EEXIST { continue }
-            throw Failure(description: "cannot create \(current): \(String(cString: strerror(errno)))")
+        guard path.contains("/") else { return }
+        do throws(FileError) {
+            try Directories.make(parent(of: path), mode: 0o755)
+        } catch {
+            throw Failure(description: "cannot create \(error.path): \(String(cString: strerror(error.code)))")
         }
     }
 }

@@ -256,6 +256,8 @@ class HookRPC:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._sock: Optional[socket.socket] = None
+        #: The listener's uid on the current connection (SO_PEERCRED), once a secret-bearing call asked.
+        self._server_uid: Optional[int] = None
         self._last_used = 0.0
         self._buf = bytearray()
         self._ids: Iterator[int] = itertools.count(1)
@@ -746,14 +748,20 @@ class HookRPC:
                 f"cannot connect to hookd at {self.socket_path}: {reason}",
                 self.socket_path, e.errno) from e
         self._sock = sock
+        self._server_uid = None
         self._buf.clear()
         self._last_used = time.monotonic()
         return sock
 
     def _check_server_trusted(self, sock: socket.socket, method: str) -> None:
-        """Refuse a listener whose uid (SO_PEERCRED) is not root, ours or HOOKD_TRUSTED_UID's."""
-        _pid, server_uid, _gid = struct.unpack("3i", sock.getsockopt(
-            socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+        """Refuse a listener whose uid (SO_PEERCRED) is not root, ours or HOOKD_TRUSTED_UID's.
+
+        The uid is asked once per connection: it cannot change while the connection lasts.
+        """
+        if self._server_uid is None:
+            _pid, self._server_uid, _gid = struct.unpack("3i", sock.getsockopt(
+                socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+        server_uid = self._server_uid
         trusted = {0, os.getuid()}
         for part in os.environ.get("HOOKD_TRUSTED_UID", "").split(","):
             if part.strip().isdigit():
