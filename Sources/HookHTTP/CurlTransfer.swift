@@ -18,22 +18,30 @@ final class CurlTransfer {
     /// Set when the write callback refused a chunk because the body would pass `maxResponseBytes`.
     private var bodyTooLarge = false
     private var headers: [(name: String, value: String)] = []
+    private let addressScreen: HTTPClient.AddressScreen?
+    /// The reason `addressScreen` gave for the last address it refused, and whether the last
+    /// connection attempt (after any redirect, of all the addresses tried) was one it refused.
+    private var addressRefusal: String?
+    private var lastAttemptRefused = false
 
     /// Creates the easy handle and sets every option; the failure carries curl's reason when it refuses one.
     static func make(for ticket: HTTPTransferTicket, configuration: HTTPClient.Configuration) -> Result<CurlTransfer, HTTPError> {
         guard let handle = curl_easy_init() else {
             return .failure(HTTPError(curlCode: -1, message: "curl_easy_init failed"))
         }
-        let transfer = CurlTransfer(handle: handle, ticket: ticket, maxResponseBytes: configuration.maxResponseBytes)
+        let transfer = CurlTransfer(handle: handle, ticket: ticket, maxResponseBytes: configuration.maxResponseBytes,
+                                    addressScreen: configuration.addressScreen)
         let code = transfer.configure(configuration)
         guard code == CURLE_OK else { return .failure(transfer.error(for: code)) }
         return .success(transfer)
     }
 
-    private init(handle: UnsafeMutableRawPointer, ticket: HTTPTransferTicket, maxResponseBytes: Int) {
+    private init(handle: UnsafeMutableRawPointer, ticket: HTTPTransferTicket, maxResponseBytes: Int,
+                 addressScreen: HTTPClient.AddressScreen?) {
         self.handle = handle
         self.ticket = ticket
         self.maxResponseBytes = maxResponseBytes
+        self.addressScreen = addressScreen
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
     }
@@ -63,6 +71,11 @@ final class CurlTransfer {
             tooLarge.target = "\(ticket.request.method) \(URLRedaction.redacted(ticket.request.url))"
             return tooLarge
         }
+        if let addressRefusal, lastAttemptRefused {
+            var blocked = HTTPError.blockedAddress(addressRefusal)
+            blocked.target = "\(ticket.request.method) \(URLRedaction.redacted(ticket.request.url))"
+            return blocked
+        }
         let detail = String(cString: errorBuffer)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let url = ticket.request.url
@@ -74,10 +87,11 @@ final class CurlTransfer {
     private func configure(_ configuration: HTTPClient.Configuration) -> CURLcode {
         let request = ticket.request
         let context = Unmanaged.passUnretained(self).toOpaque()
+        let protocols = request.requiresTLS ? "https" : "http,https"
         var options: [() -> CURLcode] = [
             { hookd_curl_setopt_pointer(self.handle, CURLOPT_ERRORBUFFER, self.errorBuffer) },
             { hookd_curl_setopt_string(self.handle, CURLOPT_URL, request.url) },
-            { hookd_curl_setopt_string(self.handle, CURLOPT_PROTOCOLS_STR, "http,https") },
+            { hookd_curl_setopt_string(self.handle, CURLOPT_PROTOCOLS_STR, protocols) },
             { hookd_curl_setopt_string(self.handle, CURLOPT_CUSTOMREQUEST, request.method) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_NOBODY, request.method == "HEAD" ? 1 : 0) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_NOSIGNAL, 1) },
@@ -92,7 +106,7 @@ final class CurlTransfer {
             { hookd_curl_setopt_long(self.handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_MAXREDIRS, 10) },
             { hookd_curl_setopt_long(self.handle, CURLOPT_FRESH_CONNECT, request.freshConnection ? 1 : 0) },
-            { hookd_curl_setopt_string(self.handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") },
+            { hookd_curl_setopt_string(self.handle, CURLOPT_REDIR_PROTOCOLS_STR, protocols) },
             { hookd_curl_setopt_pointer(self.handle, CURLOPT_WRITEDATA, context) },
             { hookd_curl_setopt_data_callback(self.handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
                 guard let context else { return 0 }
@@ -113,6 +127,16 @@ final class CurlTransfer {
                 return size * count
             } },
         ]
+        if addressScreen != nil {
+            options.append { hookd_curl_setopt_string(self.handle, CURLOPT_NOPROXY, "*") }
+            options.append { hookd_curl_setopt_pointer(self.handle, CURLOPT_OPENSOCKETDATA, context) }
+            options.append {
+                hookd_curl_setopt_opensocket_callback(self.handle) { context, _, address in
+                    guard let context, let address else { return hookd_curl_socket_bad() }
+                    return Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().openScreenedSocket(address)
+                }
+            }
+        }
         if let caFile = configuration.caFile {
             options.append { hookd_curl_setopt_string(self.handle, CURLOPT_CAINFO, caFile) }
         }
@@ -140,6 +164,19 @@ final class CurlTransfer {
             guard code == CURLE_OK else { return code }
         }
         return CURLE_OK
+    }
+
+    /// Opens the socket curl asked for when the screen approves its address; refuses it otherwise.
+    private func openScreenedSocket(_ address: UnsafeMutablePointer<curl_sockaddr>) -> curl_socket_t {
+        var raw = [UInt8](repeating: 0, count: 16)
+        let count = raw.withUnsafeMutableBufferPointer { hookd_curl_sockaddr_bytes(address, $0.baseAddress) }
+        let refusal = count == 0 ? "the connection is not to an IP address" : addressScreen?(Array(raw.prefix(Int(count))))
+        lastAttemptRefused = refusal != nil
+        if let refusal {
+            addressRefusal = refusal
+            return hookd_curl_socket_bad()
+        }
+        return hookd_curl_open_socket(address)
     }
 
     /// One header line from curl: a status line starts a new response (1xx, redirect), so the

@@ -18,16 +18,28 @@ extension HTTPClient {
         /// The largest response body kept (`http.max_response_bytes`): past it the transfer is
         /// aborted and fails with `HTTPError.responseTooLarge`, so no upstream can fill hookd's memory.
         public var maxResponseBytes: Int
+        /// Judges every address a connection of this client is about to be opened to (after DNS,
+        /// for redirects too): nil lets it connect, a text refuses it and says why, and a transfer
+        /// that could reach no approved address fails with `HTTPError.blockedAddress`. Connections
+        /// are only reused within one client, so each one has been judged by this screen. With a
+        /// screen, proxies from the environment are ignored: the screen must see the real target.
+        public var addressScreen: AddressScreen?
 
         public init(
             connectTimeoutSeconds: Double = 3, caFile: String? = nil, userAgent: String = "hookd/0.1.0",
-            maxConcurrentTransfers: Int = 64, maxResponseBytes: Int = HTTPClient.defaultMaxResponseBytes
+            maxConcurrentTransfers: Int = 64, maxResponseBytes: Int = HTTPClient.defaultMaxResponseBytes,
+            addressScreen: AddressScreen? = nil
         ) {
             self.connectTimeoutSeconds = connectTimeoutSeconds
             self.caFile = caFile
             self.userAgent = userAgent
             self.maxConcurrentTransfers = maxConcurrentTransfers
             self.maxResponseBytes = maxResponseBytes
+            self.addressScreen = addressScreen
         }
     }
+
+    /// An address check: the address as 4 (IPv4) or 16 (IPv6) bytes in network order → nil to
+    /// connect, or the reason it is refused (shown to operators; never holds a secret).
+    public typealias AddressScreen = @Sendable (_ addressBytes: [UInt8]) -> String?
 }

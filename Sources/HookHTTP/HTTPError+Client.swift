@@ -17,6 +17,17 @@ extension HTTPError {
     /// `responseTooLarge`'s code.
     public static let responseTooLargeCode = 63
 
+    /// Every address the host resolved to was refused by the client's `addressScreen`, so no
+    /// connection was opened and nothing was sent. The message is the screen's reason.
+    ///
+    /// Code -2: hookd's own refusal, which no curl code describes (curl itself saw a failed connect).
+    public static func blockedAddress(_ reason: String) -> HTTPError {
+        HTTPError(curlCode: blockedAddressCode, message: reason)
+    }
+
+    /// `blockedAddress`'s code.
+    public static let blockedAddressCode = -2
+
     /// The `HTTPClient` was shut down (or deinitialised) before the transfer finished.
     public static let shutDown = HTTPError(curlCode: -1, message: "HTTP client is shut down")
 }

@@ -14,10 +14,13 @@ public struct HTTPRequest: Sendable {
     /// Open a new connection rather than reuse one: the TLS handshake is redone, so the peer
     /// certificate (`certificateExpiresAt`) is known for this response too. For checks, not calls.
     public var freshConnection: Bool
+    /// Only `https://` may be requested, also by a redirect: set when the request carries a
+    /// credential that must not cross the network in clear text.
+    public var requiresTLS: Bool
 
     public init(
         method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-        timeoutSeconds: Double = 10, followRedirects: Bool = false, freshConnection: Bool = false
+        timeoutSeconds: Double = 10, followRedirects: Bool = false, freshConnection: Bool = false, requiresTLS: Bool = false
     ) {
         self.method = method
         self.url = url
@@ -26,6 +29,7 @@ public struct HTTPRequest: Sendable {
         self.timeoutSeconds = timeoutSeconds
         self.followRedirects = followRedirects
         self.freshConnection = freshConnection
+        self.requiresTLS = requiresTLS
     }
 }
 

@@ -292,6 +292,18 @@ public enum OpenRPCDocument {
             ],
             "default": "HEAD"
           }
+        },
+        {
+          "name": "allow_insecure_http",
+          "description": "Whether the credential may be sent over plain `http://` (to `url`, or to an OAuth2 token URL in the credential). Default false: a credential-carrying check or call to an http:// URL is refused (`validate.one`: `ERROR` with `reason: insecure_http`) and nothing is sent.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
         }
       ],
       "result": {
@@ -600,7 +612,7 @@ public enum OpenRPCDocument {
     {
       "name": "validate.one",
       "summary": "Check one webhook's credential against its endpoint (OUT) or its signing secret (IN), without returning the credential.",
-      "description": "For the webhook with this `code` and `direction` (default `OUT`). OUT: a SERVICE webhook, or an HTTP webhook without URL, is `UNTESTED`; otherwise the credential is fetched through the normal credential path (cache, then source), applied as its auth_type says (bearer: `Authorization: Bearer <token>`; basic: `Authorization: Basic base64(user:password)`; api_key: header `<name>: <value>`, or query parameter `name=value` with `in: query`; oauth2_client_credentials: `Authorization: <token_type> <access_token>`, hookd fetching the token; hmac and none: no auth header), and the endpoint is requested with the webhook's `validate_method` (default `HEAD`; a HEAD answered 405 is retried as `GET`), its static headers and its own `timeout_seconds` (default 10), never following redirects, TLS verification always on (`validation.ca_file` names a PEM CA bundle to trust). 2xx/3xx: `VALID`; 401/403: `INVALID` (authentication failed); 404/410: `INVALID` (endpoint not found); 429: `ERROR` (rate limited); other 4xx: `VALID` (reachable, credential not refused); 5xx and transfer failures (timeout, host not found, connection, TLS, other): `ERROR`. A credential missing at its source, malformed (the field is named, never the value) or whose source is not configured: `INVALID`; a source down or timing out: `ERROR`. IN: auth_type other than hmac is `UNTESTED`; for hmac the credential `{secret, scheme?}` is `UNTESTED` without scheme, `INVALID` when the secret does not have its scheme's form (stripe: starts with `whsec_`; standard_webhooks: `whsec_` + base64 of 24 to 64 bytes; slack, twilio: 32 hexadecimal characters; github, shopify, generic: at least 16 characters without whitespace), else a signature over a sample payload is made the provider's way and verified by parsing the header the receiver's way: `VALID`. Everything but the errors below is a result. Validation never records into alert metrics; each check writes one `webhook_validation` line to the structured log and, when MQTT publishing of logs is on, publishes it to `{topic_prefix}webhook/validations`. No secret appears in any result, log line or message.",
+      "description": "For the webhook with this `code` and `direction` (default `OUT`). OUT: a SERVICE webhook, or an HTTP webhook without URL, is `UNTESTED`; otherwise the credential is fetched through the normal credential path (cache, then source), applied as its auth_type says (bearer: `Authorization: Bearer <token>`; basic: `Authorization: Basic base64(user:password)`; api_key: header `<name>: <value>`, or query parameter `name=value` with `in: query`; oauth2_client_credentials: `Authorization: <token_type> <access_token>`, hookd fetching the token; hmac and none: no auth header), and the endpoint is requested with the webhook's `validate_method` (default `HEAD`; a HEAD answered 405 is retried as `GET`), its static headers and its own `timeout_seconds` (default 10), never following redirects, TLS verification always on (`validation.ca_file` names a PEM CA bundle to trust). Before anything is sent: a credential-carrying check of a plain `http://` URL without the webhook's `allow_insecure_http: true` is `ERROR` with `reason: insecure_http`; and every address the endpoint (or an OAuth2 token URL) resolves to is judged when the connection is opened — loopback, private (RFC 1918, 100.64.0.0/10, fc00::/7), link-local (169.254.0.0/16, fe80::/10), multicast, unspecified and reserved addresses are refused unless `network.allow` lists them — and a check that could reach no allowed address is `ERROR` with `reason: blocked_address`. 2xx/3xx: `VALID`; 401/403: `INVALID` (authentication failed); 404/410: `INVALID` (endpoint not found); 429: `ERROR` (rate limited); other 4xx: `VALID` (reachable, credential not refused); 5xx and transfer failures (timeout, host not found, connection, TLS, other): `ERROR`. A credential missing at its source, malformed (the field is named, never the value) or whose source is not configured: `INVALID`; a source down or timing out: `ERROR`. IN: auth_type other than hmac is `UNTESTED`; for hmac the credential `{secret, scheme?}` is `UNTESTED` without scheme, `INVALID` when the secret does not have its scheme's form (stripe: starts with `whsec_`; standard_webhooks: `whsec_` + base64 of 24 to 64 bytes; slack, twilio: 32 hexadecimal characters; github, shopify, generic: at least 16 characters without whitespace), else a signature over a sample payload is made the provider's way and verified by parsing the header the receiver's way: `VALID`. Everything but the errors below is a result. Validation never records into alert metrics; each check writes one `webhook_validation` line to the structured log and, when MQTT publishing of logs is on, publishes it to `{topic_prefix}webhook/validations`. No secret appears in any result, log line or message.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -1699,6 +1711,14 @@ public enum OpenRPCDocument {
             ],
             "default": "HEAD",
             "description": "The method `validate.one` requests the endpoint with: HEAD (default), GET or OPTIONS, any case; stored upper case. A HEAD answered 405 is retried as GET."
+          },
+          "allow_insecure_http": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false,
+            "description": "Whether the credential may be sent over plain `http://` (to `url`, or to an OAuth2 token URL in the credential). Default false: a credential-carrying check or call to an http:// URL is refused (`validate.one`: `ERROR` with `reason: insecure_http`) and nothing is sent."
           }
         }
       },
@@ -1720,6 +1740,7 @@ public enum OpenRPCDocument {
           "description",
           "alerting",
           "validate_method",
+          "allow_insecure_http",
           "created_at",
           "updated_at"
         ],
@@ -1822,6 +1843,10 @@ public enum OpenRPCDocument {
             ],
             "format": "date-time",
             "description": "ISO 8601, UTC."
+          },
+          "allow_insecure_http": {
+            "type": "boolean",
+            "description": "Whether the credential may be sent over plain `http://` (see `webhook.upsert`)."
           }
         }
       },
@@ -2238,6 +2263,14 @@ public enum OpenRPCDocument {
           },
           "details": {
             "$ref": "#/components/schemas/ValidationDetails"
+          },
+          "reason": {
+            "type": "string",
+            "enum": [
+              "blocked_address",
+              "insecure_http"
+            ],
+            "description": "Present when hookd refused to make the check (status `ERROR`): `blocked_address` — the endpoint or OAuth2 token URL resolved only to addresses outside `network.allow` that are not public; `insecure_http` — the credential would have gone over plain `http://` without `allow_insecure_http: true`. Nothing was sent in either case."
           }
         }
       },

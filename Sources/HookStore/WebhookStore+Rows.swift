@@ -6,7 +6,7 @@ extension WebhookStore {
     /// The columns `webhook(from:)` reads, in order. The legacy credential is not among them.
     static let columns = """
         code, direction, type, url, method, auth_type, credential_source, credential_ref, headers, \
-        timeout_seconds, enabled, description, created_at, updated_at, alerting, validate_method
+        timeout_seconds, enabled, description, created_at, updated_at, alerting, validate_method, allow_insecure_http
         """
 
     /// Insert or update in one statement. `?14` is both `created_at` (insert only) and `updated_at`.
@@ -14,8 +14,8 @@ extension WebhookStore {
     static let upsertSQL = """
         INSERT INTO webhooks (code, direction, type, url, method, auth_type, credential_source, credential_ref,
                               legacy_credential, headers, timeout_seconds, enabled, description, created_at, updated_at,
-                              alerting, validate_method)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)
+                              alerting, validate_method, allow_insecure_http)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17)
         ON CONFLICT (code, direction) DO UPDATE SET
             type = excluded.type, url = excluded.url, method = excluded.method, auth_type = excluded.auth_type,
             credential_source = excluded.credential_source, credential_ref = excluded.credential_ref,
@@ -24,7 +24,8 @@ extension WebhookStore {
                                      ELSE NULL END,
             headers = excluded.headers, timeout_seconds = excluded.timeout_seconds, enabled = excluded.enabled,
             description = excluded.description, updated_at = excluded.updated_at,
-            alerting = excluded.alerting, validate_method = excluded.validate_method
+            alerting = excluded.alerting, validate_method = excluded.validate_method,
+            allow_insecure_http = excluded.allow_insecure_http
         RETURNING \(columns)
         """
 
@@ -71,13 +72,16 @@ extension WebhookStore {
             throw fail("alerting", error.reason)
         }
         guard let validateMethod = row.text(at: 15) else { throw fail("validate_method", "is NULL") }
+        guard row.columnType(at: 16) == SQLITE_INTEGER, [0, 1].contains(row.integer(at: 16)) else {
+            throw fail("allow_insecure_http", "is not 0 or 1")
+        }
         // Webhook's initializer fills a default reference when given nil; the stored value
         // (nil for `database`) is the truth, so set it afterwards.
         var webhook = Webhook(
             key: key, type: type, url: row.text(at: 3), method: method, authType: authType, credentialSource: source,
             headers: headers, timeoutSeconds: row.double(at: 9), enabled: row.integer(at: 10) == 1,
             description: row.text(at: 11) ?? "", alerting: alerting, validateMethod: validateMethod,
-            createdAt: createdAt, updatedAt: updatedAt)
+            allowInsecureHTTP: row.integer(at: 16) == 1, createdAt: createdAt, updatedAt: updatedAt)
         webhook.credentialReference = row.text(at: 7)
         return webhook
     }

@@ -40,6 +40,14 @@ extension WebhookStore {
                 ALTER TABLE webhooks ADD COLUMN alerting TEXT NOT NULL DEFAULT '{}';
                 ALTER TABLE webhooks ADD COLUMN validate_method TEXT NOT NULL DEFAULT 'HEAD';
                 """),
+        // v3: whether the credential may travel over plain http:// (off for every existing row:
+        // what was allowed implicitly before must now be said explicitly).
+        SQLiteMigration(
+            version: 3, summary: "add allow_insecure_http",
+            sql: """
+                ALTER TABLE webhooks ADD COLUMN allow_insecure_http INTEGER NOT NULL DEFAULT 0
+                    CONSTRAINT allow_insecure_http_is_boolean CHECK (allow_insecure_http IN (0, 1));
+                """),
     ]
 
     /// The newest schema version this hookd knows.

@@ -98,7 +98,8 @@ final class StubTokenIssuer: OAuth2TokenIssuer {
 
     var received: [OAuth2ClientCredentials] { requests.withLock { $0 } }
 
-    func issueToken(_ credentials: OAuth2ClientCredentials, timeoutSeconds: Double) async throws(CredentialSourceError) -> IssuedToken {
+    func issueToken(_ credentials: OAuth2ClientCredentials, timeoutSeconds: Double, allowInsecureHTTP: Bool)
+        async throws(CredentialSourceError) -> IssuedToken {
         requests.withLock { $0.append(credentials) }
         return token
     }

@@ -85,6 +85,9 @@ struct ConfigurationLoaderTests {
         ("mqtt:\n  tls: true\n  cert_file: /etc/hookd/client.pem\n", "c.yaml:1: mqtt: cert_file and key_file go together"),
         ("validation:\n  concurrency: 0\n", "c.yaml:2: validation.concurrency: expected a whole number from 1 to 64"),
         ("webhooks:\n  alerting:\n    share_through_redis: maybe\n", "c.yaml:3: webhooks.alerting.share_through_redis: expected true or false"),
+        ("network:\n  allow: [\"10.0.0.0/33\"]\n", "c.yaml:2: network.allow: '10.0.0.0/33' needs a prefix length from 0 to 32"),
+        ("network:\n  allow: [intranet]\n", "c.yaml:2: network.allow: 'intranet' is not an IPv4 or IPv6 address"),
+        ("network:\n  deny: []\n", "c.yaml:2: network.deny: unknown key"),
     ])
     func badValuesAreRefusedNamingFileLineAndKey(text: String, expected: String) {
         #expect {
@@ -93,6 +96,12 @@ struct ConfigurationLoaderTests {
             let description = (error as? ConfigurationError)?.description ?? "\(error)"
             return description.hasPrefix(expected)
         }
+    }
+
+    @Test func networkAllowReadsCIDRBlocks() throws {
+        let configuration = try loader.parse("network:\n  allow: [\"127.0.0.0/8\", \"10.20.1.7\", \"fd00::/8\"]\n", file: "c.yaml")
+        #expect(configuration.network.allowed.map(\.description) == ["127.0.0.0/8", "10.20.1.7/32", "fd00::/8"])
+        #expect(try loader.parse("", file: "c.yaml").network.allowed.isEmpty, "nothing non-public is reachable by default")
     }
 
     @Test func invalidYamlIsRefused() {

@@ -36,7 +36,7 @@ struct SystemMethodsTests {
                                         health: state.health, logger: Logger(label: "test"))
         let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
                                            settings: configuration.validation,
-                                           maxResponseBytes: configuration.http.maxResponseBytes) { _ in }
+                                           maxResponseBytes: configuration.http.maxResponseBytes, network: configuration.network) { _ in }
         let served = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
                                            reloader: reloader(state), logger: Logger(label: "test")).names
         await validation.stop()

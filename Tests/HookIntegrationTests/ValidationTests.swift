@@ -54,7 +54,7 @@ struct ValidationTests {
 
     @Test func eachEndpointAnswerMapsToItsStatus() throws {
         let endpoints = try Endpoints()
-        let daemon = try DaemonProcess()
+        let daemon = try DaemonProcess(configuration: TestEnvironment.loopbackAllowed)
         let client = daemon.client()
         let cases: [(String, String, String, String)] = [
             ("S200", "/status/200", "VALID", "Endpoint accessible - 200"),
@@ -81,7 +81,7 @@ struct ValidationTests {
 
     @Test func aHeadAnsweredWith405IsRetriedAsGet() throws {
         let endpoints = try Endpoints()
-        let daemon = try DaemonProcess()
+        let daemon = try DaemonProcess(configuration: TestEnvironment.loopbackAllowed)
         try upsert(daemon.client(), ["code": "NOHEAD", "url": .string(endpoints.http + "/head-not-allowed"), "auth_type": "none"])
         let result = try validate(daemon.client(), "NOHEAD")
         #expect(result["status"] == "VALID")
@@ -93,7 +93,7 @@ struct ValidationTests {
     @Test func aHangAClosedPortAndAnUntrustedCertificateAreErrors() throws {
         let endpoints = try Endpoints()
         let closed = try LoopbackPort.unused()
-        let daemon = try DaemonProcess()
+        let daemon = try DaemonProcess(configuration: TestEnvironment.loopbackAllowed)
         let client = daemon.client()
         try upsert(client, ["code": "HANG", "url": .string(endpoints.http + "/hang"), "auth_type": "none", "timeout_seconds": 1])
         try upsert(client, ["code": "CLOSED", "url": .string("http://127.0.0.1:\(closed)/"), "auth_type": "none"])
@@ -113,7 +113,7 @@ struct ValidationTests {
 
     @Test func theSelfSignedEndpointIsValidWhenItsCAIsConfigured() throws {
         let endpoints = try Endpoints()
-        let daemon = try DaemonProcess(configuration: "validation:\n  ca_file: \(endpoints.certificate)\n")
+        let daemon = try DaemonProcess(configuration: "validation:\n  ca_file: \(endpoints.certificate)\n" + TestEnvironment.loopbackAllowed)
         try upsert(daemon.client(), ["code": "PRIVATE_CA", "url": .string(endpoints.https + "/status/200"), "auth_type": "none"])
         try upsert(daemon.client(), ["code": "PRIVATE_CA_TOO", "url": .string(endpoints.https + "/status/204"), "auth_type": "none"])
         // Two checks of one host: each opens its own connection, so each knows the certificate.
@@ -131,11 +131,11 @@ struct ValidationTests {
         try endpoints.expect("basic", ["basic": ["username": "ops", "password": .string(Self.password)]])
         try endpoints.expect("header", ["header": ["name": "X-Api-Key", "value": .string(Self.apiKey)]])
         try endpoints.expect("query", ["query": ["name": "api_key", "value": .string(Self.apiKey)]])
-        let daemon = try DaemonProcess()
+        let daemon = try DaemonProcess(configuration: TestEnvironment.loopbackAllowed)
         let client = daemon.client()
         func webhook(_ code: String, _ route: String, _ authType: String, _ value: JSONValue) throws {
             try upsert(client, ["code": .string(code), "url": .string("\(endpoints.http)/protected/\(route)"), "auth_type": .string(authType),
-                                "credential": ["source": "database", "value": value]])
+                                "credential": ["source": "database", "value": value], "allow_insecure_http": true])
         }
         try webhook("BEARER_OK", "bearer", "bearer", .string(Self.bearer))
         try webhook("BEARER_WRONG", "bearer", "bearer", "tok_fake_wrong_0000")
@@ -144,7 +144,7 @@ struct ValidationTests {
         try webhook("QUERY_OK", "query", "api_key", ["name": "api_key", "value": .string(Self.apiKey), "in": "query"])
         try webhook("QUERY_WRONG", "query", "api_key", ["name": "api_key", "value": "key_fake_wrong_0000", "in": "query"])
         try upsert(client, ["code": "NO_SECRET", "url": .string(endpoints.http + "/status/200"), "auth_type": "bearer",
-                            "credential": ["source": "env", "ref": "HOOKD_CRED_TEST_ABSENT_VARIABLE"]])
+                            "credential": ["source": "env", "ref": "HOOKD_CRED_TEST_ABSENT_VARIABLE"], "allow_insecure_http": true])
         let expected = ["BEARER_OK": "VALID", "BEARER_WRONG": "INVALID", "BASIC_OK": "VALID", "HEADER_OK": "VALID",
                         "QUERY_OK": "VALID", "QUERY_WRONG": "INVALID", "NO_SECRET": "INVALID"]
         let all = try client.call("validate.all", params: ["direction": "OUT"])
@@ -196,7 +196,7 @@ struct ValidationTests {
 
     @Test func aHangingEndpointAmongThirtyCostsAboutOneTimeout() throws {
         let endpoints = try Endpoints()
-        let daemon = try DaemonProcess()
+        let daemon = try DaemonProcess(configuration: TestEnvironment.loopbackAllowed)
         let client = daemon.client(timeoutSeconds: 60)
         for index in 0..<29 {
             try upsert(client, ["code": .string("FAST_\(index)"), "url": .string(endpoints.http + "/delay/100"), "auth_type": "none"])
@@ -210,7 +210,7 @@ struct ValidationTests {
     }
 
     @Test func badParamsNameTheParameterAndAnUnknownWebhookIsNotFound() throws {
-        let daemon = try DaemonProcess()
+        let daemon = try DaemonProcess(configuration: TestEnvironment.loopbackAllowed)
         let client = daemon.client()
         for (params, parameter) in [(["concurrency": 0] as JSONObject, "concurrency"), (["concurrency": 65], "concurrency"),
                                     (["direction": "SIDEWAYS"], "direction"), (["codes": ["lower"]], "codes")] {
@@ -225,10 +225,10 @@ struct ValidationTests {
 
     @Test func theCommandsPrintTheSeedsFormsAndExitForCI() throws {
         let endpoints = try Endpoints()
-        let daemon = try DaemonProcess()
+        let daemon = try DaemonProcess(configuration: TestEnvironment.loopbackAllowed)
         let client = daemon.client()
         try upsert(client, ["code": "GOOD", "url": .string(endpoints.http + "/status/200"), "auth_type": "bearer",
-                            "credential": ["source": "database", "value": .string(Self.bearer)]])
+                            "credential": ["source": "database", "value": .string(Self.bearer)], "allow_insecure_http": true])
         try upsert(client, ["code": "SERVICE_ONLY", "type": "SERVICE", "auth_type": "none"])
         let socket = ["--socket", daemon.socketPath]
         let one = try hookrpc(["validate", "GOOD"] + socket, in: daemon.directory)

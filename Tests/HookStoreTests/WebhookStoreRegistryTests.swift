@@ -63,9 +63,25 @@ struct WebhookStoreRegistryTests {
                         '{}', 10, 1, 'from v1', '\(t1)', '\(t1)')
                 """, operation: "test: a v1 row")
             let store = try WebhookStore(path: path)
+            #expect(store.appliedMigrations == [2, 3])
             let old = try #require(try store.webhook(key("OLD")))
             #expect(old.description == "from v1" && old.credentialReference == "OLD_TOKEN")
             #expect(old.alerting.isEmpty && old.validateMethod == "HEAD")
+            #expect(!old.allowInsecureHTTP, "clear text must be allowed explicitly, also for webhooks stored before v3")
+        }
+    }
+
+    @Test func allowInsecureHTTPIsStoredReadAndCleared() throws {
+        try withTemporaryDirectory { directory in
+            let store = try WebhookStore(path: directory + "/registry.db")
+            let insecure = try WebhookDefinition(json: [
+                "code": "PLAIN", "url": "http://plain.example.test/hook", "auth_type": "bearer", "allow_insecure_http": true,
+            ])
+            #expect(try store.upsert(insecure, now: t1).allowInsecureHTTP)
+            #expect(try store.webhook(key("PLAIN"))?.allowInsecureHTTP == true)
+            let secure = try WebhookDefinition(json: ["code": "PLAIN", "url": "http://plain.example.test/hook", "auth_type": "bearer"])
+            #expect(try store.upsert(secure, now: t2).allowInsecureHTTP == false)
+            #expect(try store.webhook(key("PLAIN"))?.allowInsecureHTTP == false)
         }
     }
 

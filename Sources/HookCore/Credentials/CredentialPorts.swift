@@ -27,6 +27,21 @@ public struct CredentialSourceError: Error, Sendable, Equatable, CustomStringCon
         /// The webhook's reference is not allowed (outside the permitted names, or it holds one
         /// of hookd's own secrets): a definition problem, never answered with a stale value.
         case refusedReference
+        /// The credential's own endpoint (an OAuth2 token URL) is not allowed: a non-public
+        /// address outside `network.allow`, so nothing was sent.
+        case blockedAddress
+        /// The credential's own endpoint is plain `http://` and the webhook does not say
+        /// `allow_insecure_http: true`, so the client secret was not sent.
+        case cleartextRefused
+
+        /// A problem of the webhook's definition rather than of the source's availability:
+        /// waiting or a stale value would not mend it, so none stands in.
+        public var isDefinitionProblem: Bool {
+            switch self {
+            case .refusedReference, .blockedAddress, .cleartextRefused: true
+            case .unavailable, .unauthorized, .rateLimited, .timeout: false
+            }
+        }
     }
 
     public var reason: Reason
@@ -54,7 +69,10 @@ public protocol SharedCredentialTier: Sendable {
 
 /// Exchanges OAuth2 client credentials for an access token at the token endpoint.
 public protocol OAuth2TokenIssuer: Sendable {
-    func issueToken(_ credentials: OAuth2ClientCredentials, timeoutSeconds: Double) async throws(CredentialSourceError) -> IssuedToken
+    /// Asks the token endpoint for an access token, within `timeoutSeconds`; the client secret
+    /// goes over plain `http://` only when `allowInsecureHTTP` (the webhook's own setting).
+    func issueToken(_ credentials: OAuth2ClientCredentials, timeoutSeconds: Double, allowInsecureHTTP: Bool)
+        async throws(CredentialSourceError) -> IssuedToken
 }
 
 /// An access token from an OAuth2 token endpoint.

@@ -149,7 +149,7 @@ public final class CredentialService: Sendable {
                 if !cache.isCurrent(ticket, for: key) { await shared.invalidate(code: key.code, direction: key.direction) }
             }
             return CredentialLookup(key: key, credential: fresh, cacheHit: false, tier: nil, ageSeconds: 0, ttlSeconds: ttl, stale: false)
-        } catch .sourceFailed(let failedKey, let error) where error.reason != .refusedReference {
+        } catch .sourceFailed(let failedKey, let error) where !error.reason.isDefinitionProblem {
             // A source that cannot answer must not take working webhooks down with it.
             if case .stale(let credential, let age) = cache.lookup(key) {
                 return CredentialLookup(key: key, credential: credential, cacheHit: true, tier: .memory, ageSeconds: age, ttlSeconds: ttl, stale: true)
@@ -192,7 +192,8 @@ public final class CredentialService: Sendable {
         }
         let token: IssuedToken
         do throws(CredentialSourceError) {
-            token = try await tokenIssuer.issueToken(clientCredentials, timeoutSeconds: webhook.timeoutSeconds)
+            token = try await tokenIssuer.issueToken(clientCredentials, timeoutSeconds: webhook.timeoutSeconds,
+                                                     allowInsecureHTTP: webhook.allowInsecureHTTP)
         } catch {
             throw .sourceFailed(key, error)
         }

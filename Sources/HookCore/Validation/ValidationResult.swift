@@ -17,6 +17,8 @@ public struct ValidationResult: Sendable, Equatable {
     public var key: WebhookKey
     public var status: ValidationStatus
     public var message: String
+    /// A machine-readable cause where callers act on it (see `Reason`); nil otherwise.
+    public var reason: String?
     /// The endpoint, with an api_key carried in the query masked; nil when not requested.
     public var url: String?
     public var method: String?
@@ -46,6 +48,14 @@ public struct ValidationResult: Sendable, Equatable {
         self.checkedAt = checkedAt
     }
 
+    /// The `reason` values, for checks hookd refused to make.
+    public enum Reason {
+        /// The endpoint (or OAuth2 token URL) resolved only to non-public addresses outside `network.allow`.
+        public static let blockedAddress = "blocked_address"
+        /// The credential would have gone over plain `http://` without `allow_insecure_http: true`.
+        public static let insecureHTTP = "insecure_http"
+    }
+
     public var json: JSONValue {
         var details: JSONObject = [
             "url": url.map(JSONValue.string) ?? .null, "method": method.map(JSONValue.string) ?? .null,
@@ -55,10 +65,12 @@ public struct ValidationResult: Sendable, Equatable {
         if let statusCode { details["status_code"] = .integer(Int64(statusCode)) }
         if let latencyMilliseconds { details["latency_ms"] = .double((latencyMilliseconds * 10).rounded() / 10) }
         if let tlsExpiresInDays { details["tls_expires_in_days"] = .integer(Int64(tlsExpiresInDays)) }
-        return [
+        var object: JSONObject = [
             "code": .string(key.code), "direction": .string(key.direction.rawValue), "status": .string(status.rawValue),
             "message": .string(message), "details": .object(details),
         ]
+        if let reason { object["reason"] = .string(reason) }
+        return .object(object)
     }
 
     /// The `webhook_validation` line of the structured log (and MQTT `webhook/validations`).

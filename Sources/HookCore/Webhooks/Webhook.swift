@@ -48,6 +48,9 @@ public struct Webhook: Sendable, Equatable {
     public var alerting: AlertOverrides
     /// The HTTP method `validate.one` requests the endpoint with (GET when HEAD gets 405).
     public var validateMethod: String
+    /// Whether the credential may be sent over plain `http://` (to the endpoint, or to an OAuth2
+    /// token URL). Off by default: a credential in clear text is readable by every hop.
+    public var allowInsecureHTTP: Bool
     /// ISO 8601 times, set by the store.
     public var createdAt: String?
     public var updatedAt: String?
@@ -56,7 +59,8 @@ public struct Webhook: Sendable, Equatable {
         key: WebhookKey, type: WebhookType = .http, url: String? = nil, method: String = "POST", authType: AuthType,
         credentialSource: CredentialSourceKind = .infisical, credentialReference: String? = nil,
         headers: [String: String] = [:], timeoutSeconds: Double = 10, enabled: Bool = true, description: String = "",
-        alerting: AlertOverrides = AlertOverrides(), validateMethod: String = "HEAD", createdAt: String? = nil, updatedAt: String? = nil
+        alerting: AlertOverrides = AlertOverrides(), validateMethod: String = "HEAD", allowInsecureHTTP: Bool = false,
+        createdAt: String? = nil, updatedAt: String? = nil
     ) {
         self.key = key
         self.type = type
@@ -71,6 +75,7 @@ public struct Webhook: Sendable, Equatable {
         self.description = description
         self.alerting = alerting
         self.validateMethod = validateMethod
+        self.allowInsecureHTTP = allowInsecureHTTP
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -113,6 +118,7 @@ public struct Webhook: Sendable, Equatable {
             "description": .string(description),
             "alerting": alerting.json,
             "validate_method": .string(validateMethod),
+            "allow_insecure_http": .bool(allowInsecureHTTP),
             "created_at": createdAt.map(JSONValue.string) ?? .null,
             "updated_at": updatedAt.map(JSONValue.string) ?? .null,
         ]

@@ -11,7 +11,7 @@ public struct WebhookDefinition: Sendable, Equatable {
     /// `created_at` and `updated_at` are accepted (and ignored) so an exported webhook re-imports.
     static let fields: Set<String> = [
         "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled",
-        "description", "alerting", "validate_method", "created_at", "updated_at",
+        "description", "alerting", "validate_method", "allow_insecure_http", "created_at", "updated_at",
     ]
 
     /// The methods `validate.one` may request an endpoint with: ones that change nothing.
@@ -111,12 +111,8 @@ public struct WebhookDefinition: Sendable, Equatable {
 
         let timeout = try Self.number(object, "timeout_seconds") ?? 10
         guard timeout > 0 && timeout <= 300 else { throw WebhookValidationError(field: "timeout_seconds", reason: "must be more than 0 and at most 300") }
-        let enabled: Bool
-        switch object["enabled"] {
-        case nil, .null?: enabled = true
-        case .bool(let value)?: enabled = value
-        case let other?: throw WebhookValidationError(field: "enabled", reason: "must be a boolean, found \(other.typeName)")
-        }
+        let enabled = try Self.boolean(object, "enabled") ?? true
+        let allowInsecureHTTP = try Self.boolean(object, "allow_insecure_http") ?? false
         var alerting = AlertOverrides()
         switch object["alerting"] {
         case nil, .null?: break
@@ -130,7 +126,8 @@ public struct WebhookDefinition: Sendable, Equatable {
         webhook = Webhook(
             key: key, type: type, url: url, method: method, authType: authType, credentialSource: source,
             credentialReference: reference, headers: headers, timeoutSeconds: timeout, enabled: enabled,
-            description: try Self.string(object, "description") ?? "", alerting: alerting, validateMethod: validateMethod)
+            description: try Self.string(object, "description") ?? "", alerting: alerting, validateMethod: validateMethod,
+            allowInsecureHTTP: allowInsecureHTTP)
         legacyCredentialValue = legacyValue
     }
 
@@ -139,6 +136,14 @@ public struct WebhookDefinition: Sendable, Equatable {
         case nil, .null?: return nil
         case .string(let value)?: return value
         case let other?: throw WebhookValidationError(field: field ?? key, reason: "must be a string, found \(other.typeName)")
+        }
+    }
+
+    private static func boolean(_ object: JSONObject, _ key: String) throws(WebhookValidationError) -> Bool? {
+        switch object[key] {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        case let other?: throw WebhookValidationError(field: key, reason: "must be a boolean, found \(other.typeName)")
         }
     }
 

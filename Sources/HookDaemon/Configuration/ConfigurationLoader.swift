@@ -67,6 +67,17 @@ public struct ConfigurationLoader: Sendable {
                     guard key == "max_response_bytes" else { throw member.error("unknown key (expected max_response_bytes)") }
                     configuration.http.maxResponseBytes = try member.integer(in: 1024...(64 << 20))
                 }
+            case "network":
+                for (key, member) in try value.mapping() {
+                    guard key == "allow" else { throw member.error("unknown key (expected allow)") }
+                    configuration.network = NetworkPolicy(allowed: try member.stringList().map { text throws(ConfigurationError) in
+                        do throws(NetworkBlockError) {
+                            return try NetworkBlock(parsing: text)
+                        } catch {
+                            throw member.error("\(error.description); expected CIDR blocks such as 127.0.0.0/8 or fd00::/8")
+                        }
+                    })
+                }
             case "slack": try readSlack(value, into: &configuration.slack)
             case "pagerduty": try readPagerDuty(value, into: &configuration.pagerDuty)
             case "smtp": try readSMTP(value, into: &configuration.smtp)
@@ -87,7 +98,7 @@ public struct ConfigurationLoader: Sendable {
                 }
             default:
                 let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging",
-                             "validation", "http", "slack", "pagerduty", "smtp", "mqtt"]
+                             "validation", "http", "network", "slack", "pagerduty", "smtp", "mqtt"]
                 throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
         }

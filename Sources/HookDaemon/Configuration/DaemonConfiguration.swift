@@ -65,6 +65,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var validation = ValidationSettings()
     /// `http.*`: limits every outbound HTTP call shares (Infisical, token endpoints, validation, alert channels).
     public var http = HTTPSettings()
+    /// `network.allow`: the non-public addresses calls carrying a webhook credential may reach.
+    public var network = NetworkPolicy()
     /// `store.path`: the SQLite registry (default `<state_dir>/hookd.db`).
     public var storePath: String?
     /// `credentials.file_dir` (formerly `credentials.directory`): the only directory `file`

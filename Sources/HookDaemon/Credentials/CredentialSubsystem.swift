@@ -18,9 +18,10 @@ final class CredentialSubsystem: Sendable {
     let audit: CredentialAudit?
     private let auditFile: JSONLinesFile?
     private let redisTier: RedisCredentialTier?
-    private let http: HTTPClient
-    /// Infisical's own client when `infisical.ca_file` pins its CA; nil when it shares `http`.
-    private let pinnedHTTP: HTTPClient?
+    /// OAuth2 token endpoints': URLs from webhook credentials, so screened by `network.allow`.
+    private let tokenHTTP: HTTPClient
+    /// Infisical's, from the operator's configuration (and its `ca_file`): not screened; nil without Infisical.
+    private let infisicalHTTP: HTTPClient?
 
     init(configuration: DaemonConfiguration, directories: DaemonDirectories, environment: [String: String],
          health: HealthBoard, logger: Logger) throws(StartError) {
@@ -35,7 +36,10 @@ final class CredentialSubsystem: Sendable {
         registry = WebhookRegistry(store: store)
 
         // Token endpoints use the system's CAs; only Infisical may be pinned to its own (ca_file).
-        http = HTTPClient(configuration: .init(maxResponseBytes: configuration.http.maxResponseBytes))
+        // Separate clients, because curl reuses connections within a client: one opened to an
+        // operator's internal Infisical must never carry a call the network policy would refuse.
+        tokenHTTP = HTTPClient(configuration: .init(maxResponseBytes: configuration.http.maxResponseBytes,
+                                                    addressScreen: configuration.network.addressScreen))
 
         let policy = CredentialReferencePolicy(environmentAllowPatterns: configuration.credentialEnvironmentAllow,
                                                ownSecrets: configuration.ownSecrets)
@@ -46,20 +50,18 @@ final class CredentialSubsystem: Sendable {
         ]
         let infisical = configuration.infisical
         if let clientID = infisical.clientID, let clientSecret = infisical.clientSecret, let projectID = infisical.projectID {
-            var infisicalConfiguration = HTTPClient.Configuration(maxResponseBytes: configuration.http.maxResponseBytes)
-            infisicalConfiguration.caFile = infisical.caFile
-            pinnedHTTP = infisical.caFile == nil ? nil : HTTPClient(configuration: infisicalConfiguration)
-            let infisicalHTTP = pinnedHTTP ?? http
+            let http = HTTPClient(configuration: .init(caFile: infisical.caFile, maxResponseBytes: configuration.http.maxResponseBytes))
+            infisicalHTTP = http
             sources[.infisical] = InfisicalClient(
                 configuration: InfisicalConfiguration(
                     siteURL: infisical.siteURL, clientID: clientID, clientSecret: clientSecret, projectID: projectID,
                     environment: infisical.environment, secretPath: infisical.secretPath,
                     api: infisical.api == .v4 ? .v4 : .v3, timeoutSeconds: infisical.timeoutSeconds,
                     retryBudgetSeconds: infisical.retryBudgetSeconds),
-                http: infisicalHTTP, now: SystemClock.monotonicSeconds)
+                http: http, now: SystemClock.monotonicSeconds)
             health.report("infisical", .ok, detail: infisical.siteURL)
         } else {
-            pinnedHTTP = nil
+            infisicalHTTP = nil
         }
         self.sources = sources
 
@@ -81,7 +83,7 @@ final class CredentialSubsystem: Sendable {
         }
         service = CredentialService(
             cache: cache, directory: registry, sources: sources, shared: redisTier,
-            tokenIssuer: OAuth2TokenClient(http: http), health: health, wallClock: SystemClock.wallSeconds)
+            tokenIssuer: OAuth2TokenClient(http: tokenHTTP), health: health, wallClock: SystemClock.wallSeconds)
 
         if configuration.audit.enabled {
             let path = configuration.audit.path ?? "\(directories.logs)/audit.log"
@@ -104,7 +106,7 @@ final class CredentialSubsystem: Sendable {
 
     /// The parts that run on threads of their own, in the order they start; they stop in reverse.
     var services: [any StoppableService] {
-        let parts: [(any StoppableService)?] = [auditFile, redisTier, http, pinnedHTTP]
+        let parts: [(any StoppableService)?] = [auditFile, redisTier, tokenHTTP, infisicalHTTP]
         return parts.compactMap { $0 }
     }
 

@@ -4,24 +4,39 @@ import HookJSON
 import HookNumbers
 
 /// Exchanges OAuth2 client credentials for an access token (RFC 6749 §4.4), over libcurl.
+///
+/// The token URL comes from a webhook's credential, so `http` must be a client screened by the
+/// `NetworkPolicy`, and the client secret crosses plain http only where the webhook allows it.
 struct OAuth2TokenClient: OAuth2TokenIssuer {
     /// The longest `expires_in` taken from a token endpoint: a year.
     static let longestLifetimeSeconds = 31_536_000.0
 
     let http: HTTPClient
 
-    func issueToken(_ credentials: OAuth2ClientCredentials, timeoutSeconds: Double) async throws(CredentialSourceError) -> IssuedToken {
+    func issueToken(_ credentials: OAuth2ClientCredentials, timeoutSeconds: Double, allowInsecureHTTP: Bool)
+        async throws(CredentialSourceError) -> IssuedToken {
+        if NetworkPolicy.isCleartext(url: credentials.tokenURL) && !allowInsecureHTTP {
+            throw CredentialSourceError(
+                .cleartextRefused,
+                "token endpoint \(Masker().maskURL(credentials.tokenURL)) is plain http://; the client secret is not sent "
+                    + "in clear text unless the webhook says allow_insecure_http: true")
+        }
         var fields = [("grant_type", "client_credentials"), ("client_id", credentials.clientID), ("client_secret", credentials.clientSecret)]
         if let scope = credentials.scope { fields.append(("scope", scope)) }
         let request = HTTPRequest(
             method: "POST", url: credentials.tokenURL,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-            body: PercentEncoding.form(fields), timeoutSeconds: timeoutSeconds)
+            body: PercentEncoding.form(fields), timeoutSeconds: timeoutSeconds, requiresTLS: !allowInsecureHTTP)
         let response: HTTPResponse
         do throws(HTTPError) {
             response = try await http.send(request)
         } catch {
-            throw CredentialSourceError(error.curlCode == 28 ? .timeout : .unavailable, "token endpoint: \(error.message)")
+            let reason: CredentialSourceError.Reason = switch error.curlCode {
+            case HTTPError.blockedAddressCode: .blockedAddress
+            case 28: .timeout
+            default: .unavailable
+            }
+            throw CredentialSourceError(reason, "token endpoint: \(error.message)")
         }
         switch response.statusCode {
         case 200:

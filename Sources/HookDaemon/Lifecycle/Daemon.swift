@@ -141,7 +141,7 @@ public enum Daemon {
             await alerts.loadOverrides(from: credentials.registry, logger: logger)
             let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
                                                settings: configuration.validation,
-                                               maxResponseBytes: configuration.http.maxResponseBytes) { result in
+                                               maxResponseBytes: configuration.http.maxResponseBytes, network: configuration.network) { result in
                 alerts.emit(topic: "webhook/validations") { result.logJSON }
             }
             let reporter = LifecycleReporter(notifier: SystemdNotifier(environment: environment), address: address, logger: logger)

@@ -30,6 +30,9 @@ public struct ReloadReport: Sendable, Equatable {
         ("smtp", { $0.smtp != $1.smtp }),
         ("mqtt", { $0.mqtt != $1.mqtt }),
         ("validation", { $0.validation != $1.validation }),
+        ("http", { $0.http != $1.http }),
+        // Restart only: connections opened under the old policy may otherwise be reused.
+        ("network", { $0.network != $1.network }),
         ("store", { $0.storePath != $1.storePath }),
         ("credentials", { $0.credentialFileDirectory != $1.credentialFileDirectory || $0.credentialEnvironmentAllow != $1.credentialEnvironmentAllow
             || $0.credentialInvalidationsPerSecond != $1.credentialInvalidationsPerSecond }),

@@ -14,7 +14,7 @@ extension RPCError {
             case .timeout: self.init(.upstreamTimeout, error.description)
             case .rateLimited: self.init(.rateLimited, error.description)
             case .unavailable, .unauthorized: self.init(.upstreamError, error.description)
-            case .refusedReference: self.init(.credentialUnavailable, error.description)
+            case .refusedReference, .blockedAddress, .cleartextRefused: self.init(.credentialUnavailable, error.description)
             }
         case .registryFailed: self.init(.internalError, "internal error: the webhook registry could not be read")
         }

@@ -8,6 +8,11 @@ import HookNumbers
 /// Checks webhooks' credentials before a deployment: outbound ones by requesting their endpoint
 /// with the credential applied, inbound ones by signing and verifying a sample payload.
 ///
+/// Endpoints are reached only as the `NetworkPolicy` allows (no non-public address outside
+/// `network.allow`), and a credential goes over plain `http://` only when the webhook says
+/// `allow_insecure_http: true`; a refused check is `ERROR` with `reason` `blocked_address` or
+/// `insecure_http`, and nothing was sent.
+///
 /// A check never records into alert metrics. Each one is logged as a `webhook_validation` line
 /// (and published to MQTT `webhook/validations`), never with a secret.
 final class ValidationService: StoppableService, Sendable {
@@ -19,13 +24,13 @@ final class ValidationService: StoppableService, Sendable {
     static let maximumConcurrency = 64
 
     init(registry: WebhookRegistry, credentials: CredentialService, settings: ValidationSettings, maxResponseBytes: Int,
-         log: @escaping @Sendable (ValidationResult) -> Void) {
+         network: NetworkPolicy, log: @escaping @Sendable (ValidationResult) -> Void) {
         self.registry = registry
         self.credentials = credentials
         self.log = log
         defaultConcurrency = settings.concurrency
         http = HTTPClient(configuration: .init(caFile: settings.caFile, maxConcurrentTransfers: Self.maximumConcurrency,
-                                               maxResponseBytes: maxResponseBytes))
+                                               maxResponseBytes: maxResponseBytes, addressScreen: network.addressScreen))
     }
 
     /// Ends the checks' curl loop.
@@ -111,6 +116,13 @@ final class ValidationService: StoppableService, Sendable {
         guard webhook.type == .http, let url = webhook.url, !url.isEmpty else {
             return result(webhook, .untested, webhook.type == .service ? "SERVICE type webhook" : "No URL to request")
         }
+        let carriesCredential = webhook.authType != .none
+        if carriesCredential && NetworkPolicy.isCleartext(url: url) && !webhook.allowInsecureHTTP {
+            var refused = result(webhook, .error, "Refused: the credential would travel in clear text over http://; "
+                                     + "use https, or set allow_insecure_http: true on the webhook")
+            refused.reason = ValidationResult.Reason.insecureHTTP
+            return refused
+        }
         var headers = webhook.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         var target = url
         var shown = Self.displayURL(url)
@@ -130,7 +142,8 @@ final class ValidationService: StoppableService, Sendable {
         var method = webhook.validateMethod
         // HTTPS checks open their own connection, so every result can say when the certificate expires.
         var request = HTTPRequest(method: method, url: target, headers: headers, timeoutSeconds: webhook.timeoutSeconds,
-                                  freshConnection: target.hasPrefix("https://"))
+                                  freshConnection: target.hasPrefix("https://"),
+                                  requiresTLS: carriesCredential && !webhook.allowInsecureHTTP)
         let started = SystemClock.monotonicSeconds()
         do throws(HTTPError) {
             var response = try await http.send(request)
@@ -151,6 +164,7 @@ final class ValidationService: StoppableService, Sendable {
             return checked
         } catch {
             var failed = result(webhook, .error, masker.maskText(Self.transferFailure(error)))
+            if error.curlCode == HTTPError.blockedAddressCode { failed.reason = ValidationResult.Reason.blockedAddress }
             failed.url = shown
             failed.method = method
             failed.latencyMilliseconds = (SystemClock.monotonicSeconds() - started) * 1000
@@ -197,7 +211,15 @@ final class ValidationService: StoppableService, Sendable {
             return result(webhook, .invalid, "Malformed credential: \(problem.description)")
         case .sourceNotConfigured:
             return result(webhook, .invalid, error.description)
-        case .sourceFailed, .registryFailed, .unknownWebhook:
+        case .sourceFailed(_, let failure):
+            var failed = result(webhook, .error, error.description)
+            failed.reason = switch failure.reason {
+            case .blockedAddress: ValidationResult.Reason.blockedAddress
+            case .cleartextRefused: ValidationResult.Reason.insecureHTTP
+            default: nil
+            }
+            return failed
+        case .registryFailed, .unknownWebhook:
             return result(webhook, .error, error.description)
         }
     }
@@ -207,6 +229,7 @@ final class ValidationService: StoppableService, Sendable {
         let reason = switch error.curlCode {
         case 28: "Timed out"
         case HTTPError.responseTooLargeCode: "Response too large"
+        case HTTPError.blockedAddressCode: "Refused"
         case 6: "Host not found"
         case 7: "Connection failed"
         case 35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91: "TLS failure"

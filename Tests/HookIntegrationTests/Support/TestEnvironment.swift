@@ -15,6 +15,10 @@ enum TestEnvironment {
     }
 
     /// A fresh private directory, world-traversable so that tests may act as another user in it.
+    /// Configuration that lets webhook calls reach the loopback fixture servers: without it,
+    /// hookd's network policy refuses every loopback target (as it should in production).
+    static let loopbackAllowed = "network:\n  allow: [127.0.0.0/8]\n"
+
     static func makeTemporaryDirectory() throws -> String {
         let path = "/tmp/hookd-it-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])

@@ -456,7 +456,8 @@ class HookRPC:
         ``fields`` are the method's params: ``code``, ``auth_type`` and (for an
         HTTP webhook) ``url`` are required; ``direction``, ``type``, ``method``,
         ``credential={"source": ..., "ref": ..., "value": ...}``, ``headers``,
-        ``timeout_seconds``, ``enabled`` and ``description`` are optional. Fields
+        ``timeout_seconds``, ``enabled``, ``description``, ``alerting``,
+        ``validate_method`` and ``allow_insecure_http`` are optional. Fields
         passed as ``None`` are left out (the daemon's default applies).
         """
         params = {name: value for name, value in fields.items() if value is not None}

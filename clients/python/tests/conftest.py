@@ -6,6 +6,10 @@ directory and always stopped by pid at the end (SIGTERM, then SIGKILL after
 10 s), whether the tests passed or not. A missing binary is a test *failure*,
 not a skip: these tests exist to check the real daemon.
 
+Each daemon is started with a config file that only sets ``network.allow:
+[127.0.0.0/8]``: the tests' endpoint fixtures listen on loopback, which hookd's
+network policy refuses otherwise (as it should in production).
+
 ``hookd_creds`` is a second, independent session daemon started the same way
 with :data:`CRED_ENV` added to its environment (credentials for the ``env``
 source); it is only started when a test asks for it (``cred_client``).
@@ -33,6 +37,8 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_HOOKD_BIN = REPO_ROOT / ".build" / "debug" / "hookd"
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
+#: The daemons' configuration: loopback targets (the endpoint fixtures) are reachable.
+LOOPBACK_ALLOWED = "network:\n  allow: [127.0.0.0/8]\n"
 
 
 @dataclass
@@ -136,13 +142,15 @@ def _run_hookd(request: pytest.FixtureRequest, extra_env: Mapping[str, str]) -> 
     socket_path = os.path.join(tmpdir, "hookd.sock")
     state_dir = os.path.join(tmpdir, "state")
     log_path = os.path.join(tmpdir, "hookd.log")
+    config_path = os.path.join(tmpdir, "hookd.yaml")
+    Path(config_path).write_text(LOOPBACK_ALLOWED, encoding="utf-8")
     env = dict(os.environ)
     for var in ("HOOKD_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
         env.pop(var, None)
     env.update(extra_env)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [str(binary), "--socket", socket_path, "--state-dir", state_dir],
+            [str(binary), "--socket", socket_path, "--state-dir", state_dir, "--config", config_path],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             env=env, cwd=tmpdir, start_new_session=True)
     atexit.register(_stop, proc)  # belt and braces if the session dies abruptly

@@ -133,7 +133,13 @@ def ep(endpoints: Endpoints) -> Endpoints:
 
 def _register(client: HookRPC, code: str, url: Optional[str], auth_type: str = "bearer",
               value: Optional[str] = TOKEN, **fields: Any) -> Dict[str, Any]:
-    """Register ``code`` (OUT) with a ``database`` credential holding ``value``."""
+    """Register ``code`` (OUT) with a ``database`` credential holding ``value``.
+
+    The endpoint fixture speaks plain HTTP, so a webhook on it must allow the credential
+    over http:// (``allow_insecure_http``) unless the test says otherwise.
+    """
+    if url is not None and url.startswith("http://"):
+        fields.setdefault("allow_insecure_http", True)
     credential: Dict[str, Any] = {"source": "database"}
     if value is not None:
         credential["value"] = value
@@ -185,6 +191,16 @@ def test_invalid_for_401(client: HookRPC, ep: Endpoints) -> None:
     _assert_result_shape(result, "VAL_DENIED")
     assert result["status"] == "INVALID"
     assert result["details"]["status_code"] == 401
+
+
+def test_a_credential_is_not_sent_over_plain_http_unless_the_webhook_allows_it(client: HookRPC, ep: Endpoints) -> None:
+    _register(client, "VAL_CLEAR", ep.url("/status/200"), allow_insecure_http=False)
+    assert client.webhook_get("VAL_CLEAR")["allow_insecure_http"] is False
+    result = client.validate_one("VAL_CLEAR", "OUT")
+    assert result["status"] == "ERROR"
+    assert result["reason"] == "insecure_http"
+    assert ep.requests() == [], "nothing was sent"
+    _assert_no_secret(result)
 
 
 @pytest.mark.parametrize("code,expected", [
