@@ -33,6 +33,9 @@
 #   HOOKRPC_TIMEOUT      seconds one call may take in total (default 10, fractions allowed)
 #   HOOKRPC_VALIDATE_TIMEOUT  the same for hookrpc_validate_one / hookrpc_validate_all
 #                        (default 300: one check may take its webhook's timeout_seconds)
+#   HOOKD_TRUSTED_UID    uids (comma-separated) besides root and this user that may own the
+#                        socket (and the directories above it) for credential.get and
+#                        webhook.upsert; otherwise those return 3 and send nothing
 
 # Print the socket path, resolved in the order every hookd client uses:
 #   1. $HOOKRPC_SOCKET_PATH (explicit)   2. $HOOKD_SOCKET   (empty values count as unset)
@@ -166,15 +169,59 @@ _hookrpc_require_tools() {
     fi
 }
 
+# Internal: _hookrpc_check_listener PATH METHOD — before a secret-bearing call: prints PATH
+# with symbolic links resolved (connect to that, so a link swapped after the check cannot
+# redirect the call), or returns 3 with a message (nothing sent) unless only a trusted uid (root, this user, or one listed in
+# $HOOKD_TRUSTED_UID, comma-separated) can have bound PATH. socat cannot read the server's
+# SO_PEERCRED as the Swift and Python clients do, so this checks what decides it: the socket
+# file belongs to the uid that bound it, and no one else may replace it while its directory
+# and every directory above are owned by trusted uids and not writable by group or others
+# (sticky ones such as /tmp excepted: there only an entry's owner may rename or remove it).
+_hookrpc_check_listener() {
+    local path=$1 method=$2 trusted owner mode directory
+    trusted=",0,${EUID:-$(id -u)},${HOOKD_TRUSTED_UID:-},"
+    trusted=${trusted// /}
+    if [[ ! -S $path ]]; then
+        printf '%s\n' "$path" # _hookrpc_send reports a missing socket
+        return 0
+    fi
+    path=$(readlink -f -- "$path") && owner=$(stat -c %u -- "$path" 2>/dev/null) || {
+        printf 'hookrpc: refusing to send %s: cannot inspect the socket %s (nothing was sent)\n' "$method" "$1" >&2
+        return 3
+    }
+    if [[ $trusted != *",$owner,"* ]]; then
+        printf 'hookrpc: refusing to send %s: the socket %s belongs to uid %s, neither root nor this user; set HOOKD_TRUSTED_UID=%s if that is really hookd (nothing was sent)\n' \
+            "$method" "$path" "$owner" "$owner" >&2
+        return 3
+    fi
+    directory=$path
+    while [[ $directory != / ]]; do
+        directory=${directory%/*}
+        directory=${directory:-/}
+        read -r owner mode < <(stat -c '%u %a' -- "$directory" 2>/dev/null) || owner=unknown
+        if [[ $trusted != *",$owner,"* ]] || { ((8#${mode:-0} & 8#022)) && ! ((8#${mode:-0} & 8#1000)); }; then
+            printf 'hookrpc: refusing to send %s: %s (above the socket %s) belongs to uid %s with mode %s, so another user could have put a socket there; set HOOKD_TRUSTED_UID=%s if that uid is trusted (nothing was sent)\n' \
+                "$method" "$directory" "$path" "$owner" "${mode:-unknown}" "$owner" >&2
+            return 3
+        fi
+    done
+    printf '%s\n' "$path"
+}
+
 # hookrpc_call METHOD [PARAMS_JSON]
 # Call METHOD with PARAMS_JSON (a JSON object; omitted means {}). Prints the result as
-# compact JSON on stdout. See the return codes at the top of this file.
+# compact JSON on stdout. See the return codes at the top of this file. A secret-bearing
+# METHOD (credential.get, webhook.upsert) is sent only to a socket that a trusted uid bound
+# (see _hookrpc_check_listener); otherwise it returns 3 and sends nothing.
 hookrpc_call() {
     _hookrpc_args hookrpc_call "$@" || return
     local method=$1 params=${2-"{}"} path id req out resp
     id="sh-$$-${BASHPID:-0}-$RANDOM$RANDOM"
     req=$(_hookrpc_request "$method" "$id" "$params") || return
     path=$(hookrpc_socket_path)
+    if [[ $method == credential.get || $method == webhook.upsert ]]; then
+        path=$(_hookrpc_check_listener "$path" "$method") || return
+    fi
     out=$(_hookrpc_send "$path" "$req") || return
     # The response with our id; failing that an error with id null (e.g. overloaded,
     # too_large, parse error), which the daemon sends when it could not read our id.

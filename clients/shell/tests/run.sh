@@ -634,6 +634,61 @@ fi
 
 # As another user (nobody), in a private mount namespace with a tmpfs on /run, so that
 # the presence of /run/hookd/hookd.sock is under the test's control and nothing leaks out.
+# ---------------------------------------------------------------- who may be listening
+# credential.get and webhook.upsert go only to a socket that a trusted uid bound (socket owner,
+# and no directory above it that another user could write to). A fake listener records what
+# reaches it; it never answers, so a call that was sent ends with "no reply" (3) instead.
+fake_listener() { # fake_listener SOCKET RECORD [setpriv args...]: starts it, waits for the socket
+    local socket=$1 record=$2
+    shift 2
+    "$@" socat -u "UNIX-LISTEN:$socket,fork" "OPEN:$record,creat,append" 2>>"$tmp/fake.err" &
+    fake_pid=$!
+    track_pid "$fake_pid"
+    wait_socket "$socket" "$fake_pid" 5
+}
+stop_fake_listener() {
+    stop_pid "$fake_pid" 5
+    untrack_pid "$fake_pid"
+}
+open_dir=$tmp/open
+mkdir -p "$open_dir" && chmod 0777 "$open_dir"
+if fake_listener "$open_dir/fake.sock" "$open_dir/received"; then
+    HOOKRPC_SOCKET_PATH=$open_dir/fake.sock run hookrpc_credential_get SH_BEARER
+    check "credential.get: refused when another user could have put the socket there (dir 0777)" \
+        "exit $RC, err [$ERR], received [$(cat "$open_dir/received" 2>/dev/null)]" \
+        test "$RC" = 3 -a ! -s "$open_dir/received"
+    [[ $ERR == *"$open_dir"*"mode 777"*"nothing was sent"* ]] && ok "the refusal names the directory and its mode" ||
+        not_ok "the refusal names the directory and its mode" "err [$ERR]"
+    HOOKRPC_SOCKET_PATH=$open_dir/fake.sock run hookrpc_webhook_upsert '{"code":"SH_X","url":"https://x.test","auth_type":"none"}'
+    check "webhook.upsert: refused the same way" "exit $RC, err [$ERR]" test "$RC" = 3 -a ! -s "$open_dir/received"
+    HOOKRPC_SOCKET_PATH=$open_dir/fake.sock run hookrpc_call system.echo '{"value":"not secret"}'
+    check "a call that carries no secret is not held back" "exit $RC, received [$(cat "$open_dir/received" 2>/dev/null)]" \
+        grep -q '"system.echo"' "$open_dir/received"
+    stop_fake_listener
+else
+    not_ok "a fake listener starts in $open_dir" "$(cat "$tmp/fake.err")"
+fi
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
+    # A sticky, world-writable directory (like /tmp) is fine; the socket's owner is what counts.
+    sticky=$(mktemp -d /tmp/hookrpc-sticky.XXXXXX) && chmod 1777 "$sticky"
+    if fake_listener "$sticky/fake.sock" "$sticky/received" setpriv --reuid=65534 --regid=65534 --clear-groups --; then
+        HOOKRPC_SOCKET_PATH=$sticky/fake.sock run hookrpc_credential_get SH_BEARER
+        check "credential.get: refused to a socket bound by uid 65534" "exit $RC, err [$ERR]" \
+            test "$RC" = 3 -a ! -s "$sticky/received"
+        [[ $ERR == *"belongs to uid 65534"*"HOOKD_TRUSTED_UID=65534"* ]] && ok "the refusal names the uid and the way out" ||
+            not_ok "the refusal names the uid and the way out" "err [$ERR]"
+        HOOKD_TRUSTED_UID=65534 HOOKRPC_SOCKET_PATH=$sticky/fake.sock run hookrpc_credential_get SH_BEARER
+        check "HOOKD_TRUSTED_UID=65534: sent" "exit $RC, received [$(cat "$sticky/received" 2>/dev/null)]" \
+            grep -q '"credential.get"' "$sticky/received"
+    else
+        not_ok "a fake listener starts as uid 65534 in $sticky" "$(cat "$tmp/fake.err")"
+    fi
+    stop_fake_listener
+    rm -rf -- "$sticky"
+else
+    skip "a socket bound by another uid is refused" "needs root to bind a socket as uid 65534 (setpriv)"
+fi
+
 as_nobody() { # SETUP_SHELL_SNIPPET VAR=VALUE... ; prints the resolved path
     local setup=$1
     shift
