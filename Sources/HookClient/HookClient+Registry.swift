@@ -27,6 +27,12 @@ extension HookClient {
         return try call(MethodName.validateAll, params: params)
     }
 
+    /// `credential.warm`: brings the credential into hookd's caches without returning it.
+    /// - Returns: `{cached, tier, ttl_s}`.
+    public func warmCredential(code: String, direction: String = "OUT") throws(HookClientError) -> JSONValue {
+        try call(MethodName.credentialWarm, params: ["code": .string(code), "direction": .string(direction)])
+    }
+
     /// `credential.invalidate`: drops cached credentials (nil matches any) on every hookd sharing the cache.
     /// - Returns: how many entries this hookd dropped.
     public func invalidateCredentials(code: String? = nil, direction: String? = nil) throws(HookClientError) -> Int {

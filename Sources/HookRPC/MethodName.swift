@@ -12,6 +12,7 @@ public enum MethodName {
     public static let credentialGet = "credential.get"
     public static let credentialSource = "credential.source"
     public static let credentialInvalidate = "credential.invalidate"
+    public static let credentialWarm = "credential.warm"
     public static let logRequest = "log.request"
     public static let logResponse = "log.response"
     public static let alertRecord = "alert.record"
@@ -33,7 +34,7 @@ public enum MethodName {
     public static let all: [String] = [
         discover, systemEcho, systemVersion, systemHealth, systemReload,
         webhookUpsert, webhookGet, webhookList, webhookDelete,
-        credentialGet, credentialSource, credentialInvalidate,
+        credentialGet, credentialSource, credentialInvalidate, credentialWarm,
         logRequest, logResponse,
         alertRecord, alertMetrics, alertList, alertHistory, alertSilence, alertUnsilence, alertConfig, alertTest,
         validateOne, validateAll,

@@ -515,6 +515,95 @@ public enum OpenRPCDocument {
       ]
     },
     {
+      "name": "credential.warm",
+      "summary": "Bring a webhook's credential into the caches without returning it.",
+      "description": "For the webhook with this `code` and `direction` (default `OUT`): looks the credential up exactly as `credential.get` does (memory, then Redis, then its source, one source call for concurrent misses), so that the next `credential.get` is a cache hit, and answers where it was found and for how long it stays cached. The secret never crosses the socket. Used by `ObjHook.read(code)` (the seed's \"first call: Infisical → cache\"). Errors as `credential.get`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT` (hookd's callers send it) or `IN` (they receive it). Absent or null: `OUT`.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        }
+      ],
+      "result": {
+        "name": "warmed",
+        "schema": {
+          "type": "object",
+          "required": [
+            "cached",
+            "tier",
+            "ttl_s"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "cached": {
+              "type": "boolean",
+              "const": true,
+              "description": "Always true: the value is in this process's cache now."
+            },
+            "tier": {
+              "type": [
+                "string",
+                "null"
+              ],
+              "enum": [
+                "memory",
+                "redis",
+                null
+              ],
+              "description": "Where it was found: `memory` (already cached here), `redis` (copied from the shared tier), or null (fetched from its source just now)."
+            },
+            "ttl_s": {
+              "type": "number",
+              "minimum": 0,
+              "description": "Seconds it is served from the cache from now on (before the source is asked again)."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/credential_unavailable"
+        },
+        {
+          "$ref": "#/components/errors/upstream_error"
+        },
+        {
+          "$ref": "#/components/errors/upstream_timeout"
+        },
+        {
+          "$ref": "#/components/errors/rate_limited"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
       "name": "credential.source",
       "summary": "Tell where a webhook's credential lives and whether it exists there, without returning it.",
       "description": "For the webhook with this `code` and `direction` (default `OUT`): its source, the `ref` (name) in that source, whether the value exists there (asked of the source now, bypassing the caches; the value is not returned nor checked against the auth_type's shape), whether a fresh copy is in this process's cache, and whether it still uses the legacy `database` source. When the source cannot answer or is not configured, `exists` is null and `error` says why; that is a result, not an error. For auth_type `none`, `exists` is true and no source is asked.",

@@ -1,12 +1,13 @@
 import ArgumentParser
 import HookClient
 import HookJSON
+import HookNumbers
 
-/// `hookrpc credential get|source|invalidate`.
+/// `hookrpc credential get|warm|source|invalidate`.
 struct CredentialCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "credential", abstract: "Read, locate or invalidate webhook credentials.",
-        subcommands: [Get.self, Source.self, Invalidate.self])
+        commandName: "credential", abstract: "Read, warm, locate or invalidate webhook credentials.",
+        subcommands: [Get.self, Warm.self, Source.self, Invalidate.self])
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a webhook's credential and how the cache served it.")
@@ -16,6 +17,19 @@ struct CredentialCommand: ParsableCommand {
         func run() throws {
             let result = try perform { try options.client().credential(code: key.code, direction: key.direction) }
             print(options.json ? result.compactText : result.prettyText())
+        }
+    }
+
+    struct Warm: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Bring a webhook's credential into the cache without printing it.")
+        @OptionGroup var options: ConnectionOptions
+        @OptionGroup var key: WebhookKeyArguments
+
+        func run() throws {
+            let result = try perform { try options.client().warmCredential(code: key.code, direction: key.direction) }
+            let tier = result["tier"]?.stringValue ?? "source"
+            let seconds = Int(clamping: result["ttl_s"]?.doubleValue ?? 0, rounding: .down)
+            print(options.json ? result.compactText : "cached \(key.code)/\(key.direction) (from \(tier)) for \(seconds) s")
         }
     }
 

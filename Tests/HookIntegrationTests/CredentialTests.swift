@@ -47,6 +47,30 @@ struct CredentialTests {
         #expect(try setup.infisical.requestCount("login") == 1)
     }
 
+    /// `credential.warm` (what `ObjHook.read` calls): Infisical is asked once, the secret does not
+    /// cross the socket, and the next `credential.get` is a memory hit.
+    @Test func warmingFetchesOnceWithoutReturningTheSecretAndTheNextGetHits() throws {
+        let setup = try Setup()
+        let warmed = try setup.client.warmCredential(code: "STRIPE")
+        #expect(warmed == ["cached": true, "tier": .null, "ttl_s": 300], "\(warmed.compactText)")
+        #expect(try setup.infisical.requestCount("read") == 1)
+        let again = try setup.client.warmCredential(code: "STRIPE")
+        #expect(again["tier"] == "memory")
+        #expect((again["ttl_s"]?.doubleValue ?? 0) <= 300)
+        let got = try setup.client.credential(code: "STRIPE")
+        #expect(got["cache"]?["hit"] == true && got["cache"]?["tier"] == "memory")
+        #expect(got["credential"]?["token"] == .string(Self.secretValue))
+        #expect(try setup.infisical.requestCount("read") == 1, "warming made the only source read")
+
+        let unknown = try #require(CredentialReferenceTests.refusal { try setup.client.warmCredential(code: "NOPE") })
+        #expect(unknown.code == -32002)
+        _ = try setup.client.upsertWebhook(["code": "MISSING", "url": "https://api.example.test", "auth_type": "bearer",
+                                            "credential": ["source": "infisical", "ref": "NOT_THERE"]])
+        let missing = try #require(CredentialReferenceTests.refusal { try setup.client.warmCredential(code: "MISSING") })
+        #expect(missing.code == -32005, "\(missing.message)")
+        #expect(!warmed.compactText.contains(Self.secretValue) && !again.compactText.contains(Self.secretValue))
+    }
+
     @Test func afterTheTTLTheSourceIsAskedAgain() throws {
         let setup = try Setup(ttlSeconds: 1)
         _ = try setup.client.credential(code: "STRIPE")

@@ -9,7 +9,8 @@
 # Webhooks and credentials (wrappers over hookrpc_call, params built with jq --arg):
 #   hookrpc_webhook_upsert JSON            hookrpc_webhook_get CODE [DIRECTION]
 #   hookrpc_webhook_list [DIRECTION]       hookrpc_webhook_delete CODE [DIRECTION]
-#   hookrpc_credential_get CODE [DIRECTION]   hookrpc_credential_source CODE [DIRECTION]
+#   hookrpc_credential_get CODE [DIRECTION]   hookrpc_credential_warm CODE [DIRECTION]
+#   hookrpc_credential_source CODE [DIRECTION]
 #   hookrpc_credential_invalidate [CODE [DIRECTION]]
 #
 # Credential validation (does the credential work at the webhook's URL?):
@@ -342,6 +343,14 @@ hookrpc_credential_get() {
     local params
     params=$(_hookrpc_key_params hookrpc_credential_get 1 "$@") || return
     hookrpc_call credential.get "$params"
+}
+
+# hookrpc_credential_warm CODE [DIRECTION]
+# Brings the credential into hookd's cache without returning it; prints {cached, tier, ttl_s}.
+hookrpc_credential_warm() {
+    local params
+    params=$(_hookrpc_key_params hookrpc_credential_warm 1 "$@") || return
+    hookrpc_call credential.warm "$params"
 }
 
 # hookrpc_credential_source CODE [DIRECTION]

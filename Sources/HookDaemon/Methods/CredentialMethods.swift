@@ -3,7 +3,7 @@ import HookJSON
 import HookRPC
 import NIOCore
 
-/// `credential.get`, `credential.source`, `credential.invalidate`.
+/// `credential.get`, `credential.warm`, `credential.source`, `credential.invalidate`.
 enum CredentialMethods {
     static func register(
         into table: inout MethodTable, service: CredentialService, registry: WebhookRegistry,
@@ -26,6 +26,20 @@ enum CredentialMethods {
                     let failure = RPCError(error, incidents: incidents, method: MethodName.credentialGet)
                     audit?.record(context, key: key, lookup: nil, error: RPCErrorSummary(kind: failure.kind.rawValue))
                     throw failure
+                }
+            }
+        }
+
+        // Brings a credential into the caches the way credential.get would, for callers (ObjHook.read)
+        // that want the next call to hit. No secret crosses the socket, so nothing is audited.
+        table.register(MethodName.credentialWarm) { params, _ throws(RPCError) in
+            let key = try params.webhookKey()
+            if let hit = service.cachedLookup(key) { return .value(Self.warmed(hit)) }
+            return .later { () throws(RPCError) -> JSONValue in
+                do throws(CredentialError) {
+                    return Self.warmed(try await service.lookup(key))
+                } catch {
+                    throw RPCError(error, incidents: incidents, method: MethodName.credentialWarm)
                 }
             }
         }
@@ -82,5 +96,14 @@ enum CredentialMethods {
                 ["invalidated": .integer(Int64(await service.invalidate(code: code, direction: direction)))]
             }
         }
+    }
+
+    /// `credential.warm`'s result: where the value was found (`tier`, null when fetched from its
+    /// source just now) and how long it is served from the cache from now on.
+    private static func warmed(_ lookup: CredentialLookup) -> JSONValue {
+        [
+            "cached": true, "tier": lookup.tier.map { .string($0.rawValue) } ?? .null,
+            "ttl_s": .double(max(0, lookup.ttlSeconds - lookup.ageSeconds)),
+        ]
     }
 }

@@ -367,6 +367,12 @@ check "after invalidating: credential.get is a miss again" "exit $RC, err [$ERR]
 run hookrpc_credential_invalidate
 check "hookrpc_credential_invalidate (no arguments): drops everything" "exit $RC, out [$OUT], err [$ERR]" \
     jq -e '.invalidated >= 1' <<<"${OUT:-null}"
+run hookrpc_credential_warm SH_BEARER
+check "hookrpc_credential_warm CODE: fetched into the cache, no secret printed" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e --arg s "$sh_secret" '.cached == true and .tier == null and .ttl_s > 0 and (tostring | contains($s) | not)' <<<"${OUT:-null}"
+run hookrpc_credential_get SH_BEARER
+check "after warming: credential.get is a memory hit" "exit $RC, err [$ERR]" \
+    jq -e '.cache.hit == true and .cache.tier == "memory"' <<<"${OUT:-null}"
 run hookrpc_webhook_delete SH_BEARER
 check "hookrpc_webhook_delete CODE: deleted" "exit $RC, out [$OUT], err [$ERR]" jq -e '. == {deleted: true}' <<<"${OUT:-null}"
 run hookrpc_webhook_get SH_BEARER OUT
