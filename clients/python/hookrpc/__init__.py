@@ -12,14 +12,20 @@ domain socket. This package has no third-party dependencies::
         except HookRPCError as e:
             print(e.code, e.kind, e.message)
 
-Webhooks and credentials: ``rpc.webhook_get(code)``, ``rpc.credential_get(code)``
-and friends; :class:`ObjHook` is the drop-in shim for the legacy ``ObjHook``.
+Webhooks and credentials: ``rpc.webhook_get(code)``, ``rpc.credential_get(code)``,
+``rpc.credential_warm(code)`` and friends; :class:`ObjHook` is the drop-in shim for
+the legacy ``ObjHook``.
 Credential validation: ``rpc.validate_one(code)``, ``rpc.validate_all(codes=[...])``
 and ``rpc.check_source(code)``; ``ObjHook.validate_credentials()`` for the webhook read.
 
 Alerting: ``rpc.alert_record(...)``, ``rpc.alert_metrics(code)`` and friends;
 :class:`ObjWebhookAlert` is the drop-in shim for the legacy ``ObjWebhookAlert``
 (its ``record_webhook_call`` is a fire-and-forget notification that never raises).
+
+Drop-in: the top-level modules ``ObjHook``, ``ObjWebhookAlert`` and
+``validate_webhook_credentials`` keep the legacy import lines working, and
+``python -m ObjWebhookAlert ...`` / ``python -m validate_webhook_credentials ...``
+run the legacy command lines on the ``hookrpc`` CLI (:mod:`hookrpc.commands`).
 
 Errors: :class:`HookRPCError` is an error *reply* from the daemon;
 :class:`HookRPCConnectionError` (an ``OSError``) is a transport failure, with

@@ -494,6 +494,17 @@ class HookRPC:
         return _object(self.call("credential.source", {"code": code, "direction": direction}),
                        "credential.source")
 
+    def credential_warm(self, code: str, direction: str = "OUT") -> Dict[str, Any]:
+        """``credential.warm``: bring the credential into hookd's cache without returning it.
+
+        Returns ``{cached: True, tier, ttl_s}``: ``tier`` is where hookd found it
+        (``"memory"``, ``"redis"``, or ``None`` when it was fetched from its source just
+        now), ``ttl_s`` how long it stays cached. The next :meth:`credential_get` is a
+        cache hit. Errors as ``credential_get``'s (-32002 not_found, -32005
+        credential_unavailable, ...).
+        """
+        return _object(self.call("credential.warm", {"code": code, "direction": direction}), "credential.warm")
+
     def credential_invalidate(self, code: Optional[str] = None, direction: Optional[str] = None) -> int:
         """``credential.invalidate``: drop cached credentials; returns how many were dropped.
 

@@ -7,16 +7,25 @@ and the cache::
 
     from hookrpc import ObjHook
 
-    hook = ObjHook()
-    if not hook.read("STRIPE_PAYMENT"):
+    hook = ObjHook()                                          # also: from ObjHook import ObjHook
+    if not hook.read("STRIPE_PAYMENT"):                       # also warms the credential in hookd's cache
         raise LookupError("webhook STRIPE_PAYMENT is not registered")
     hook.url, hook.auth_type, hook.credential_source          # the webhook's fields
-    token = hook._get_webhook_credential_cached()["token"]    # bearer: {"token": ...}
+    token = hook._get_webhook_credential_cached()["token"]    # bearer: {"token": ...}, a memory-cache hit
     hook.invalidate_webhook_credential_cache()                # -> 1
     hook.validate_credentials()["status"]                     # "VALID", "INVALID", ...
+    hook.log_webhook_request(method="POST", url=hook.url, payload={"amount": 1000},
+                             headers={"Authorization": "Bearer ..."}, credential_source="infisical")
+    hook.log_webhook_response(status_code=200, response_body={"id": "ch_123"}, duration=0.543, success=True)
 
 Differences from the legacy class, on purpose:
 
+* ``read()`` keeps the legacy credential fetch ("first call: source -> cache; second
+  call: cache hit") without the secret leaving hookd: it calls ``credential.warm``,
+  so hookd caches the credential and the next credential call is a memory hit.
+* ``log_webhook_request`` / ``log_webhook_response`` take the legacy arguments
+  (names and positions) and write hookd's ``webhook_request`` / ``webhook_response``
+  lines, masked by hookd; the response reuses the request's guid.
 * ``_get_webhook_credential()`` and ``_get_webhook_credential_cached()`` are
   **identical**: both call ``credential.get`` and hookd's cache decides whether
   the source is asked. The uncached name is kept for compatibility only; to force
@@ -44,8 +53,10 @@ own ``ObjHook`` (they are cheap) if that matters.
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, Union
 
 from .client import HookRPC
 from .errors import HookRPCError
@@ -62,6 +73,8 @@ __all__ = [
 _NOT_FOUND = -32002
 
 _DIRECTIONS = ("OUT", "IN")
+
+logger = logging.getLogger("hookrpc.objhook")
 
 _default_client: Optional[HookRPC] = None
 _default_lock = threading.Lock()
@@ -161,6 +174,10 @@ class ObjHook:
     created_at: Optional[str]
     updated_at: Optional[str]
 
+    # What read() learnt about the credential (credential.warm), never the secret itself.
+    credential_cache: Optional[Dict[str, Any]]
+    credential_cache_error: Optional[HookRPCError]
+
     def __init__(self, client: HookRPC | None = None, direction: str = "OUT") -> None:
         self.client = client if client is not None else get_default_client()
         self.default_direction = _check_direction(direction)
@@ -172,15 +189,25 @@ class ObjHook:
 
     # ------------------------------------------------------------------ webhook
 
-    def read(self, code: str, direction: Optional[str] = None) -> bool:
-        """Load webhook ``code`` (in ``direction``, default the constructor's) from hookd.
+    def read(self, code: str, direction: Optional[str] = None, warm: bool = True) -> bool:
+        """Load webhook ``code`` (in ``direction``, default the constructor's) from hookd,
+        and bring its credential into hookd's cache.
 
         Returns True and sets the attributes when the webhook is registered.
         Returns False when it is not (hookd's -32002 not_found), as the legacy
         ``read`` did; the object is then *empty* (as before any read), so a
         following :meth:`invalidate_webhook_credential_cache` invalidates all.
-        Any other error is raised: :class:`~hookrpc.HookRPCError` (e.g. -32602
-        for a malformed code) or :class:`~hookrpc.HookRPCConnectionError`.
+        Any other error of ``webhook.get`` is raised: :class:`~hookrpc.HookRPCError`
+        (e.g. -32602 for a malformed code) or :class:`~hookrpc.HookRPCConnectionError`.
+
+        With ``warm`` (the default) the legacy read's credential fetch ("first call:
+        source -> cache") happens too, as ``credential.warm``: hookd looks the
+        credential up and caches it, the secret does not cross the socket, and the
+        next credential call is a memory-cache hit. ``credential_cache`` then holds
+        ``{cached, tier, ttl_s}`` (``tier`` ``None``: fetched from the source just now).
+        A webhook whose credential cannot be had is still read: the error is kept in
+        ``credential_cache_error`` and logged as a WARNING on the ``hookrpc.objhook``
+        logger, and the credential calls raise it when they are made.
         """
         wanted = _check_direction(direction) if direction is not None else self.default_direction
         try:
@@ -193,6 +220,9 @@ class ObjHook:
             return False
         with self._lock:
             self._load(webhook)
+            key = self._key
+        if warm and key is not None:
+            self._warm(key)
         return True
 
     @property
@@ -276,21 +306,26 @@ class ObjHook:
     # ------------------------------------------------------------------ structured logs
 
     def log_webhook_request(self, method: str, url: str, payload: Any = None,
-                            headers: Optional[Dict[str, Any]] = None, guid: Optional[str] = None) -> str:
+                            headers: Optional[Dict[str, Any]] = None, credential_source: Optional[str] = None,
+                            guid: Optional[str] = None) -> str:
         """Log the outgoing call (``log.request``); hookd masks secrets and writes the line.
 
-        Returns the call's guid (made by hookd unless given), which
-        :meth:`log_webhook_response` reuses when it is not passed explicitly.
+        ``payload`` is any JSON value (only its size is logged); ``bytes`` are sent as
+        UTF-8 text (invalid bytes replaced). ``credential_source`` is written as given
+        (the legacy callers pass where they got the credential, e.g. ``"infisical"``);
+        left out, the source of the webhook read last is written. Returns the call's
+        guid (made by hookd unless given), which :meth:`log_webhook_response` reuses
+        when it is not passed one.
         """
         code, direction = self._require_key("log_webhook_request")
         params: Dict[str, Any] = {"webhook_code": code, "direction": direction, "method": method, "url": url}
         if payload is not None:
-            params["payload"] = payload
+            params["payload"] = _text(payload) if isinstance(payload, _BYTES) else payload
         if headers is not None:
             params["headers"] = headers
         if guid is not None:
             params["guid"] = guid
-        source = str(self.credential_source) if self.credential_source else None
+        source = credential_source if credential_source is not None else str(self.credential_source)
         if source:
             params["credential_source"] = source
         logged = str(self.client.call("log.request", params)["guid"])
@@ -298,10 +333,19 @@ class ObjHook:
             self._last_guid = logged
         return logged
 
-    def log_webhook_response(self, status_code: Optional[int], duration: float, success: bool,
-                             response_body: Optional[str] = None, error: Optional[str] = None,
-                             guid: Optional[str] = None) -> str:
-        """Log the call's outcome (``log.response``) under the guid of the last request logged.
+    def log_webhook_response(self, status_code: Optional[int], response_body: Any = None,
+                             duration: Optional[float] = None, success: Optional[bool] = None,
+                             error: Union[str, BaseException, None] = None, guid: Optional[str] = None) -> str:
+        """Log the call's outcome (``log.response``) under ``guid``, by default the one
+        :meth:`log_webhook_request` returned last on this object; returns the guid.
+
+        ``response_body`` may be a ``str``, ``bytes`` (sent as UTF-8 text, invalid bytes
+        replaced) or any other JSON value (sent as its compact JSON text, e.g.
+        ``{"id": "ch_123"}`` as ``{"id":"ch_123"}``); hookd logs only its size.
+        hookd needs ``duration`` and ``success``, which the legacy signature makes
+        optional: ``duration=None`` is logged as ``0``, and ``success=None`` means
+        "no ``error`` and a ``status_code`` below 400". An ``error`` that is not a
+        ``str`` (an exception) is logged as ``str(error)``.
 
         Raises :class:`WebhookNotReadError` when neither a guid nor an earlier
         :meth:`log_webhook_request` gives one.
@@ -311,17 +355,34 @@ class ObjHook:
             guid = guid or self._last_guid
         if guid is None:
             raise WebhookNotReadError("ObjHook.log_webhook_response(): no guid; call log_webhook_request first or pass guid")
+        if error is not None and not isinstance(error, str):
+            error = str(error)
+        if success is None:
+            success = error is None and status_code is not None and status_code < 400
         params: Dict[str, Any] = {"webhook_code": code, "direction": direction, "guid": guid,
-                                  "duration": duration, "success": success}
+                                  "duration": 0.0 if duration is None else duration, "success": success}
         if status_code is not None:
             params["status_code"] = status_code
         if response_body is not None:
-            params["response_body"] = response_body
+            params["response_body"] = _body_text(response_body)
         if error is not None:
             params["error"] = error
         return str(self.client.call("log.response", params)["guid"])
 
     # ------------------------------------------------------------------ internals
+
+    def _warm(self, key: Tuple[str, str]) -> None:
+        """``credential.warm`` for ``key``; keeps its result or its error (see :meth:`read`)."""
+        warmed: Optional[Dict[str, Any]] = None
+        failure: Optional[HookRPCError] = None
+        try:
+            warmed = self.client.credential_warm(key[0], key[1])
+        except HookRPCError as e:  # hookd's errors never carry the secret
+            failure = e
+            logger.warning("hookd could not bring the credential of %s/%s into its cache: %s", key[0], key[1], e)
+        with self._lock:
+            if self._key == key:  # another thread's read() may have replaced the webhook meanwhile
+                self.credential_cache, self.credential_cache_error = warmed, failure
 
     def _require_key(self, what: str) -> Tuple[str, str]:
         with self._lock:
@@ -348,6 +409,8 @@ class ObjHook:
         self.credential_ref = None
         self.created_at = None
         self.updated_at = None
+        self.credential_cache = None
+        self.credential_cache_error = None
 
     def _load(self, webhook: Dict[str, Any]) -> None:
         """Set the attributes from webhook.get's result (caller holds the lock)."""
@@ -378,6 +441,8 @@ class ObjHook:
         self.credential_ref = _opt_str(credential.get("ref"))
         self.created_at = _opt_str(webhook.get("created_at"))
         self.updated_at = _opt_str(webhook.get("updated_at"))
+        self.credential_cache = None
+        self.credential_cache_error = None
 
     def __repr__(self) -> str:
         with self._lock:
@@ -389,3 +454,26 @@ class ObjHook:
 
 def _opt_str(value: Any) -> Optional[str]:
     return value if isinstance(value, str) else None
+
+
+#: Binary bodies the legacy callers may pass (``response.content``).
+_BYTES = (bytes, bytearray, memoryview)
+
+
+def _text(data: Union[bytes, bytearray, memoryview]) -> str:
+    """Binary data as text for hookd: UTF-8, invalid bytes replaced by U+FFFD."""
+    return bytes(data).decode("utf-8", "replace")
+
+
+def _body_text(body: Any) -> str:
+    """``log.response``'s ``response_body`` (a string) for any body a legacy caller passes.
+
+    A ``str`` as is, binary data as :func:`_text`, any other JSON value as its compact
+    JSON text (what hookd measures for a ``log.request`` payload). A value JSON cannot
+    encode raises ``TypeError``/``ValueError`` before anything is sent.
+    """
+    if isinstance(body, str):
+        return body
+    if isinstance(body, _BYTES):
+        return _text(body)
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)

@@ -12,22 +12,31 @@ network policy refuses otherwise (as it should in production).
 
 ``hookd_creds`` is a second, independent session daemon started the same way
 with :data:`CRED_ENV` added to its environment (credentials for the ``env``
-source); it is only started when a test asks for it (``cred_client``).
+source); it is only started when a test asks for it (``cred_client``). A test
+module that needs a daemon of its own starts it with :func:`run_hookd`.
+
+``endpoints`` (one per test module that asks) runs
+``Tests/Fixtures/validation_endpoints.py`` on private loopback ports: HTTP and
+HTTPS endpoints with known answers for the webhooks' URLs, stopped by pid at the
+end of the module.
 """
 
 from __future__ import annotations
 
 import atexit
+import http.client
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, Mapping
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 import pytest
 
@@ -39,6 +48,9 @@ START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
 #: The daemons' configuration: loopback targets (the endpoint fixtures) are reachable.
 LOOPBACK_ALLOWED = "network:\n  allow: [127.0.0.0/8]\n"
+#: The validation endpoints (``endpoints`` fixture) and how long they may take to start.
+ENDPOINTS_SCRIPT = REPO_ROOT / "Tests" / "Fixtures" / "validation_endpoints.py"
+ENDPOINTS_START_TIMEOUT_S = 20.0
 
 
 @dataclass
@@ -68,7 +80,7 @@ def _short_tmpdir() -> str:
 
 
 def _stop(proc: "subprocess.Popen[bytes]") -> None:
-    """Stop the daemon by pid: SIGTERM, wait up to 10 s, then SIGKILL."""
+    """Stop a process started here (a daemon, the endpoints) by pid: SIGTERM, wait up to 10 s, then SIGKILL."""
     if proc.poll() is not None:
         return
     try:
@@ -116,13 +128,13 @@ CRED_ENV: Dict[str, str] = {
 @pytest.fixture(scope="session")
 def hookd(request: pytest.FixtureRequest) -> Iterator[Daemon]:
     """Start hookd for the session and yield how to reach it."""
-    yield from _run_hookd(request, {})
+    yield from run_hookd(request, {})
 
 
 @pytest.fixture(scope="session")
 def hookd_creds(request: pytest.FixtureRequest) -> Iterator[Daemon]:
     """A second session daemon whose environment also holds :data:`CRED_ENV`."""
-    yield from _run_hookd(request, CRED_ENV)
+    yield from run_hookd(request, CRED_ENV)
 
 
 @pytest.fixture
@@ -132,8 +144,12 @@ def cred_client(hookd_creds: Daemon) -> Iterator[HookRPC]:
         yield rpc
 
 
-def _run_hookd(request: pytest.FixtureRequest, extra_env: Mapping[str, str]) -> Iterator[Daemon]:
-    """Start hookd (with ``extra_env`` added to its environment), yield it, always stop it."""
+def run_hookd(request: pytest.FixtureRequest, extra_env: Mapping[str, str]) -> Iterator[Daemon]:
+    """Start hookd (with ``extra_env`` added to its environment), yield it, always stop it.
+
+    The body of the daemon fixtures; a module-scoped fixture may ``yield from`` it
+    for a daemon whose state no other test module touches.
+    """
     binary = Path(os.environ.get("HOOKD_BIN") or DEFAULT_HOOKD_BIN)
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"hookd binary not found at {binary}: build hookd first (make test does)",
@@ -181,3 +197,75 @@ def client(hookd: Daemon) -> Iterator[HookRPC]:
     """A fresh client connected to the session daemon, closed after the test."""
     with HookRPC(hookd.socket_path, timeout=10.0) as rpc:
         yield rpc
+
+
+class Endpoints:
+    """The running validation_endpoints.py: its ports, certificate and test controls."""
+
+    def __init__(self, proc: "subprocess.Popen[bytes]", directory: Path) -> None:
+        self.proc = proc
+        self.port = int((directory / "port").read_text())
+        self.tls_port = int((directory / "tls_port").read_text())
+        self.cafile = str(directory / "cert.pem")
+        self.log_path = directory / "endpoints.log"
+
+    def url(self, path: str) -> str:
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def tls_url(self, path: str) -> str:
+        return "https://127.0.0.1:%d%s" % (self.tls_port, path)
+
+    def _control(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> bytes:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            data = None if body is None else json.dumps(body).encode()
+            conn.request(method, "/__test__/" + path, body=data,
+                         headers={"Content-Type": "application/json"} if data else {})
+            resp = conn.getresponse()
+            payload = resp.read()
+            assert resp.status in (200, 204), (method, path, resp.status, payload)
+            return payload
+        finally:
+            conn.close()
+
+    def expect(self, name: str, spec: Dict[str, Any]) -> None:
+        """Make /protected/<name> answer 200 only for this credential (401 none, 403 wrong)."""
+        self._control("PUT", "auth/" + name, spec)
+
+    def requests(self) -> List[Dict[str, str]]:
+        """[{method, path, listener}, ...] received since the last clear."""
+        recorded: List[Dict[str, str]] = json.loads(self._control("GET", "requests"))
+        return recorded
+
+    def clear(self) -> None:
+        self._control("DELETE", "requests")
+
+
+@pytest.fixture(scope="module")
+def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    """validation_endpoints.py on private loopback ports for one test module; stopped by pid."""
+    directory = tmp_path_factory.mktemp("validation-endpoints")
+    port_file = directory / "port"
+    with open(directory / "endpoints.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, str(ENDPOINTS_SCRIPT), "--port", "0", "--port-file", str(port_file)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        deadline = time.monotonic() + ENDPOINTS_START_TIMEOUT_S
+        while not port_file.exists():
+            if proc.poll() is not None:
+                pytest.fail("validation_endpoints.py exited with %s: %s"
+                            % (proc.returncode, (directory / "endpoints.log").read_text()), pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail("validation_endpoints.py wrote no port file within %.0f s" % ENDPOINTS_START_TIMEOUT_S,
+                            pytrace=False)
+            time.sleep(0.05)
+        yield Endpoints(proc, directory)
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture
+def ep(endpoints: Endpoints) -> Endpoints:
+    """The module's endpoints with an empty request log."""
+    endpoints.clear()
+    return endpoints

@@ -10,7 +10,10 @@ for cache state.
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
     from conftest import Daemon
 
 URL = "https://hooks.example.test/in"
+
+#: How long a test waits for hookd's writer thread to write a structured log line.
+LOG_TIMEOUT_S = 5.0
 
 #: Values stored with source "database" by these tests.
 DB_SECRET_V1 = "db_secret_value_v1_c0ffee"
@@ -170,7 +176,8 @@ def test_database_credential_dict(cred_client: HookRPC, auth_type: str, value: s
 
 def test_second_call_is_a_memory_cache_hit(cred_client: HookRPC, hook: ObjHook) -> None:
     _env_webhook(cred_client, "CACHE_A")  # upsert also drops any cached credential
-    assert hook.read("CACHE_A")
+    assert hook.read("CACHE_A", warm=False)
+    assert hook.credential_cache is None and hook.credential_source()["cached"] is False
     first = hook.get_credential_info()
     assert first["cache"]["hit"] is False and first["cache"]["tier"] is None
     assert first["cache"]["ttl_s"] > 0
@@ -180,6 +187,41 @@ def test_second_call_is_a_memory_cache_hit(cred_client: HookRPC, hook: ObjHook) 
     # The "uncached" legacy name is identical: hookd's cache answers it as well.
     assert hook._get_webhook_credential() == {"token": "tok_cache_a_0001"}
     assert hook.credential_source()["cached"] is True
+
+
+def test_read_warms_the_credential_so_the_first_call_is_a_memory_hit(cred_client: HookRPC, hook: ObjHook) -> None:
+    _env_webhook(cred_client, "CACHE_A")  # upsert also drops any cached credential
+    assert cred_client.credential_source("CACHE_A")["cached"] is False
+    assert hook.read("CACHE_A") is True
+    # Fetched from the source by the read (tier None), cached for the default 300 s; no secret in it.
+    assert hook.credential_cache is not None
+    assert hook.credential_cache["cached"] is True and hook.credential_cache["tier"] is None
+    assert 290 < hook.credential_cache["ttl_s"] <= 300
+    assert hook.credential_cache_error is None
+    assert "tok_cache_a_0001" not in json.dumps(hook.credential_cache)
+    first = hook.get_credential_info()
+    assert first["cache"]["hit"] is True and first["cache"]["tier"] == "memory"
+    assert first["credential"] == {"token": "tok_cache_a_0001"}
+    # A second read finds it in memory.
+    assert hook.read("CACHE_A") is True
+    assert hook.credential_cache is not None and hook.credential_cache["tier"] == "memory"
+
+
+def test_read_keeps_a_webhook_whose_credential_cannot_be_warmed(
+        cred_client: HookRPC, hook: ObjHook, caplog: pytest.LogCaptureFixture) -> None:
+    _env_webhook(cred_client, "NOT_IN_ENV")
+    with caplog.at_level("WARNING", logger="hookrpc.objhook"):
+        assert hook.read("NOT_IN_ENV") is True
+    assert hook.loaded and hook.code == "NOT_IN_ENV"
+    assert hook.credential_cache is None
+    error = hook.credential_cache_error
+    assert isinstance(error, HookRPCError) and error.code == -32005 and error.kind == "credential_unavailable"
+    warnings = [r for r in caplog.records if r.name == "hookrpc.objhook" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "NOT_IN_ENV/OUT" in warnings[0].getMessage()
+    # The next successful read forgets the error.
+    _env_webhook(cred_client, "CACHE_C")
+    assert hook.read("CACHE_C") is True
+    assert hook.credential_cache_error is None and hook.credential_cache is not None
 
 
 def test_invalidate_then_next_get_is_a_miss(cred_client: HookRPC, hook: ObjHook) -> None:
@@ -269,9 +311,11 @@ def test_upsert_via_client_then_objhook_sees_it(cred_client: HookRPC) -> None:
     assert hook.url == URL  # attributes are a snapshot until the next read
     assert hook.read("DB_ROTATE")
     assert hook.url == new_url and hook.enabled is False
+    # The upsert dropped the old cached value: the read fetched the new one from its source.
+    assert hook.credential_cache is not None and hook.credential_cache["tier"] is None
     info = hook.get_credential_info()
     assert info["credential"] == {"token": DB_SECRET_V2}
-    assert info["cache"]["hit"] is False  # the upsert dropped the old cached value
+    assert info["cache"]["hit"] is True
 
 
 def test_webhook_results_never_contain_secrets(cred_client: HookRPC) -> None:
@@ -425,14 +469,103 @@ def test_concurrent_use_from_threads(cred_client: HookRPC, fresh_default_client:
     assert not errors, errors
 
 
-def test_log_webhook_request_and_response_carry_the_guid_and_mask_secrets(cred_client, tmp_path_factory):
-    from hookrpc import ObjHook
+# ------------------------------------------------------------------ structured logs
 
+LOGGED_SECRET = "sk_fake_logged_secret_1"
+
+
+def _log_lines(daemon: "Daemon", guid: str, count: int) -> List[Dict[str, Any]]:
+    """The structured log's lines with ``guid``, once ``count`` of them are written (hookd writes
+    them on its writer thread, after answering); fails after LOG_TIMEOUT_S."""
+    path = Path(daemon.state_dir) / "log" / "webhooks.log"
+    deadline = time.monotonic() + LOG_TIMEOUT_S
+    while True:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        lines = [json.loads(line) for line in text.splitlines() if guid in line]
+        if len(lines) >= count or time.monotonic() > deadline:
+            assert len(lines) == count, f"expected {count} lines with guid {guid}, found {lines}"
+            assert LOGGED_SECRET not in text
+            return lines
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def logged(cred_client: HookRPC) -> ObjHook:
+    """An ObjHook that has read LOGGED (a database credential, warmed in hookd's memory)."""
     cred_client.webhook_upsert(code="LOGGED", url="https://api.logged.test/v1", auth_type="bearer",
-                               credential={"source": "database", "value": "sk_fake_logged_secret_1"})
+                               credential={"source": "database", "value": LOGGED_SECRET})
     hook = ObjHook(client=cred_client)
     assert hook.read("LOGGED")
-    guid = hook.log_webhook_request("POST", "https://api.logged.test/v1?api_key=abc",
-                                    payload={"password": "x"}, headers={"Authorization": "Bearer sk_fake_logged_secret_1"})
+    return hook
+
+
+def test_log_webhook_request_and_response_carry_the_guid_and_mask_secrets(
+        hookd_creds: "Daemon", logged: ObjHook) -> None:
+    guid = logged.log_webhook_request("POST", "https://api.logged.test/v1?api_key=abc",
+                                      {"password": "x"}, {"Authorization": "Bearer " + LOGGED_SECRET,
+                                                          "X-Echo": LOGGED_SECRET})
     assert isinstance(guid, str) and len(guid) == 36
-    assert hook.log_webhook_response(401, 0.25, False, error="refused sk_fake_logged_secret_1") == guid
+    # Positions as in the legacy signature: status_code, response_body, duration, success, error.
+    assert logged.log_webhook_response(401, "denied", 0.25, False, "refused " + LOGGED_SECRET) == guid
+    request, response = _log_lines(hookd_creds, guid, 2)
+    assert request["event"] == "webhook_request" and request["webhook_code"] == "LOGGED"
+    assert request["url"] == "https://api.logged.test/v1?api_key=***MASKED***"
+    assert request["headers"] == {"Authorization": "***MASKED***", "X-Echo": "***MASKED***"}
+    assert request["payload_size"] == len('{"password":"x"}')
+    assert request["credential_source"] == "database"  # none given: the webhook's own source
+    assert response["event"] == "webhook_response" and response["status_code"] == 401
+    assert response["response_size"] == 6 and response["duration_seconds"] == 0.25
+    assert response["success"] is False and response["error"] == "refused ***MASKED***"
+
+
+def test_log_webhook_request_writes_the_credential_source_given(hookd_creds: "Daemon", logged: ObjHook) -> None:
+    guid = logged.log_webhook_request(method="POST", url="https://api.logged.test/v1", payload=b"raw \xff",
+                                      headers={}, credential_source="infisical")
+    (request,) = _log_lines(hookd_creds, guid, 1)
+    assert request["credential_source"] == "infisical"
+    assert request["payload_size"] == len("raw \ufffd".encode())  # bytes sent as UTF-8 text, bad bytes replaced
+
+
+@pytest.mark.parametrize("body,size", [
+    pytest.param({"id": "ch_123"}, len('{"id":"ch_123"}'), id="object-as-compact-json"),
+    pytest.param(["a", 1, None], len('["a",1,null]'), id="array-as-compact-json"),
+    pytest.param(0, 1, id="number"),
+    pytest.param(False, len("false"), id="false-is-a-body"),
+    pytest.param({"name": "Zoë"}, len('{"name":"Zoë"}'.encode()), id="non-ascii-kept"),
+    pytest.param(b"\x00\x01ok", 4, id="bytes"),
+    pytest.param(bytearray(b"\xff\xfe"), len("\ufffd\ufffd".encode()), id="invalid-utf8-replaced"),
+    pytest.param("plain text", 10, id="string-as-is"),
+])
+def test_log_webhook_response_takes_any_json_body_or_bytes(
+        hookd_creds: "Daemon", logged: ObjHook, body: Any, size: int) -> None:
+    guid = logged.log_webhook_request("GET", "https://api.logged.test/v1")
+    assert logged.log_webhook_response(status_code=200, response_body=body, duration=0.5, success=True) == guid
+    _, response = _log_lines(hookd_creds, guid, 2)
+    assert response["response_size"] == size
+
+
+def test_log_webhook_response_defaults_for_what_the_legacy_signature_leaves_out(
+        hookd_creds: "Daemon", logged: ObjHook) -> None:
+    guid = logged.log_webhook_request("POST", "https://api.logged.test/v1")
+    logged.log_webhook_response(201)
+    logged.log_webhook_response(302, None)
+    logged.log_webhook_response(404)
+    logged.log_webhook_response(200, error=ValueError("broken pipe"))
+    logged.log_webhook_response(None, duration=3.0)
+    responses = _log_lines(hookd_creds, guid, 6)[1:]
+    assert [(r["status_code"], r["success"], r["error"], r["duration_seconds"], r["response_size"])
+            for r in responses] == [
+        (201, True, None, 0, 0),
+        (302, True, None, 0, 0),
+        (404, False, None, 0, 0),
+        (200, False, "broken pipe", 0, 0),
+        (None, False, None, 3.0, 0),
+    ]
+
+
+def test_log_webhook_response_needs_a_guid(logged: ObjHook) -> None:
+    with pytest.raises(WebhookNotReadError, match="guid"):
+        logged.log_webhook_response(200, None, 0.1, True)
+    with pytest.raises(TypeError):
+        logged.log_webhook_response(200, {"not json": object()}, 0.1, True, guid="given")
+    assert logged.log_webhook_response(200, None, 0.1, True, guid="given-guid") == "given-guid"

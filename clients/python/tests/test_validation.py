@@ -1,9 +1,8 @@
 """Credential validation: HookRPC.validate_one / validate_all / check_source and ObjHook.validate_credentials.
 
 Runs against the live session daemon from conftest.py. The webhooks' URLs point
-at Tests/Fixtures/validation_endpoints.py, started once for this module on
-private loopback ports (``--port 0 --port-file``), waited for with a timeout
-and stopped by pid (SIGTERM, then SIGKILL) at the end. Its ``/status/{code}``
+at Tests/Fixtures/validation_endpoints.py (conftest's ``endpoints`` fixture),
+started once for this module on private loopback ports. Its ``/status/{code}``
 routes answer with the status in the path, ``/protected/{name}`` checks the
 credential registered for ``name``, and its request log shows what hookd sent.
 
@@ -15,27 +14,17 @@ also holds other tests' webhooks, whose URLs are not reachable.
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Optional
 
 import pytest
 
 from hookrpc import HookRPC, HookRPCError, ObjHook
 from hookrpc.objhook import WebhookNotReadError
 
-from conftest import REPO_ROOT
-
-FIXTURE = REPO_ROOT / "Tests" / "Fixtures" / "validation_endpoints.py"
-START_TIMEOUT_S = 20.0
-STOP_TIMEOUT_S = 5.0
+from conftest import Endpoints
 
 #: Secrets handed to hookd (source "database"); no result may contain any of them.
 TOKEN = "tok_test_123"
@@ -46,89 +35,6 @@ SECRETS = [TOKEN, BASIC_PASSWORD, HEADER_KEY, QUERY_KEY,
            base64.b64encode(("validator:" + BASIC_PASSWORD).encode()).decode()]
 
 STATUSES = ("VALID", "INVALID", "UNTESTED", "ERROR")
-
-
-class Endpoints:
-    """The running validation_endpoints.py: its ports, certificate and test controls."""
-
-    def __init__(self, proc: "subprocess.Popen[bytes]", directory: Path) -> None:
-        self.proc = proc
-        self.port = int((directory / "port").read_text())
-        self.tls_port = int((directory / "tls_port").read_text())
-        self.cafile = str(directory / "cert.pem")
-        self.log_path = directory / "endpoints.log"
-
-    def url(self, path: str) -> str:
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def tls_url(self, path: str) -> str:
-        return "https://127.0.0.1:%d%s" % (self.tls_port, path)
-
-    def _control(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> bytes:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            data = None if body is None else json.dumps(body).encode()
-            conn.request(method, "/__test__/" + path, body=data,
-                         headers={"Content-Type": "application/json"} if data else {})
-            resp = conn.getresponse()
-            payload = resp.read()
-            assert resp.status in (200, 204), (method, path, resp.status, payload)
-            return payload
-        finally:
-            conn.close()
-
-    def expect(self, name: str, spec: Dict[str, Any]) -> None:
-        """Make /protected/<name> answer 200 only for this credential (401 none, 403 wrong)."""
-        self._control("PUT", "auth/" + name, spec)
-
-    def requests(self) -> List[Dict[str, str]]:
-        """[{method, path, listener}, ...] received since the last clear."""
-        recorded: List[Dict[str, str]] = json.loads(self._control("GET", "requests"))
-        return recorded
-
-    def clear(self) -> None:
-        self._control("DELETE", "requests")
-
-
-def _stop(proc: "subprocess.Popen[bytes]") -> None:
-    """Stop by pid: SIGTERM, wait, then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    os.kill(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=STOP_TIMEOUT_S)
-
-
-@pytest.fixture(scope="module")
-def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
-    directory = tmp_path_factory.mktemp("validation-endpoints")
-    port_file = directory / "port"
-    with open(directory / "endpoints.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, str(FIXTURE), "--port", "0", "--port-file", str(port_file)],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not port_file.exists():
-            if proc.poll() is not None:
-                pytest.fail("validation_endpoints.py exited with %s: %s"
-                            % (proc.returncode, (directory / "endpoints.log").read_text()), pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail("validation_endpoints.py wrote no port file within %.0f s" % START_TIMEOUT_S,
-                            pytrace=False)
-            time.sleep(0.05)
-        yield Endpoints(proc, directory)
-    finally:
-        _stop(proc)
-
-
-@pytest.fixture
-def ep(endpoints: Endpoints) -> Endpoints:
-    """The module's endpoints with an empty request log."""
-    endpoints.clear()
-    return endpoints
 
 
 def _register(client: HookRPC, code: str, url: Optional[str], auth_type: str = "bearer",
