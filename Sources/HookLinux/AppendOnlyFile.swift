@@ -30,8 +30,26 @@ public final class AppendOnlyFile {
         descriptor = opened
     }
 
+    private init(path: String, descriptor: Int32) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    /// Creates `path` with `mode`, failing with `EEXIST` when something is already there, so a
+    /// new private file (a key) is never one another process prepared.
+    public static func createNew(path: String, mode: mode_t = 0o600) throws(FileError) -> AppendOnlyFile {
+        let opened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard opened >= 0 else { throw FileError(operation: "create", path: path, code: errno) }
+        return AppendOnlyFile(path: path, descriptor: opened)
+    }
+
     deinit {
         if descriptor >= 0 { Glibc.close(descriptor) }
+    }
+
+    /// Flushes what was written to the disk (`fsync(2)`).
+    public func synchronize() throws(FileError) {
+        guard fsync(descriptor) == 0 else { throw FileError(operation: "fsync", path: path, code: errno) }
     }
 
     /// Appends all of `bytes`, retrying short writes and interruptions.

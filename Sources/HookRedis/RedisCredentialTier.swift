@@ -26,6 +26,10 @@ public final class RedisCredentialTier: SharedCredentialTier, @unchecked Sendabl
     private let backoff = Mutex<(failures: Int, retryAt: ContinuousClock.Instant?)>((0, nil))
     private let instanceID = UUID().uuidString
     private var subscriber: RedisInvalidationListener?
+    /// Which key this hookd uses, without revealing it: the first 8 hex digits of its SHA-256.
+    public let keyID: String
+    /// Stored values that did not decrypt: written under another key (or tampered with).
+    private let undecryptable = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - encryptionKey: 32 bytes (AES-256).
@@ -36,6 +40,8 @@ public final class RedisCredentialTier: SharedCredentialTier, @unchecked Sendabl
         self.keyPrefix = keyPrefix
         self.encryptionKey = SymmetricKey(data: encryptionKey)
         self.health = health
+        keyID = SHA256.hash(data: encryptionKey).prefix(4).map { String(format: "%02x", $0) }.joined()
+        health.report("redis_encryption", .ok, detail: "key id \(keyID)")
         subscriber = RedisInvalidationListener(endpoint: endpoint, channel: keyPrefix + "invalidate", health: health, onMessage: onRemoteInvalidation)
         health.report("redis", .ok, detail: "connecting to \(endpoint)")
     }
@@ -46,8 +52,16 @@ public final class RedisCredentialTier: SharedCredentialTier, @unchecked Sendabl
     public func load(_ key: WebhookKey) async -> CachedCredential? {
         let storageKey = storageKey(for: key)
         guard case .bulk(let sealed)? = await run([Array("GET".utf8), Array(storageKey.utf8)]) else { return nil }
-        guard let plaintext = open(sealed, storageKey: storageKey),
-              let value = try? JSONValue.parse(plaintext) else { return nil }
+        guard let plaintext = open(sealed, storageKey: storageKey), let value = try? JSONValue.parse(plaintext) else {
+            // A miss, said on health: two hookd sharing this Redis with different keys never read
+            // each other's values, but they do lose the shared tier, which an operator must know.
+            let count = undecryptable.add(1, ordering: .relaxed).newValue
+            health.report("redis_encryption", .degraded, detail: """
+                key id \(keyID); \(count) stored value(s) did not decrypt, read as misses: \
+                does a hookd sharing this Redis use another key?
+                """)
+            return nil
+        }
         return CachedCredential(storedJSON: value)
     }
 

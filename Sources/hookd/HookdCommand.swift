@@ -49,10 +49,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         if let checkConfig {
-            if let problem = Daemon.checkConfiguration(path: checkConfig) {
+            let check = Daemon.checkConfiguration(path: checkConfig)
+            if let problem = check.problem {
                 printError(problem.description)
                 throw ExitCode(Daemon.configurationExitCode)
             }
+            for warning in check.warnings { print("warning: \(warning)") }
             print("\(checkConfig): configuration OK")
             return
         }

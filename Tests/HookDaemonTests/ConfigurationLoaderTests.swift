@@ -1,3 +1,4 @@
+import Foundation
 @testable import HookDaemon
 import HookCore
 import Testing
@@ -76,7 +77,8 @@ struct ConfigurationLoaderTests {
         ("hookd:\n  limits:\n    max_line_bytes: 1\n", "c.yaml:3: hookd.limits.max_line_bytes: expected a whole number from 64 to 268435456, found '1'"),
         ("hookd:\n  socket_mode: rw\n", "c.yaml:2: hookd.socket_mode: expected an octal mode such as \"0660\", found 'rw'"),
         ("hookd:\n  log_level: loud\n", "c.yaml:2: hookd.log_level: expected one of trace, debug, info, notice, warning, error, critical, found 'loud'"),
-        ("hookd:\n  socket: ${HOOKD_UNSET_VARIABLE}/s\n", "c.yaml:2: hookd.socket: environment variable HOOKD_UNSET_VARIABLE is not set (use ${HOOKD_UNSET_VARIABLE:-default} for a fallback)"),
+        ("hookd:\n  socket: ${HOOKD_UNSET_VARIABLE:?must name the socket}/s\n", "c.yaml:2: hookd.socket: environment variable HOOKD_UNSET_VARIABLE must name the socket"),
+        ("redis:\n  password: ${EMPTY:?}\n", "c.yaml:2: redis.password: environment variable EMPTY is required"),
         ("hookd:\n  acl:\n    - methods: [\"cred*\"]\n      users: [root]\n", "c.yaml:3: hookd.acl[0].methods: 'cred*' is not a method pattern (use *, namespace.* or a method name)"),
         ("hookd:\n  acl:\n    - methods: [\"*\"]\n      users: [no-such-user-here]\n", "c.yaml:4: hookd.acl[0].users[0]: no such user 'no-such-user-here'"),
         ("hookd:\n  acl:\n    - methods: [\"*\"]\n", "c.yaml:3: hookd.acl[0]: a rule needs 'users' or 'groups'"),
@@ -127,15 +129,31 @@ struct EnvironmentExpansionTests {
         ("${MISSING:-fallback}", "fallback"),
         ("${EMPTY:-fallback}", "fallback"),
         ("${NAME:-fallback}", "hookd"),
+        ("${EMPTY-fallback}", ""),
+        ("${MISSING-fallback}", "fallback"),
+        ("${NAME:?needed}", "hookd"),
+        ("${EMPTY?needed}", ""),
+        ("${MISSING}", ""),
+        ("x${MISSING}y", "xy"),
         ("$$NAME costs $$5", "$NAME costs $5"),
         ("trailing $", "trailing $"),
     ])
     func expands(text: String, expected: String) throws {
-        #expect(try EnvironmentExpansion.expand(text, environment: environment) == expected)
+        #expect(try EnvironmentExpansion.expand(text, environment: environment).text == expected)
     }
 
-    @Test func anUnsetVariableIsAnErrorNotAnEmptyString() {
-        #expect(throws: EnvironmentExpansion.Failure.unset("MISSING")) { try EnvironmentExpansion.expand("${MISSING}", environment: environment) }
+    @Test func anUnsetVariableIsEmptyAndReportedAsDockerComposeDoes() throws {
+        #expect(try EnvironmentExpansion.expand("${MISSING}/${NAME}/${EMPTY}", environment: environment).unset == ["MISSING"])
+        #expect(try EnvironmentExpansion.expand("${MISSING:-x}", environment: environment).unset == [])
+    }
+
+    @Test func requiredVariablesAndBrokenReferencesAreErrors() {
+        #expect(throws: EnvironmentExpansion.Failure.required(name: "MISSING", message: "is required")) {
+            try EnvironmentExpansion.expand("${MISSING:?}", environment: environment)
+        }
+        #expect(throws: EnvironmentExpansion.Failure.required(name: "EMPTY", message: "set it")) {
+            try EnvironmentExpansion.expand("${EMPTY:?set it}", environment: environment)
+        }
         #expect(throws: EnvironmentExpansion.Failure.unterminated) { try EnvironmentExpansion.expand("${NAME", environment: environment) }
     }
 }
@@ -161,6 +179,72 @@ struct DaemonDirectoriesTests {
         let directories = DaemonDirectories.resolve(environment: ["STATE_DIRECTORY": "/var/lib/hookd"], userID: 0, stateOverride: "/tmp/state")
         #expect(directories.state == "/tmp/state")
         #expect(directories.logs == "/tmp/state/log")
+    }
+}
+
+/// Issue 11: the application's own config.yaml block loads exactly as written.
+struct ApplicationConfigurationTests {
+    static let applicationBlock = """
+        redis:
+          enabled: true
+          host: localhost
+          port: 6379
+          db: 0
+          password: ${REDIS_PASSWORD} # Optional
+          ttl: 300 # 5 minutes
+        webhooks:
+          alerting:
+            enabled: true
+            failure_rate_threshold: 10.0 # %
+            auth_failure_threshold: 5
+            latency_threshold_seconds: 5.0
+            window_minutes: 5
+            channels: slack,mqtt,log
+            alert_email: ops@example.com
+            pagerduty_key: ${PAGERDUTY_INTEGRATION_KEY}
+        structured_logging:
+          enabled: true
+          mask_sensitive: true
+          mqtt_enabled: true
+        """
+
+    @Test func theApplicationsBlockLoadsVerbatimWithItsVariablesUnset() throws {
+        let loader = ConfigurationLoader(environment: [:], daemonUserID: 990)
+        let configuration = try loader.parse(Self.applicationBlock, file: "config.yaml")
+        #expect(configuration.redis.enabled && configuration.redis.host == "localhost" && configuration.redis.port == 6379)
+        #expect(configuration.redis.password == nil, "an unset optional password is no password, not an empty one")
+        #expect(configuration.redis.encryptionKey == nil, "generated at first start")
+        #expect(configuration.cache.ttlSeconds == 300)
+        #expect(configuration.alerting.channels == ["slack", "mqtt", "log"])
+        #expect(configuration.alerting.windowMinutes == 5 && configuration.alerting.failureRateThreshold == 10)
+        #expect(configuration.smtp.to == ["ops@example.com"])
+        #expect(configuration.mqtt.publishLogs)
+        #expect(configuration.warnings.count == 2, "\(configuration.warnings)")
+        #expect(configuration.warnings.allSatisfy { $0.contains("is not set; using an empty value") })
+        #expect(configuration.warnings.contains { $0.hasPrefix("config.yaml:6: redis.password: environment variable REDIS_PASSWORD") })
+        let notes = configuration.startWarnings.joined(separator: "\n")
+        #expect(notes.contains("redis-encryption.key"))
+        #expect(notes.contains("slack (slack.webhook_url is not set)") && notes.contains("mqtt (mqtt.enabled is false)"))
+        #expect(notes.contains("structured_logging.mqtt_enabled is true but mqtt.enabled is false"))
+    }
+
+    @Test func withItsVariablesSetTheyAreUsed() throws {
+        let loader = ConfigurationLoader(environment: ["REDIS_PASSWORD": "pw-1", "PAGERDUTY_INTEGRATION_KEY": "pd-key-1"], daemonUserID: 990)
+        let configuration = try loader.parse(Self.applicationBlock, file: "config.yaml")
+        #expect(configuration.redis.password == "pw-1")
+        #expect(configuration.pagerDuty.routingKey == "pd-key-1")
+        #expect(configuration.warnings.isEmpty)
+    }
+}
+
+extension ApplicationConfigurationTests {
+    @Test func aListedChannelWhoseKeyCameOutEmptyIsAnErrorNamingTheKey() {
+        let loader = ConfigurationLoader(environment: [:], daemonUserID: 990)
+        let text = Self.applicationBlock.replacingOccurrences(of: "channels: slack,mqtt,log", with: "channels: pagerduty,log")
+        let error = #expect(throws: ConfigurationError.self) { try loader.parse(text, file: "config.yaml") }
+        #expect(error?.description.hasPrefix(
+            "config.yaml:17: webhooks.alerting.pagerduty_key: is empty ($PAGERDUTY_INTEGRATION_KEY not set), but the pagerduty channel is listed"
+        ) == true, "\(error?.description ?? "")")
     }
 }
 

@@ -164,6 +164,44 @@ struct CredentialTests {
         #expect(try setup.infisical.requestCount("read") == 1)
     }
 
+    /// Issue 11: `redis.enabled: true` without a key (the application's config) works. Each state
+    /// directory gets its own key (0600), health shows its id, never the key, and a hookd with
+    /// another key reads the shared values as misses, counted on health, never as plaintext.
+    @Test func withoutAConfiguredKeyHookdMakesItsOwnAndForeignValuesAreMisses() throws {
+        let redisDirectory = try TestEnvironment.makeTemporaryDirectory()
+        let redis = try RedisServer(directory: redisDirectory)
+        let keyless = "redis:\n  enabled: true\n  socket: \(redis.socketPath)\n"
+        let first = try Setup(extraConfiguration: keyless)
+        let keyPath = "\(first.directory)/state/redis-encryption.key"
+        let attributes = try FileManager.default.attributesOfItem(atPath: keyPath)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let key = try String(contentsOfFile: keyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Data(base64Encoded: key)?.count == 32)
+        let firstHealth = try first.client.health()["components"]?["redis_encryption"]
+        let firstID = try #require(firstHealth?["detail"]?.stringValue)
+        #expect(firstHealth?["status"] == "ok" && firstID.hasPrefix("key id ") && firstID.count == 15, "\(firstID)")
+        #expect(!(firstHealth?.compactText.contains(key) ?? true))
+        // Registering a webhook invalidates it in Redis too, so both register before anything is stored.
+        let second = try Setup(extraConfiguration: keyless, infisical: first.infisical)
+        _ = try first.client.credential(code: "STRIPE")  // now in Redis, under the first key
+        let fromSecond = try second.client.credential(code: "STRIPE")
+        #expect(fromSecond["cache"]?["tier"] == .null, "not read from Redis: another key")
+        #expect(fromSecond["credential"]?["token"] == .string(Self.secretValue))
+        #expect(try first.infisical.requestCount("read") == 2)
+        let secondHealth = try second.client.health()["components"]?["redis_encryption"]
+        #expect(secondHealth?["status"] == "degraded", "\(secondHealth?.compactText ?? "")")
+        #expect(secondHealth?["detail"]?.stringValue?.contains("1 stored value(s) did not decrypt") == true)
+        #expect(secondHealth?["detail"]?.stringValue != firstID)
+
+        first.daemon.child.stop()
+        let restarted = try DaemonProcess(configuration: first.infisical.configuration + keyless, directory: first.directory,
+                                          socketName: "restarted.sock")
+        #expect(try restarted.client().health()["components"]?["redis_encryption"]?["detail"]?.stringValue == firstID,
+                "the key made at first start is used again")
+        let output = first.daemon.child.output
+        #expect(output.contains("created the encryption key") && !output.contains(key))
+    }
+
     @Test func invalidationReachesEveryHookdSharingTheRedis() throws {
         let first = try Setup(withRedis: true)
         let second = try DaemonProcess(configuration: first.infisical.configuration + (first.redis?.configuration ?? ""),

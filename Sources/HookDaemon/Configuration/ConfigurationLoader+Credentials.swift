@@ -24,7 +24,7 @@ extension ConfigurationLoader {
             case "port": configuration.redis.port = try value.integer(in: 1...65_535)
             case "socket": configuration.redis.socket = try value.string()
             case "db": configuration.redis.database = try value.integer(in: 0...1_000)
-            case "password": configuration.redis.password = try value.string()
+            case "password": configuration.redis.password = try value.optionalString()
             case "password_file": configuration.redis.password = try secretFile(value)
             case "ttl": configuration.cache.ttlSeconds = try value.integer(in: 1...86_400)
             case "key_prefix": configuration.redis.keyPrefix = try value.string()

@@ -40,7 +40,8 @@ public struct ConfigurationLoader: Sendable {
         }
         var configuration = DaemonConfiguration()
         guard let root else { return configuration }  // an empty file means all defaults
-        let document = ConfigurationNode(node: root, path: "", file: file, environment: environment)
+        let warnings = ConfigurationWarnings()
+        let document = ConfigurationNode(node: root, path: "", file: file, environment: environment, warnings: warnings)
         for (key, value) in try document.mapping() {
             switch key {
             case "hookd": try readDaemonSection(value, into: &configuration)
@@ -102,13 +103,31 @@ public struct ConfigurationLoader: Sendable {
                 throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
         }
-        if configuration.redis.enabled && configuration.redis.encryptionKey == nil {
-            throw ConfigurationError(file: file, key: "redis.encryption_key", problem: """
-                is required when redis.enabled is true, so that Redis never holds a readable credential: \
-                run `hookd keygen > /etc/hookd/credentials/redis-encryption-key` and set redis.encryption_key_file to that file
-                """)
-        }
+        try refuseEmptyRequiredSettings(of: &configuration, warnings: warnings)
+        configuration.warnings = warnings.messages
         return configuration
+    }
+
+    /// A listed alert channel whose required setting came out empty from `${VAR}` is an error
+    /// naming that key (it would fail at the first alert); an empty optional setting is "not set".
+    private func refuseEmptyRequiredSettings(
+        of configuration: inout DaemonConfiguration, warnings: ConfigurationWarnings
+    ) throws(ConfigurationError) {
+        let required: [(channel: AlertChannelName, keys: [String])] = [
+            (.pagerduty, ["pagerduty.routing_key", "pagerduty.routing_key_file", "webhooks.alerting.pagerduty_key"]),
+            (.slack, ["slack.webhook_url", "slack.webhook_url_file"]),
+            (.email, ["smtp.url", "smtp.from", "smtp.to", "webhooks.alerting.alert_email"]),
+        ]
+        for (channel, keys) in required where configuration.alerting.channels.contains(channel.rawValue) {
+            if let key = keys.first(where: { warnings.emptyFromEnvironment[$0] != nil }), var error = warnings.emptyFromEnvironment[key] {
+                error.problem += ", but the \(channel.rawValue) channel is listed in webhooks.alerting.channels and needs it"
+                throw error
+            }
+        }
+        if configuration.pagerDuty.routingKey?.isEmpty == true { configuration.pagerDuty.routingKey = nil }
+        if configuration.slack.webhookURL?.isEmpty == true { configuration.slack.webhookURL = nil }
+        if configuration.redis.password?.isEmpty == true { configuration.redis.password = nil }
+        configuration.smtp.to.removeAll { $0.isEmpty }
     }
 
     private func readDaemonSection(_ section: ConfigurationNode, into configuration: inout DaemonConfiguration) throws(ConfigurationError) {
@@ -203,12 +222,24 @@ public struct ConfigurationLoader: Sendable {
     }
 }
 
+/// What a parse noticed but accepted, in file order (an unset `${VAR}` that became empty).
+final class ConfigurationWarnings {
+    private(set) var messages: [String] = []
+    /// Keys whose value came out empty from `${VAR}` expansion, each with an error located at it.
+    private(set) var emptyFromEnvironment: [String: ConfigurationError] = [:]
+
+    func add(_ message: String) { messages.append(message) }
+
+    func noteEmpty(_ path: String, _ error: ConfigurationError) { emptyFromEnvironment[path] = error }
+}
+
 /// A YAML node with the key path that reached it, for errors that say exactly where.
 struct ConfigurationNode {
     let node: Node
     let path: String
     let file: String
     let environment: [String: String]
+    let warnings: ConfigurationWarnings
     /// The line of the key that led here, which is where a reader looks for a wrong key.
     var keyLine: Int? = nil
 
@@ -218,7 +249,7 @@ struct ConfigurationNode {
 
     func child(_ key: String, _ keyNode: Node, _ node: Node) -> ConfigurationNode {
         ConfigurationNode(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file, environment: environment,
-                          keyLine: keyNode.mark.map { $0.line })
+                          warnings: warnings, keyLine: keyNode.mark.map { $0.line })
     }
 
     /// The members of a mapping, in file order.
@@ -235,20 +266,34 @@ struct ConfigurationNode {
     func sequence() throws(ConfigurationError) -> [ConfigurationNode] {
         guard case .sequence(let sequence) = node else { throw error("expected a list") }
         return sequence.enumerated().map { index, element in
-            ConfigurationNode(node: element, path: "\(path)[\(index)]", file: file, environment: environment)
+            ConfigurationNode(node: element, path: "\(path)[\(index)]", file: file, environment: environment, warnings: warnings)
         }
     }
 
-    /// A scalar with `${VAR}` expanded.
+    /// A scalar with `${VAR}` expanded; an unset variable becomes "" and a warning.
     func string() throws(ConfigurationError) -> String {
         guard case .scalar(let scalar) = node else { throw error("expected a single value, found a \(node.isMapping ? "mapping" : "list")") }
         do {
-            return try EnvironmentExpansion.expand(scalar.string, environment: environment)
-        } catch .unset(let name) {
-            throw error("environment variable \(name) is not set (use ${\(name):-default} for a fallback)")
+            let (text, unset) = try EnvironmentExpansion.expand(scalar.string, environment: environment)
+            for name in unset {
+                warnings.add(error("environment variable \(name) is not set; using an empty value (${\(name):?message} makes it required)").description)
+            }
+            if text.isEmpty && scalar.string.contains("${") {
+                let names = unset.isEmpty ? "" : " (\(unset.map { "$\($0)" }.joined(separator: ", ")) not set)"
+                warnings.noteEmpty(path, error("is empty\(names)"))
+            }
+            return text
+        } catch .required(let name, let message) {
+            throw error("environment variable \(name) \(message)")
         } catch {
             throw self.error("unterminated ${ in value")
         }
+    }
+
+    /// `string()`, with an empty value meaning "not given" (an unset `${VAR}` for an optional setting).
+    func optionalString() throws(ConfigurationError) -> String? {
+        let text = try string()
+        return text.isEmpty ? nil : text
     }
 
     func bool() throws(ConfigurationError) -> Bool {

@@ -61,7 +61,7 @@ public struct InfisicalSettings: Sendable, Equatable {
 /// `structured_logging.*`: the webhook request/response log (JSON Lines) and its masking.
 public struct StructuredLoggingSettings: Sendable, Equatable {
     public var enabled = true
-    /// Default: `<logs_dir>/webhooks.log`.
+    /// Default: `<logs_dir>/webhooks.jsonl` (JSON Lines, so the application's jq recipes run on it).
     public var file: String?
     public var maskSensitive = true
     public var extraMaskedHeaders: [String] = []

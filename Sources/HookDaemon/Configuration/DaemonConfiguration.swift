@@ -31,6 +31,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// The file this was read from, or nil for the embedded defaults.
     public var sourcePath: String?
+    /// What loading noticed but accepted (an unset `${VAR}` taken as empty), for the log and `--check-config`.
+    public var warnings: [String] = []
     /// `hookd.socket`: overridden by `--socket` and `$HOOKD_SOCKET`.
     public var socketPath: String?
     /// `hookd.socket_mode`: permissions of the socket file (default 0660).

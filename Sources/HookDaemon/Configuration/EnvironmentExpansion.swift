@@ -1,16 +1,22 @@
-/// Expands `${VAR}` and `${VAR:-default}` in configuration values from the environment.
+/// Expands `${VAR}` in configuration values from the environment, as docker compose does, so
+/// an application's existing config file loads unchanged:
 ///
-/// `$$` stands for a literal dollar sign. A variable that is unset (and has no default) is an
-/// error rather than an empty string, so a typo cannot silently blank a setting.
+/// - `${VAR}`: the value; unset expands to empty and is reported (a warning, not an error),
+/// - `${VAR:-default}` / `${VAR-default}`: `default` when unset or empty / when unset,
+/// - `${VAR:?message}` / `${VAR?message}`: an error saying `message` when unset or empty / when unset,
+/// - `$$`: a literal dollar sign.
 enum EnvironmentExpansion {
     enum Failure: Error, Equatable {
-        case unset(String)
+        /// `${VAR:?message}` (or `?`) found VAR unset (or empty).
+        case required(name: String, message: String)
         case unterminated
     }
 
-    static func expand(_ text: String, environment: [String: String]) throws(Failure) -> String {
-        guard text.contains("$") else { return text }
+    /// The text with every reference replaced, and the names of unset variables that became "".
+    static func expand(_ text: String, environment: [String: String]) throws(Failure) -> (text: String, unset: [String]) {
+        guard text.contains("$") else { return (text, []) }
         var output = ""
+        var unset: [String] = []
         var index = text.startIndex
         while index < text.endIndex {
             let character = text[index]
@@ -25,14 +31,16 @@ enum EnvironmentExpansion {
                 index = text.index(after: next)
             } else if text[next] == "{" {
                 guard let close = text[next...].firstIndex(of: "}") else { throw .unterminated }
-                let body = text[text.index(after: next)..<close]
-                let (name, fallback) = splitDefault(body)
-                if let value = environment[name], !(fallback != nil && value.isEmpty) {
-                    output += value
-                } else if let fallback {
-                    output += fallback
-                } else {
-                    throw .unset(name)
+                let reference = Reference(text[text.index(after: next)..<close])
+                let value = environment[reference.name]
+                let missing = value == nil || (reference.emptyCountsAsUnset && value?.isEmpty == true)
+                switch (missing, reference.operation) {
+                case (false, _): output += value ?? ""
+                case (true, .fallback(let fallback)): output += fallback
+                case (true, .required(let message)):
+                    throw .required(name: reference.name, message: message.isEmpty ? "is required" : message)
+                case (true, .plain):
+                    if value == nil { unset.append(reference.name) }
                 }
                 index = text.index(after: close)
             } else {
@@ -40,11 +48,40 @@ enum EnvironmentExpansion {
                 index = next
             }
         }
-        return output
+        return (output, unset)
     }
 
-    private static func splitDefault(_ body: Substring) -> (String, String?) {
-        guard let marker = body.range(of: ":-") else { return (String(body), nil) }
-        return (String(body[..<marker.lowerBound]), String(body[marker.upperBound...]))
+    /// The inside of `${…}`: a name, then optionally `:-`, `-`, `:?` or `?` and its word.
+    private struct Reference {
+        enum Operation {
+            case plain
+            case fallback(String)
+            case required(String)
+        }
+
+        var name: String
+        var operation = Operation.plain
+        var emptyCountsAsUnset = false
+
+        init(_ body: Substring) {
+            guard let marker = body.firstIndex(where: { $0 == ":" || $0 == "-" || $0 == "?" }) else {
+                name = String(body)
+                return
+            }
+            name = String(body[..<marker])
+            var rest = body[marker...]
+            if rest.first == ":" {
+                emptyCountsAsUnset = true
+                rest = rest.dropFirst()
+            }
+            switch rest.first {
+            case "-": operation = .fallback(String(rest.dropFirst()))
+            case "?": operation = .required(String(rest.dropFirst()))
+            default:
+                // "${A:B}" is no operation compose knows: keep the whole text as the name, which is unset.
+                name = String(body)
+                emptyCountsAsUnset = false
+            }
+        }
     }
 }

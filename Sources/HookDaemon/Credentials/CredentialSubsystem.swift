@@ -73,7 +73,25 @@ final class CredentialSubsystem: Sendable {
         let cache = CredentialCache(configuration: cacheConfiguration, now: SystemClock.monotonicSeconds)
 
         let redis = configuration.redis
-        if redis.enabled, let key = redis.encryptionKey {
+        if redis.enabled {
+            let key: [UInt8]
+            if let configured = redis.encryptionKey {
+                key = configured
+            } else {
+                let path = "\(directories.state)/redis-encryption.key"
+                do throws(RedisKeyFile.Failure) {
+                    let (found, created) = try RedisKeyFile.loadOrCreate(path: path)
+                    key = found
+                    if created {
+                        logger.notice("""
+                            redis: created the encryption key \(path); every hookd sharing this Redis must use the same key \
+                            (copy the file, or set redis.encryption_key_file); values written under another key read as misses
+                            """)
+                    }
+                } catch {
+                    throw StartError(description: error.description)
+                }
+            }
             redisTier = RedisCredentialTier(
                 endpoint: redis.endpoint,
                 keyPrefix: redis.keyPrefix, encryptionKey: key, health: health,

@@ -33,15 +33,15 @@ public enum Daemon {
 
     /// Checks a configuration file as start-up would, without starting anything.
     /// - Returns: the first problem, or nil when the file is fine.
-    public static func checkConfiguration(path: String) -> ConfigurationError? {
+    public static func checkConfiguration(path: String) -> ConfigurationCheck {
         // Not a Result built from a typed-throws closure: with Swift 6.3 that form destroyed an
         // uninitialised DaemonConfiguration on the failure path (a crash, found by --check-config tests).
         let loader = ConfigurationLoader(environment: SocketPath.currentEnvironment(), daemonUserID: geteuid())
         do {
-            _ = try loader.load(path: path)
-            return nil
+            let configuration = try loader.load(path: path)
+            return ConfigurationCheck(problem: nil, warnings: configuration.warnings + configuration.startWarnings)
         } catch {
-            return error
+            return ConfigurationCheck(problem: error, warnings: [])
         }
     }
 
@@ -62,6 +62,7 @@ public enum Daemon {
             }
         }
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        for warning in configuration.warnings + configuration.startWarnings { logger.warning("configuration: \(warning)") }
 
         let directories = DaemonDirectories.resolve(
             environment: environment, userID: userID,
