@@ -22,19 +22,28 @@ struct ValidateCommand: ParsableCommand {
         if options.json {
             print(result.compactText)
         } else {
-            let status = result["status"]?.stringValue ?? "?"
-            let style = TerminalStyle(stream: STDOUT_FILENO)
-            let mark = status == "VALID" ? "✓" : (status == "UNTESTED" ? "-" : "✗")
-            print(style.colour("\(mark) \(key.code)/\(key.direction): \(status) - \(result["message"]?.stringValue ?? "")", for: status))
-            print("Details:")
-            if case .object(let details)? = result["details"] {
-                for name in details.keys.sorted() {
-                    let value = details[name].map { $0.stringValue ?? $0.compactText } ?? ""
-                    print("  \(name): \(value)")
-                }
-            }
+            print(Self.describe(result, key: key, style: TerminalStyle(stream: STDOUT_FILENO)), terminator: "")
         }
         throw ExitCode(ValidationExit.status(for: [result["status"]?.stringValue ?? ""]))
+    }
+
+    /// The original validator's wording: what is checked, a ✓/✗ line with the message, then the
+    /// details, the four an operator reads first (url, status_code, credential_source,
+    /// auth_type) leading and the rest after them by name.
+    static func describe(_ result: JSONValue, key: WebhookKeyArguments, style: TerminalStyle) -> String {
+        let status = result["status"]?.stringValue ?? "?"
+        let mark = status == "VALID" ? "✓" : (status == "UNTESTED" ? "-" : "✗")
+        var text = "Validating \(key.direction) webhook: \(key.code)\n"
+        text += style.colour("\(mark) \(result["message"]?.stringValue ?? status)", for: status) + "\n"
+        if let reason = result["reason"]?.stringValue { text += "  reason: \(reason)\n" }
+        text += "Details:\n"
+        guard case .object(let details)? = result["details"] else { return text }
+        let first = ["url", "status_code", "credential_source", "auth_type"]
+        for name in first.filter({ details[$0] != nil }) + details.keys.sorted().filter({ !first.contains($0) }) {
+            let value = details[name].map { $0.stringValue ?? $0.compactText } ?? ""
+            text += "  \(name): \(value)\n"
+        }
+        return text
     }
 }
 
@@ -59,6 +68,8 @@ struct ValidateAllCommand: ParsableCommand {
         if options.json {
             print(result.compactText)
         } else {
+            let title = direction.uppercased() == "ALL" ? "All" : direction.uppercased()
+            print("\(title) Webhook Validation Results")
             print(ValidationTable.render(results, style: TerminalStyle(stream: STDOUT_FILENO)), terminator: "")
             let summary = result["summary"]
             func count(_ name: String) -> String { summary?[name].map { $0.compactText } ?? "0" }
@@ -115,29 +126,40 @@ struct TerminalStyle {
     }
 }
 
-/// The box-drawn table of `validate-all`: Webhook Code, Status, Message.
+/// The box-drawn table of `validate-all`: Webhook Code, Status, Message; heavy lines on a
+/// terminal (as the original validator's table), light ones when piped.
 enum ValidationTable {
+    /// The box-drawing characters: corners and joints per row of lines, then the verticals.
+    private struct Box {
+        var top: (String, String, String), middle: (String, String, String), bottom: (String, String, String)
+        var horizontal: String, vertical: String
+
+        static let light = Box(top: ("┌", "┬", "┐"), middle: ("├", "┼", "┤"), bottom: ("└", "┴", "┘"), horizontal: "─", vertical: "│")
+        static let heavy = Box(top: ("┏", "┳", "┓"), middle: ("┣", "╋", "┫"), bottom: ("┗", "┻", "┛"), horizontal: "━", vertical: "┃")
+    }
+
     static func render(_ results: [JSONValue], style: TerminalStyle) -> String {
+        let box = style.isTerminal ? Box.heavy : Box.light
         let rows = results.map { result -> [String] in
             let code = (result["code"]?.stringValue ?? "?") + (result["direction"] == "IN" ? " (IN)" : "")
             return [code, result["status"]?.stringValue ?? "?", result["message"]?.stringValue ?? ""]
         }
         let headers = ["Webhook Code", "Status", "Message"]
         let widths = (0..<3).map { column in ([headers[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0 }
-        func line(_ left: String, _ middle: String, _ right: String) -> String {
-            left + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: middle) + right + "\n"
+        func line(_ joints: (String, String, String)) -> String {
+            joints.0 + widths.map { String(repeating: box.horizontal, count: $0 + 2) }.joined(separator: joints.1) + joints.2 + "\n"
         }
         func row(_ cells: [String], status: String? = nil) -> String {
-            var text = "│"
+            var text = box.vertical
             for (index, cell) in cells.enumerated() {
                 let padded = " " + cell.padding(to: widths[index]) + " "
-                text += (index == 1 && status != nil ? style.colour(padded, for: status ?? "") : padded) + "│"
+                text += (index == 1 && status != nil ? style.colour(padded, for: status ?? "") : padded) + box.vertical
             }
             return text + "\n"
         }
-        var output = line("┌", "┬", "┐") + row(headers) + line("├", "┼", "┤")
+        var output = line(box.top) + row(headers) + line(box.middle)
         for cells in rows { output += row(cells, status: cells[1]) }
-        return output + line("└", "┴", "┘")
+        return output + line(box.bottom)
     }
 }
 

@@ -233,14 +233,26 @@ struct ValidationTests {
         let socket = ["--socket", daemon.socketPath]
         let one = try hookrpc(["validate", "GOOD"] + socket, in: daemon.directory)
         #expect(one.status == 0)
-        #expect(one.output.hasPrefix("✓ GOOD/OUT: VALID - Endpoint accessible - 200\nDetails:\n"), "\(one.output)")
+        #expect(one.output.hasPrefix("""
+            Validating OUT webhook: GOOD
+            ✓ Endpoint accessible - 200
+            Details:
+              url: \(endpoints.http)/status/200
+              status_code: 200
+              credential_source: database
+              auth_type: bearer
+
+            """), "the original validator's wording: \(one.output)")
         #expect(one.output.contains("  credential_source: database\n"))
         let table = try hookrpc(["validate-all"] + socket, in: daemon.directory)
         #expect(table.status == 0)
+        #expect(table.output.hasPrefix("All Webhook Validation Results\n┌"), "\(table.output)")
         #expect(table.output.contains("│ Webhook Code │ Status   │ Message"), "\(table.output)")
         #expect(table.output.contains("│ SERVICE_ONLY │ UNTESTED │ SERVICE type webhook"))
         #expect(table.output.contains("Summary:\n  Valid:    1\n  Invalid:  0\n  Untested: 1\n  Errors:   0\n"))
         #expect(!table.output.contains("\u{1B}["), "no colour when piped")
+        let outTable = try hookrpc(["validate-all", "--direction", "OUT"] + socket, in: daemon.directory)
+        #expect(outTable.output.hasPrefix("OUT Webhook Validation Results\n"), "\(outTable.output)")
 
         try upsert(client, ["code": "BROKEN", "url": .string(endpoints.http + "/status/500"), "auth_type": "none"])
         #expect(try hookrpc(["validate-all"] + socket, in: daemon.directory).status == 2, "only ERRORs: 2")
@@ -260,12 +272,13 @@ struct ValidationTests {
                                         outputPath: "\(daemon.directory)/script-colour.out")
         _ = coloured.waitForExit(seconds: 30)
         #expect(coloured.output.contains("\u{1B}[32m VALID"), "\(coloured.output)")
+        #expect(coloured.output.contains("┏━") && coloured.output.contains("┃ Webhook Code ┃"), "heavy box on a terminal: \(coloured.output)")
         #expect(coloured.output.contains("Validating webhooks (ALL)… 0 s"), "a progress line on the terminal")
         environment["NO_COLOR"] = "1"
         let plain = try ChildProcess(executable: "/usr/bin/script", arguments: ["-qec", command, "/dev/null"], environment: environment,
                                      outputPath: "\(daemon.directory)/script-plain.out")
         _ = plain.waitForExit(seconds: 30)
-        #expect(plain.output.contains("│ GOOD"), "\(plain.output)")
+        #expect(plain.output.contains("┃ GOOD"), "\(plain.output)")
         #expect(!plain.output.contains("\u{1B}[3"), "NO_COLOR turns colour off")
 
         let source = try hookrpc(["check-source", "GOOD"] + socket, in: daemon.directory)
