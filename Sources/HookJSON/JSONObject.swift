@@ -50,6 +50,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     /// The value for `key`; setting nil removes the member.
     public subscript(key: String) -> JSONValue? {
         get {
+            if let recorder = JSONObject.readRecorder { recorder.record(key) }
             for member in members where member.key == key { return member.value }
             return nil
         }

@@ -1253,10 +1253,10 @@ public enum OpenRPCDocument {
       "params": [
         {
           "name": "webhook_code",
-          "description": "The webhook's code, written as given. Any string: not checked against the WebhookCode pattern here.",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _ (else -32602 naming the parameter). The webhook need not be registered.",
           "required": true,
           "schema": {
-            "type": "string"
+            "$ref": "#/components/schemas/WebhookCode"
           }
         },
         {
@@ -1349,10 +1349,10 @@ public enum OpenRPCDocument {
       "params": [
         {
           "name": "webhook_code",
-          "description": "The webhook's code, written as given. Any string: not checked against the WebhookCode pattern here.",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _ (else -32602 naming the parameter). The webhook need not be registered.",
           "required": true,
           "schema": {
-            "type": "string"
+            "$ref": "#/components/schemas/WebhookCode"
           }
         },
         {
@@ -1373,13 +1373,15 @@ public enum OpenRPCDocument {
         },
         {
           "name": "status_code",
-          "description": "The HTTP status received; not range-checked. Absent or null: null (no response came).",
+          "description": "The HTTP status received, 100 to 599 (else -32602). Absent or null: null (no response came).",
           "required": false,
           "schema": {
             "type": [
               "integer",
               "null"
-            ]
+            ],
+            "minimum": 100,
+            "maximum": 599
           }
         },
         {
@@ -1395,10 +1397,11 @@ public enum OpenRPCDocument {
         },
         {
           "name": "duration",
-          "description": "How long the call took, in seconds; written as `duration_seconds`. Not range-checked.",
+          "description": "How long the call took, in seconds, zero or more (else -32602); written as `duration_seconds`.",
           "required": true,
           "schema": {
-            "type": "number"
+            "type": "number",
+            "minimum": 0
           }
         },
         {

@@ -24,24 +24,9 @@ struct SystemMethodsTests {
     }
 
     @Test func theMethodTableAndTheOpenRPCDocumentListTheSameMethods() async throws {
-        let directory = "/tmp/hookd-catalogue-\(getpid())-\(Int.random(in: 0..<1_000_000))"
-        defer { _ = try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = DaemonConfiguration()
-        configuration.audit.enabled = false
-        let state = DaemonState(configuration: configuration, loader: ConfigurationLoader(environment: [:], daemonUserID: 0), daemonUserID: 0)
-        let credentials = try CredentialSubsystem(
-            configuration: configuration, directories: DaemonDirectories(state: directory, logs: directory, runtime: directory),
-            environment: [:], health: state.health, logger: Logger(label: "test"))
-        let alerts = try AlertSubsystem(configuration: configuration, directories: DaemonDirectories(state: directory, logs: directory, runtime: directory),
-                                        health: state.health, logger: Logger(label: "test"))
-        let validation = ValidationService(registry: credentials.registry, credentials: credentials.service,
-                                           settings: configuration.validation,
-                                           maxResponseBytes: configuration.http.maxResponseBytes, network: configuration.network) { _ in }
-        let served = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
-                                           reloader: reloader(state), logger: Logger(label: "test")).names
-        await validation.stop()
-        await credentials.shutdown()
-        await alerts.shutdown()
+        let fixture = try await MethodCatalogueFixture()
+        let served = fixture.table.names
+        await fixture.shutdown()
         let document = try JSONValue.parse(OpenRPCDocument.text)
         let documented = try #require(document["methods"]?.arrayValue).compactMap { $0["name"]?.stringValue }.sorted()
         #expect(documented == served)
