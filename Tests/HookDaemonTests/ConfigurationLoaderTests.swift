@@ -184,29 +184,12 @@ struct DaemonDirectoriesTests {
 
 /// Issue 11: the application's own config.yaml block loads exactly as written.
 struct ApplicationConfigurationTests {
-    static let applicationBlock = """
-        redis:
-          enabled: true
-          host: localhost
-          port: 6379
-          db: 0
-          password: ${REDIS_PASSWORD} # Optional
-          ttl: 300 # 5 minutes
-        webhooks:
-          alerting:
-            enabled: true
-            failure_rate_threshold: 10.0 # %
-            auth_failure_threshold: 5
-            latency_threshold_seconds: 5.0
-            window_minutes: 5
-            channels: slack,mqtt,log
-            alert_email: ops@example.com
-            pagerduty_key: ${PAGERDUTY_INTEGRATION_KEY}
-        structured_logging:
-          enabled: true
-          mask_sensitive: true
-          mqtt_enabled: true
-        """
+    /// The application's config.yaml block (issue 11), verbatim, as the drop-in tests share it.
+    static var applicationBlock: String {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/application-config.yaml").path
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? "missing fixture \(path)"
+    }
 
     @Test func theApplicationsBlockLoadsVerbatimWithItsVariablesUnset() throws {
         let loader = ConfigurationLoader(environment: [:], daemonUserID: 990)

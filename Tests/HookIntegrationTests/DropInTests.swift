@@ -7,30 +7,8 @@ import Testing
 /// Issue 11: the application's own config.yaml block, verbatim, through `hookd --check-config`
 /// and a real start (no Redis listens on localhost:6379 here: the tier reports itself degraded).
 struct DropInConfigurationTests {
-    static let applicationBlock = """
-        redis:
-          enabled: true
-          host: localhost
-          port: 6379
-          db: 0
-          password: ${REDIS_PASSWORD} # Optional
-          ttl: 300 # 5 minutes
-        webhooks:
-          alerting:
-            enabled: true
-            failure_rate_threshold: 10.0 # %
-            auth_failure_threshold: 5
-            latency_threshold_seconds: 5.0
-            window_minutes: 5
-            channels: slack,mqtt,log
-            alert_email: ops@example.com
-            pagerduty_key: ${PAGERDUTY_INTEGRATION_KEY}
-        structured_logging:
-          enabled: true
-          mask_sensitive: true
-          mqtt_enabled: true
-
-        """
+    /// The application's block, verbatim (Tests/Fixtures/application-config.yaml).
+    static let applicationPath = PortFileFixture.fixtures + "/application-config.yaml"
 
     private static func environmentWithoutTheVariables() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
@@ -40,12 +18,10 @@ struct DropInConfigurationTests {
     }
 
     @Test func checkConfigAcceptsItAndSaysWhatToLookAt() throws {
-        let directory = try TestEnvironment.makeTemporaryDirectory()
-        let path = "\(directory)/config.yaml"
-        try Self.applicationBlock.write(toFile: path, atomically: true, encoding: .utf8)
-        let check = try ChildProcess(executable: TestEnvironment.hookdPath, arguments: ["--check-config", path],
-                                     environment: Self.environmentWithoutTheVariables(), outputPath: "\(directory)/check.out")
-        #expect(check.waitForExit(seconds: 10) == 0, "\(check.output)")
+        let check = try TestEnvironment.checkConfiguration(try String(contentsOfFile: Self.applicationPath, encoding: .utf8),
+                                                           environment: Self.environmentWithoutTheVariables())
+        let path = check.path
+        #expect(check.status == 0, "\(check.output)")
         let output = check.output
         #expect(output.contains("warning: \(path):6: redis.password: environment variable REDIS_PASSWORD is not set; using an empty value"))
         #expect(output.contains("environment variable PAGERDUTY_INTEGRATION_KEY is not set"))
@@ -56,7 +32,8 @@ struct DropInConfigurationTests {
 
     @Test func hookdStartsOnItWithAKeyOfItsOwn() throws {
         let directory = try TestEnvironment.makeTemporaryDirectory()
-        let daemon = try DaemonProcess(configuration: Self.applicationBlock, environment: Self.environmentWithoutTheVariables(),
+        let daemon = try DaemonProcess(configuration: try String(contentsOfFile: Self.applicationPath, encoding: .utf8),
+                                       environment: Self.environmentWithoutTheVariables(),
                                        directory: directory)
         let components = try daemon.client().health()["components"]
         #expect(components?["redis_encryption"]?["detail"]?.stringValue?.hasPrefix("key id ") == true)

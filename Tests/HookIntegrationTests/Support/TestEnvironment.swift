@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 
 /// Paths and services the integration tests use; `make test` provides them.
 enum TestEnvironment {
@@ -26,6 +27,17 @@ enum TestEnvironment {
     }
 
     /// Waits until `condition` holds, for at most `seconds`.
+    /// Runs `hookd --check-config` on `text` written to a fresh file (with `environment` when given).
+    /// - Returns: the exit status (nil: it did not exit within 10 s) and everything it printed.
+    static func checkConfiguration(_ text: String, environment: [String: String]? = nil) throws -> (status: Int32?, output: String, path: String) {
+        let directory = try makeTemporaryDirectory()
+        let path = "\(directory)/hookd.yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let child = try ChildProcess(executable: hookdPath, arguments: ["--check-config", path], environment: environment,
+                                     outputPath: "\(directory)/check.out")
+        return (child.waitForExit(seconds: 10), child.output, path)
+    }
+
     static func wait(seconds: Double, until condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
