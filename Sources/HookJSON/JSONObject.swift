@@ -18,12 +18,33 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     public init() { members = [] }
 
-    /// Builds an object from members; a later member with the same key replaces an earlier one.
+    /// Builds an object from members; a later member with the same key replaces an earlier one
+    /// (keeping the earlier one's place).
+    ///
+    /// Linear in the member count: past a handful of members, keys are found through a hash
+    /// table rather than by a scan each, so a caller's 100 000 headers cost 100 000 steps, not
+    /// 5 · 10⁹ (the masker rebuilds every object it masks with this initialiser).
     public init(_ members: [Member]) {
         self.members = []
         self.members.reserveCapacity(members.count)
-        for member in members { self[member.key] = member.value }
+        guard members.count > Self.hashedFrom else {
+            for member in members { self[member.key] = member.value }
+            return
+        }
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(members.count)
+        for member in members {
+            if let position = positions[member.key] {
+                self.members[position].value = member.value
+            } else {
+                positions[member.key] = self.members.count
+                self.members.append(member)
+            }
+        }
     }
+
+    /// Past this many members `init(_:)` de-duplicates through a hash table; up to it, a scan is cheaper.
+    static let hashedFrom = 16
 
     /// Literal keys are written by hand and unique (a repeated key is caught in debug builds),
     /// so a literal skips the de-duplicating setter: responses are built this way on hot paths.

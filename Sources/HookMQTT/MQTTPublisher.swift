@@ -5,7 +5,8 @@ import CMosquitto
 /// `publish(topic:payload:)` only puts the message in a bounded FIFO and returns. libmosquitto's
 /// own thread connects (asynchronously, so a broker that is down at start is fine), reconnects
 /// with exponential backoff, and sends the queue in order whenever it is connected. When the
-/// queue is full the oldest message is dropped and counted (`overflowCount`).
+/// queue is full (by message count or by bytes) the oldest message is dropped and counted
+/// (`overflowCount`).
 ///
 /// With QoS ≥ 1 a message counts as delivered only when the broker acknowledges it (PUBACK, or
 /// PUBCOMP for QoS 2). Until then the publisher keeps its own copy and, if the connection
@@ -22,7 +23,8 @@ public final class MQTTPublisher: Sendable {
         case connected
         /// The connection failed or ended; messages wait in the queue while libmosquitto retries.
         case disconnected(reason: String)
-        /// The queue was full and the oldest messages were dropped: `droppedTotal` since start.
+        /// The queue was full (messages or bytes) and the oldest messages were dropped:
+        /// `droppedTotal` since start.
         case overflow(droppedTotal: Int)
         /// libmosquitto refused one message for good (too large for MQTT); it was dropped.
         case rejected(topic: String, reason: String)
@@ -47,6 +49,8 @@ public final class MQTTPublisher: Sendable {
     ///   - password: Sent with `username`.
     ///   - qos: 0, 1 or 2 for every message. Only 1 and 2 survive a broker restart.
     ///   - queueSize: Messages kept while they cannot be sent (at least 1); past it the oldest go.
+    ///   - maximumQueueBytes: Bytes (topics and payloads) kept while messages cannot be sent;
+    ///     past it the oldest go, so large events cannot hold more memory than this. Default 8 MiB.
     ///   - keepAliveSeconds: MQTT keep-alive (at least 5, libmosquitto's minimum).
     ///   - reconnectDelaySeconds: First and longest wait between reconnect attempts; the wait
     ///     grows exponentially between them.
@@ -56,7 +60,8 @@ public final class MQTTPublisher: Sendable {
     /// - Throws: `MQTTError` for an invalid setting, or when libmosquitto cannot create the
     ///   client or start its thread. A broker that cannot be reached is not an error.
     public init(host: String, port: Int, clientID: String, username: String? = nil, password: String? = nil,
-                tls: MQTTTLS? = nil, qos: Int = 1, queueSize: Int = 10_000, keepAliveSeconds: Int = 30,
+                tls: MQTTTLS? = nil, qos: Int = 1, queueSize: Int = 10_000, maximumQueueBytes: Int = 8 << 20,
+                keepAliveSeconds: Int = 30,
                 reconnectDelaySeconds: ClosedRange<Int> = 1...30,
                 onStatus: @escaping @Sendable (Status) -> Void = { _ in }) throws(MQTTError) {
         guard (0...2).contains(qos) else { throw MQTTError(message: "qos must be 0, 1 or 2, not \(qos)") }
@@ -71,7 +76,7 @@ public final class MQTTPublisher: Sendable {
             throw MQTTError(message: "mosquitto_new failed for client \(clientID)")
         }
         core = MQTTPublisherCore(handle: MosquittoHandle(raw: raw), brokerAddress: "\(host):\(port)", qos: Int32(qos),
-                                 queueSize: queueSize, inflightWindow: Self.inflightWindow,
+                                 queueSize: queueSize, maximumQueueBytes: maximumQueueBytes, inflightWindow: Self.inflightWindow,
                                  reconnectDelaySeconds: reconnectDelaySeconds, onStatus: onStatus)
         try core.start(host: host, port: port, keepAliveSeconds: max(5, keepAliveSeconds), username: username, password: password, tls: tls)
     }
@@ -83,7 +88,8 @@ public final class MQTTPublisher: Sendable {
 
     /// Queues one message for the broker and returns at once, connected or not.
     ///
-    /// When the queue is full the oldest waiting message is dropped (and counted) to make room.
+    /// When the queue is full (messages or bytes) the oldest waiting messages are dropped (and
+    /// counted) to make room.
     /// - Parameters:
     ///   - topic: A concrete topic: not empty, no `+` or `#` wildcards.
     ///   - payload: The message body.
@@ -103,7 +109,7 @@ public final class MQTTPublisher: Sendable {
     /// acknowledgement.
     public var queuedCount: Int { core.state.withLock { $0.undeliveredCount } }
 
-    /// Messages dropped because the queue was full, since start.
+    /// Messages dropped because the queue was full (messages or bytes), since start.
     public var overflowCount: Int { core.state.withLock { $0.overflowCount } }
 
     /// Messages the broker acknowledged (QoS ≥ 1) or that were written out (QoS 0), since start.

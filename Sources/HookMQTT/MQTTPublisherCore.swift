@@ -66,7 +66,7 @@ final class MQTTPublisherCore: Sendable {
     /// `host:port`, to say which broker a status is about.
     let brokerAddress: String
 
-    init(handle: MosquittoHandle, brokerAddress: String, qos: Int32, queueSize: Int, inflightWindow: Int,
+    init(handle: MosquittoHandle, brokerAddress: String, qos: Int32, queueSize: Int, maximumQueueBytes: Int, inflightWindow: Int,
          reconnectDelaySeconds: ClosedRange<Int>, onStatus: @escaping @Sendable (MQTTPublisher.Status) -> Void) {
         self.handle = handle
         self.brokerAddress = brokerAddress
@@ -74,7 +74,7 @@ final class MQTTPublisherCore: Sendable {
         maximumDelay = UInt32(clamping: max(max(1, reconnectDelaySeconds.lowerBound), reconnectDelaySeconds.upperBound))
         self.qos = qos
         self.inflightWindow = inflightWindow
-        self.state = Mutex(State(pending: MQTTOutboundQueue(capacity: queueSize)))
+        self.state = Mutex(State(pending: MQTTOutboundQueue(capacity: queueSize, maximumBytes: maximumQueueBytes)))
         self.onStatus = onStatus
     }
 
@@ -146,8 +146,8 @@ final class MQTTPublisherCore: Sendable {
         networkThread.withLock { $0 = thread }
     }
 
-    /// Accepts one message: queues it, dropping the oldest when full, and hands what it can to
-    /// libmosquitto when connected. Never waits for the network.
+    /// Accepts one message: queues it, dropping the oldest when full (messages or bytes), and
+    /// hands what it can to libmosquitto when connected. Never waits for the network.
     func enqueue(topic: String, payload: [UInt8]) throws(MQTTError) {
         let outcome: Result<[MQTTPublisher.Status], MQTTError> = state.withLock { state in
             guard state.lifecycle == .open else {

@@ -2473,7 +2473,7 @@ public enum OpenRPCDocument {
       },
       "WindowMetrics": {
         "title": "WindowMetrics",
-        "description": "A webhook's numbers over the alerting window (the last `window_minutes` minutes, to the second). Latencies are in seconds; percentiles are nearest-rank over every call in the window; all zero when the window is empty.",
+        "description": "A webhook's numbers over the alerting window (the last `window_minutes` minutes, to the second). Latencies are in seconds; percentiles are nearest rank over a fixed latency histogram (within 1 %, clamped to the exact minimum and maximum; latencies cover the window plus at most one tenth of it); average and maximum are exact; all zero when the window is empty.",
         "type": "object",
         "required": [
           "webhook_code",

@@ -75,6 +75,51 @@ struct MaskerTests {
         #expect(masked["Location"] == "https://app.example/cb?state=xyz&access_token=***MASKED***")
     }
 
+    /// Headers as a parsed object (parsing is linear), `name(index)` to `value(index)`.
+    static func parsedHeaders(count: Int, name: (Int) -> String, value: (Int) -> String) throws -> JSONObject {
+        var text = "{"
+        text.reserveCapacity(count * 32)
+        for index in 0..<count {
+            if index > 0 { text += "," }
+            text += "\"\(name(index))\":\"\(value(index))\""
+        }
+        text += "}"
+        return try #require(try JSONValue.parse(text).objectValue)
+    }
+
+    @Test("100 000 headers are masked in one pass, each in its place")
+    func manyHeaders() throws {
+        // Quadratic work (a scan of the result per header) would be 5 · 10⁹ key comparisons here.
+        let count = 100_000
+        let headers = try Self.parsedHeaders(count: count, name: { $0 % 10 == 0 ? "X-Token-\($0)" : "X-Header-\($0)" },
+                                             value: { $0 % 10 == 0 ? "secret-\($0)" : "value-\($0)" })
+        let masked = masker.maskHeaders(headers)
+        #expect(masked.count == count)
+        var misplaced: [Int] = []
+        for (index, member) in masked.members.enumerated() {
+            let expected = index % 10 == 0 ? ("X-Token-\(index)", mask) : ("X-Header-\(index)", JSONValue.string("value-\(index)"))
+            if member.key != expected.0 || member.value != expected.1 { misplaced.append(index) }
+        }
+        #expect(misplaced.isEmpty, "first wrong members: \(misplaced.prefix(5))")
+    }
+
+    @Test("names that mask to the same text keep one member, in the first one's place, with the later value")
+    func namesMaskedAlike() throws {
+        let masker = Masker(knownSecrets: ["k-one", "k-two"])
+        let headers = try Self.parsedHeaders(count: 1_000, name: { index in
+            switch index {
+            case 10: "X-Id-k-one"
+            case 900: "X-Id-k-two"
+            default: "X-Header-\(index)"
+            }
+        }, value: { "value-\($0)" })
+        let masked = masker.maskHeaders(headers)
+        #expect(masked.count == 999)
+        #expect(masked.members[10].key == "X-Id-***MASKED***")
+        #expect(masked.members[10].value == "value-900")
+        #expect(masked.members[11].key == "X-Header-11")
+    }
+
     // MARK: URLs
 
     @Test("userinfo is masked, host and path kept")

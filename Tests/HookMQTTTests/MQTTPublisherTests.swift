@@ -26,6 +26,49 @@ struct MQTTPublisherTests {
         #expect(queue.messages.map(\.sequence) == [3, 4, 5, 6])
     }
 
+    @Test func pastTheByteBoundTheOldestMessagesAreDropped() {
+        var queue = MQTTOutboundQueue(capacity: 100, maximumBytes: 1_000)
+        var dropped = 0
+        // 300 bytes each: 8 topic bytes, 292 payload bytes.
+        for index: UInt64 in 0..<5 { dropped += queue.append(message(index, payloadBytes: 292)) }
+        #expect(dropped == 2, "three messages of 300 bytes fit in 1000, a fourth would not")
+        #expect(queue.messages.map(\.sequence) == [2, 3, 4])
+        #expect(queue.bytes == 900)
+        #expect(queue.popFirst()?.sequence == 2)
+        #expect(queue.bytes == 600)
+        #expect(queue.append(message(5, payloadBytes: 392)) == 0, "600 + 400 is within the bound")
+        #expect(queue.bytes == 1_000)
+    }
+
+    @Test func aMessageLargerThanTheWholeByteBoundIsDroppedItself() {
+        var queue = MQTTOutboundQueue(capacity: 100, maximumBytes: 1_000)
+        _ = queue.append(message(0, payloadBytes: 92))
+        #expect(queue.append(message(1, payloadBytes: 2_000)) == 2, "the big one pushes out the small one, then goes too")
+        #expect(queue.isEmpty)
+        #expect(queue.bytes == 0)
+        #expect(queue.append(message(2, payloadBytes: 92)) == 0, "the queue works on afterwards")
+        #expect(queue.messages.map(\.sequence) == [2])
+    }
+
+    @Test func messagesPutBackCountAgainstTheByteBoundAndTheOldestGo() {
+        var queue = MQTTOutboundQueue(capacity: 100, maximumBytes: 1_000)
+        _ = queue.append(message(5, payloadBytes: 292))
+        _ = queue.append(message(6, payloadBytes: 292))
+        #expect(queue.prepend([message(2, payloadBytes: 292), message(3, payloadBytes: 292), message(4, payloadBytes: 292)]) == 2)
+        #expect(queue.messages.map(\.sequence) == [4, 5, 6])
+        #expect(queue.bytes == 900)
+    }
+
+    @Test func theByteBoundHoldsOverManyMessagesOfMixedSizes() {
+        var queue = MQTTOutboundQueue(capacity: 10_000, maximumBytes: 65_536)
+        var dropped = 0
+        for index: UInt64 in 0..<20_000 { dropped += queue.append(message(index, payloadBytes: Int(index % 700))) }
+        #expect(queue.bytes <= 65_536)
+        #expect(queue.bytes == queue.messages.reduce(0) { $0 + $1.byteCount }, "the running total matches the messages")
+        #expect(dropped + queue.count == 20_000, "every message is either waiting or counted as dropped")
+        #expect(queue.messages.last?.sequence == 19_999)
+    }
+
     // MARK: The caller's side
 
     @Test func publishingNeverWaitsForAnAbsentBroker() async throws {
@@ -209,6 +252,11 @@ struct MQTTPublisherTests {
 
     private func message(_ sequence: UInt64) -> MQTTOutboundMessage {
         MQTTOutboundMessage(topic: "t", payload: [], sequence: sequence)
+    }
+
+    /// A message of 8 topic bytes and `payloadBytes` payload bytes.
+    private func message(_ sequence: UInt64, payloadBytes: Int) -> MQTTOutboundMessage {
+        MQTTOutboundMessage(topic: "hookd/mq", payload: Array(repeating: 0x2A, count: payloadBytes), sequence: sequence)
     }
 }
 

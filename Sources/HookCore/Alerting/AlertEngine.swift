@@ -6,7 +6,8 @@ import HookNumbers
 /// and history.
 ///
 /// `record` is the hot path of `alert.record`: one lock, O(1) window updates and two cheap rules;
-/// the latency rule (a percentile) is judged at most once a second per webhook there, and
+/// the latency rule (a percentile: a pass over the window's histogram, see ``CallWindow``) is
+/// judged at most once a second per webhook there, and
 /// always by `evaluate`, which the daemon calls on a timer so that alerts resolve when traffic stops.
 public final class AlertEngine: Sendable {
     /// An alert that is firing now.
@@ -92,7 +93,7 @@ public final class AlertEngine: Sendable {
                 return Outcome(counted: false, events: [], callTime: callTime)  // too old to count in the window
             }
             webhook.window.record(second: callSecond, success: call.success, authFailure: call.isAuthFailure, duration: call.duration)
-            // The latency rule sorts the window's durations: at most once a second on this path.
+            // The latency rule walks the window's histogram: at most once a second on this path.
             let judgeLatency = webhook.latencyJudgedAt < second
             if judgeLatency { webhook.latencyJudgedAt = second }
             let events = judge(&webhook, code: call.webhookCode, time: time, latency: judgeLatency, state: &state)
@@ -107,7 +108,8 @@ public final class AlertEngine: Sendable {
     public func evaluate() -> [AlertEvent] {
         let time = now()
         let second = Int64(clamping: time, rounding: .down)
-        let codes = state.withLock { $0.webhooks.keys.sorted() }
+        // Sorted outside the lock: with thousands of codes the sort would hold up `record`.
+        let codes = state.withLock { Array($0.webhooks.keys) }.sorted()
         var events: [AlertEvent] = []
         for code in codes {
             events += state.withLock { state -> [AlertEvent] in
@@ -178,7 +180,8 @@ public final class AlertEngine: Sendable {
     public func activeAlerts() -> [ActiveAlert] {
         let time = now()
         return state.withLock { state in
-            state.webhooks.keys.sorted().flatMap { code -> [ActiveAlert] in
+            // Only the codes with a firing alert are sorted, not every tracked code.
+            state.webhooks.filter { !$0.value.firing.isEmpty }.keys.sorted().flatMap { code -> [ActiveAlert] in
                 guard let webhook = state.webhooks[code] else { return [] }
                 return webhook.firing.keys.sorted { $0.rawValue < $1.rawValue }.compactMap { type in
                     guard let rule = webhook.firing[type] else { return nil }
@@ -249,7 +252,7 @@ public final class AlertEngine: Sendable {
         }
         let window = webhook.window
         // Counts combine this process's window with other hosts' (shared through Redis); the
-        // latency percentile needs the durations themselves, so it judges this process's calls.
+        // latency percentile needs the durations' histogram, so it judges this process's calls.
         let remote = (state.remote.isEmpty ? nil : state.remote[code]) ?? RemoteCallCounts(total: 0, failed: 0, authFailures: 0)
         let total = window.total + remote.total
         let failureRate = total == 0 ? 0 : Double(window.failed + remote.failed) / Double(total) * 100

@@ -20,14 +20,10 @@ public struct WindowMetrics: Sendable, Equatable {
     /// Other hookd processes' calls in the window, when counts are shared through Redis.
     public var otherHosts: RemoteCallCounts?
 
+    /// Latencies come from the window's histogram (``CallWindow/latencies()``): the average and
+    /// the maximum are exact, each percentile is within 1 % of the nearest-rank value.
     init(webhookCode: String, windowMinutes: Int, window: CallWindow, activeAlerts: [AlertType]) {
-        let durations = window.sortedDurations()
-        func percentile(_ fraction: Double) -> Double {
-            guard !durations.isEmpty else { return 0 }
-            // Nearest rank: the smallest value with at least `fraction` of the calls at or below it.
-            let rank = Int(clamping: fraction * Double(durations.count), rounding: .up)
-            return durations[min(durations.count - 1, max(0, rank - 1))]
-        }
+        let latencies = window.latencies()
         self.webhookCode = webhookCode
         self.windowMinutes = windowMinutes
         totalCalls = window.total
@@ -35,11 +31,11 @@ public struct WindowMetrics: Sendable, Equatable {
         failedCalls = window.failed
         failureRate = window.failureRatePercent
         authFailures = window.authFailures
-        avgLatency = durations.isEmpty ? 0 : durations.reduce(0, +) / Double(durations.count)
-        p50Latency = percentile(0.50)
-        p95Latency = percentile(0.95)
-        p99Latency = percentile(0.99)
-        maxLatency = durations.last ?? 0
+        avgLatency = latencies.average
+        p50Latency = latencies.p50
+        p95Latency = latencies.p95
+        p99Latency = latencies.p99
+        maxLatency = latencies.maximum
         self.activeAlerts = activeAlerts
     }
 

@@ -61,7 +61,7 @@ final class AlertSubsystem: Sendable {
                 host: mqttSettings.host, port: mqttSettings.port, clientID: mqttSettings.clientID, username: mqttSettings.username,
                 password: mqttSettings.password,
                 tls: mqttSettings.tls ? MQTTTLS(caFile: mqttSettings.caFile, certificateFile: mqttSettings.certificateFile, keyFile: mqttSettings.keyFile) : nil,
-                qos: mqttSettings.qos, queueSize: mqttSettings.queueSize
+                qos: mqttSettings.qos, queueSize: mqttSettings.queueSize, maximumQueueBytes: mqttSettings.maxQueueBytes
             ) { status in
                 switch status {
                 case .connected: health.report("mqtt", .ok, detail: "\(mqttSettings.host):\(mqttSettings.port)")

@@ -47,6 +47,9 @@ public struct MQTTSettings: Sendable, Equatable {
     public var topicPrefix = ""
     /// Messages kept while the broker is away; past it the oldest are dropped and counted.
     public var queueSize = 10_000
+    /// Bytes (topics and payloads) kept while the broker is away; past it the oldest messages are
+    /// dropped and counted, so large events cannot hold more memory than this.
+    public var maxQueueBytes = 8 << 20
     /// `structured_logging.mqtt_enabled`: also publish request/response lines.
     public var publishLogs = false
     /// `mqtt.tls` and `mqtt.ca_file` / `cert_file` / `key_file`: TLS towards the broker.

@@ -55,6 +55,7 @@ extension ConfigurationLoader {
             case "qos": settings.qos = try value.integer(in: 0...2)
             case "topic_prefix": settings.topicPrefix = try value.string()
             case "queue_size": settings.queueSize = try value.integer(in: 1...10_000_000)
+            case "max_queue_bytes": settings.maxQueueBytes = try value.integer(in: 65_536...(1 << 30))
             case "tls": settings.tls = try value.bool()
             case "ca_file": settings.caFile = try value.string()
             case "cert_file": settings.certificateFile = try value.string()

@@ -118,6 +118,11 @@ public final class HookServer: Service, Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 512)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: Self.waterMark(daemonState.configuration.limits))
+            // One read of at most 16 KiB per connection per loop turn: a peer flooding pipelined
+            // calls then holds its event loop for ~150 calls at a time, not ~2 400 (4 × 64 KiB),
+            // so the other connections on that loop wait well under a millisecond for their turn.
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2_048, maximum: 16_384))
             .childChannelInitializer { [dispatcher, daemonState] channel in
                 Self.initialize(channel, dispatcher: dispatcher, state: daemonState)
             }

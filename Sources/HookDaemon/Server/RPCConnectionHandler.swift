@@ -139,7 +139,13 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                     if (pendingOutput?.readableBytes ?? 0) >= Self.eagerFlushBytes { flushIfNeeded(context: context) }
                 }
             case .needMoreBytes:
-                if input.readableBytes > 0 { partialLine = input }
+                if input.readableBytes > 0 {
+                    // Only the unframed tail is kept. The joined buffer also holds the lines
+                    // already consumed; kept whole, it would grow with every read that ends
+                    // mid-line, which a peer pipelining steadily makes almost every read do.
+                    input.discardReadBytes()
+                    partialLine = input
+                }
                 return
             case .overlong(let limit):
                 refuseInput(RPCError(.tooLarge, "request line exceeds the limit of \(limit) bytes", details: ["limit": .integer(Int64(limit))]),
