@@ -9,7 +9,7 @@ struct LogsCommand: ParsableCommand {
         commandName: "logs", abstract: "Query the structured webhook log (JSON Lines).",
         discussion: "Reads the file hookd writes (structured_logging.file); --stats summarizes durations per webhook.")
 
-    @Option(help: "The log file (default: $LOGS_DIRECTORY/webhooks.log, else /var/log/hookd/webhooks.log for root, else ~/.local/state/hookd/log/webhooks.log).")
+    @Option(help: "The log file (default: $LOGS_DIRECTORY/webhooks.jsonl, else /var/log/hookd/webhooks.jsonl for root, else ~/.local/state/hookd/log/webhooks.jsonl).")
     var file: String?
     @Option(help: "Only this webhook code.") var code: String?
     @Flag(help: "Only failed responses.") var failed = false
@@ -99,9 +99,9 @@ struct LogsCommand: ParsableCommand {
 
     static func defaultPath() -> String {
         let environment = ProcessInfo.processInfo.environment
-        if let logs = environment["LOGS_DIRECTORY"]?.split(separator: ":").first { return "\(logs)/webhooks.log" }
-        if geteuid() == 0 { return "/var/log/hookd/webhooks.log" }
+        if let logs = environment["LOGS_DIRECTORY"]?.split(separator: ":").first { return "\(logs)/webhooks.jsonl" }
+        if geteuid() == 0 { return "/var/log/hookd/webhooks.jsonl" }
         let state = environment["XDG_STATE_HOME"] ?? "\(environment["HOME"] ?? "/tmp")/.local/state"
-        return "\(state)/hookd/log/webhooks.log"
+        return "\(state)/hookd/log/webhooks.jsonl"
     }
 }

@@ -15,7 +15,7 @@ struct AlertingTests {
     }
 
     private func logLines(_ daemon: DaemonProcess, count: Int) -> [JSONValue] {
-        TestEnvironment.waitForLines(in: "\(daemon.directory)/state/log/webhooks.log", count: count).compactMap { try? JSONValue.parse($0) }
+        TestEnvironment.waitForLines(in: "\(daemon.directory)/state/log/webhooks.jsonl", count: count).compactMap { try? JSONValue.parse($0) }
     }
 
     @Test func notificationsAreCountedAndTenFailuresFireAndLogAnAlert() throws {
@@ -68,7 +68,7 @@ struct AlertingTests {
         #expect(responseLine["status_code"] == 401)
         #expect(responseLine["error"] == "401 from Stripe for key ***MASKED***")
         daemon.child.stop()
-        for path in ["\(daemon.directory)/state/log/webhooks.log", daemon.child.outputPath] {
+        for path in ["\(daemon.directory)/state/log/webhooks.jsonl", daemon.child.outputPath] {
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             #expect(!text.contains(Self.secret), "\(path) holds the secret")
             #expect(!text.contains("hunter22"), "\(path) holds a password")
@@ -78,7 +78,7 @@ struct AlertingTests {
     @Test func sighupReopensTheStructuredLogForLogrotate() throws {
         let daemon = try daemon()
         let client = daemon.client()
-        let path = "\(daemon.directory)/state/log/webhooks.log"
+        let path = "\(daemon.directory)/state/log/webhooks.jsonl"
         _ = try client.call("log.request", params: ["webhook_code": "A", "method": "GET", "url": "https://a.test"])
         #expect(TestEnvironment.waitForLines(in: path, count: 1).count == 1)
         try FileManager.default.moveItem(atPath: path, toPath: path + ".1")

@@ -350,7 +350,7 @@ struct FullDiskTests {
               path: \(disk)/audit.log
               max_queue_bytes: 65536
             structured_logging:
-              file: \(disk)/webhooks.log
+              file: \(disk)/webhooks.jsonl
 
             """, environment: environment, directory: directory)
         let client = daemon.client()
@@ -389,7 +389,7 @@ struct FullDiskTests {
         let marker = "/recovered-\(UUID().uuidString.prefix(6))"
         _ = try client.call("log.request", params: ["webhook_code": "DISK", "method": "POST", "url": .string("https://example.test\(marker)")])
         #expect(TestEnvironment.wait(seconds: 5) {
-            ((try? String(contentsOfFile: "\(disk)/webhooks.log", encoding: .utf8)) ?? "").contains(marker)
+            ((try? String(contentsOfFile: "\(disk)/webhooks.jsonl", encoding: .utf8)) ?? "").contains(marker)
         }, "a line written after recovery reaches the file")
     }
 }
@@ -445,7 +445,7 @@ struct SecretsInAnswersTests {
                                                      "response_body": "echo: tok_uncached_secret_9", "duration": 0.2, "success": false])
         _ = try client.call("log.request", params: ["webhook_code": "BASICS", "method": "POST", "url": "https://example.test/b",
                                                     "headers": ["X-Forwarded-Auth": .string("Basic \(encoded)")]])
-        let path = "\(daemon.directory)/state/log/webhooks.log"
+        let path = "\(daemon.directory)/state/log/webhooks.jsonl"
         var text = ""
         #expect(TestEnvironment.wait(seconds: 5) {
             text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""

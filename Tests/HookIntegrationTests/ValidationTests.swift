@@ -157,7 +157,7 @@ struct ValidationTests {
         #expect(results.first { $0["code"] == "QUERY_OK" }?["details"]?["url"] == .string("\(endpoints.http)/protected/query?api_key=***MASKED***"),
                 "the api_key added to the query is masked")
         #expect(all["summary"] == ["valid": 4, "invalid": 3, "untested": 0, "errors": 0, "total": 7])
-        let everything = all.compactText + (try String(contentsOfFile: "\(daemon.directory)/state/log/webhooks.log", encoding: .utf8))
+        let everything = all.compactText + (try String(contentsOfFile: "\(daemon.directory)/state/log/webhooks.jsonl", encoding: .utf8))
             + daemon.child.output
         for secret in [Self.bearer, Self.password, Self.apiKey] {
             #expect(!everything.contains(secret), "a secret leaked into a result or a log")

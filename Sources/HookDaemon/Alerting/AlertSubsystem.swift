@@ -40,7 +40,7 @@ final class AlertSubsystem: Sendable {
         http = HTTPClient(configuration: .init(maxResponseBytes: configuration.http.maxResponseBytes))
         let logging = configuration.structuredLogging
         structuredLog = logging.enabled
-            ? try JSONLinesFile(path: logging.file ?? "\(directories.logs)/webhooks.log", maximumUnwrittenBytes: logging.maxQueueBytes,
+            ? try JSONLinesFile(path: logging.file ?? "\(directories.logs)/webhooks.jsonl", maximumUnwrittenBytes: logging.maxQueueBytes,
                                 onStatus: LogFileHealth.reporter(for: "structured_log", on: health))
             : nil
         let host = Self.hostName()

@@ -293,7 +293,7 @@ def test_line_1_and_2_request_and_response_are_logged_under_one_remembered_guid(
     guid = report["guid"]
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", guid)
     assert report["response_guid"] == guid  # the response used the guid the request got
-    request, response = _log_lines(daemon, "webhooks.log", guid, 2)
+    request, response = _log_lines(daemon, "webhooks.jsonl", guid, 2)
     assert request == {**request, "event": "webhook_request", "webhook_code": "STRIPE_PAYMENT", "direction": "OUT",
                        "method": "POST", "url": "https://api.stripe.com/v1/charges?api_key=***MASKED***",
                        "payload_size": len('{"amount":1000,"currency":"usd"}'), "credential_source": "infisical"}

@@ -477,7 +477,7 @@ LOGGED_SECRET = "sk_fake_logged_secret_1"
 def _log_lines(daemon: "Daemon", guid: str, count: int) -> List[Dict[str, Any]]:
     """The structured log's lines with ``guid``, once ``count`` of them are written (hookd writes
     them on its writer thread, after answering); fails after LOG_TIMEOUT_S."""
-    path = Path(daemon.state_dir) / "log" / "webhooks.log"
+    path = Path(daemon.state_dir) / "log" / "webhooks.jsonl"
     deadline = time.monotonic() + LOG_TIMEOUT_S
     while True:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
