@@ -74,30 +74,28 @@ final class AlertSubsystem: Sendable {
             mqtt = nil
         }
         var channels: [AlertChannel] = []
-        var unavailable: [String] = []
+        // What each listed channel lacks is said once, by the configuration (`--check-config` uses it too).
+        let unavailable = configuration.unconfiguredChannels
         for name in settings.channels {
             switch AlertChannelName(rawValue: name) {
             case .log?:
                 channels.append(LogAlertChannel(file: structuredLog, logger: logger))
             case .slack?:
-                guard let url = configuration.slack.webhookURL else { unavailable.append("slack (slack.webhook_url is not set)"); continue }
+                guard let url = configuration.slack.webhookURL else { continue }
                 channels.append(SlackAlertChannel(webhookURL: url, timeoutSeconds: configuration.slack.timeoutSeconds, http: http))
             case .pagerduty?:
                 let pagerDuty = configuration.pagerDuty
-                guard let key = pagerDuty.routingKey else { unavailable.append("pagerduty (pagerduty.routing_key is not set)"); continue }
+                guard let key = pagerDuty.routingKey else { continue }
                 channels.append(PagerDutyAlertChannel(routingKey: key, eventsURL: pagerDuty.eventsURL, timeoutSeconds: pagerDuty.timeoutSeconds, http: http))
             case .email?:
                 let smtp = configuration.smtp
-                guard smtp.url != nil, smtp.from != nil, !smtp.to.isEmpty else {
-                    unavailable.append("email (smtp.url, smtp.from and recipients in smtp.to or webhooks.alerting.alert_email are needed)")
-                    continue
-                }
+                guard smtp.url != nil, smtp.from != nil, !smtp.to.isEmpty else { continue }
                 channels.append(EmailAlertChannel(settings: smtp))
             case .mqtt?:
-                guard let mqtt else { unavailable.append("mqtt (mqtt.enabled is false)"); continue }
+                guard let mqtt else { continue }
                 channels.append(MQTTAlertChannel(publisher: mqtt, topicPrefix: mqttSettings.topicPrefix))
             case nil:
-                unavailable.append(name)
+                continue
             }
         }
         var claim: (@Sendable (AlertEvent) async -> Bool)? = nil
