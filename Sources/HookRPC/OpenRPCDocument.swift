@@ -1386,7 +1386,7 @@ public enum OpenRPCDocument {
         },
         {
           "name": "response_body",
-          "description": "The body received. Only its size is written (`response_size`, UTF-8 bytes; 0 when absent or null).",
+          "description": "The body received. Its size is written (`response_size`, UTF-8 bytes; 0 when absent or null) and its first 256 bytes after masking (`response_preview`): a JSON body masked as a payload, a form-encoded one by parameter, other text as free text.",
           "required": false,
           "schema": {
             "type": [
@@ -3062,6 +3062,7 @@ public enum OpenRPCDocument {
           "direction",
           "status_code",
           "response_size",
+          "response_preview",
           "duration_seconds",
           "success",
           "error",
@@ -3092,7 +3093,14 @@ public enum OpenRPCDocument {
           "response_size": {
             "type": "integer",
             "minimum": 0,
-            "description": "UTF-8 bytes of the response body (never the body itself)."
+            "description": "UTF-8 bytes of the response body."
+          },
+          "response_preview": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The body masked whole (JSON as a payload, form-encoded by parameter, else as free text), then cut to 256 UTF-8 bytes on a character boundary with … appended when cut; null when there was no body."
           },
           "duration_seconds": {
             "type": "number"

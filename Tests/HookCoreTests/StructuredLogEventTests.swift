@@ -58,20 +58,21 @@ struct StructuredLogEventTests {
         #expect(!line.compactText.contains("visible-only-as-size"))
     }
 
-    @Test("the response line has the seed's members in order, with their types")
+    @Test("the response line has the seed's members in order, with the masked preview after the size")
     func responseShape() {
         let line = responseLine(statusCode: 502, responseBody: "Bad gateway ü", error: "upstream said no")
         #expect(line.objectValue?.keys == [
-            "event", "webhook_code", "direction", "status_code", "response_size", "duration_seconds", "success",
-            "error", "timestamp", "guid",
+            "event", "webhook_code", "direction", "status_code", "response_size", "response_preview", "duration_seconds",
+            "success", "error", "timestamp", "guid",
         ])
-        #expect(line.compactText == #"{"event":"webhook_response","webhook_code":"stripe_orders","direction":"OUT","status_code":502,"response_size":14,"duration_seconds":0.125,"success":false,"error":"upstream said no","timestamp":"2023-11-14T22:13:20.250Z","guid":"0b6f2c1e-5d4a-4c3b-9a8f-7e6d5c4b3a21"}"#)
+        #expect(line.compactText == #"{"event":"webhook_response","webhook_code":"stripe_orders","direction":"OUT","status_code":502,"response_size":14,"response_preview":"Bad gateway ü","duration_seconds":0.125,"success":false,"error":"upstream said no","timestamp":"2023-11-14T22:13:20.250Z","guid":"0b6f2c1e-5d4a-4c3b-9a8f-7e6d5c4b3a21"}"#)
     }
 
     @Test("no body, no error and no status become 0, null and null")
     func responseAbsentParts() {
         let line = responseLine(statusCode: nil, responseBody: nil, error: nil)
         #expect(line["response_size"] == .integer(0))
+        #expect(line["response_preview"] == .null)
         #expect(line["error"] == .null)
         #expect(line["status_code"] == .null)
         #expect(line["success"] == false)

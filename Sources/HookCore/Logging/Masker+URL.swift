@@ -84,7 +84,7 @@ extension Masker {
     }
 
     /// `a=1&token=x` with the sensitive values masked; separators and other text unchanged.
-    private func maskParameters(_ query: Substring) -> String {
+    func maskParameters(_ query: Substring) -> String {
         query.split(separator: "&", omittingEmptySubsequences: false).map { parameter -> String in
             guard let equals = parameter.firstIndex(of: "="),
                 parameter.index(after: equals) < parameter.endIndex,

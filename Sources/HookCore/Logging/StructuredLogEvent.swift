@@ -7,7 +7,8 @@ import HookNumbers
 /// member order and types are those the seed wrote: a `webhook_request` when a call starts and a
 /// `webhook_response` when it ends, tied together by `guid`. The same line goes to the JSON Lines
 /// file and to MQTT. Everything that could hold a secret passes through the given ``Masker``; the
-/// payload and the response body are never written, only their sizes.
+/// payload is never written, only its size, and of the response body only its size and a short
+/// masked preview.
 public enum StructuredLogEvent {
     /// The `event` of a request line.
     public static let requestEvent = "webhook_request"
@@ -57,19 +58,21 @@ public enum StructuredLogEvent {
     ///
     /// Members, in order: `event` (`"webhook_response"`), `webhook_code`, `direction`,
     /// `status_code` (integer, or null when no response came), `response_size`,
+    /// `response_preview` (the masked start of the body, or null when there was none),
     /// `duration_seconds`, `success`, `error` (masked, or null), `timestamp`, `guid`.
     /// - Parameters:
     ///   - webhookCode: the webhook's code.
     ///   - direction: as in the request line.
     ///   - statusCode: the HTTP status, or nil when the call failed before a response.
-    ///   - responseBody: the body received, or nil. Only its size (UTF-8 bytes) is logged.
+    ///   - responseBody: the body received, or nil. Its size (UTF-8 bytes) is logged, and a
+    ///     preview cut from it after masking (``Masker/bodyPreview(_:limit:)``).
     ///   - duration: how long the call took, in seconds.
     ///   - success: whether the call counts as a success.
     ///   - error: what went wrong, or nil; masked with ``Masker/maskText(_:)`` because error
     ///     texts often quote URLs, headers or the credential itself.
     ///   - timestamp: seconds since 1970, written as ISO 8601 UTC with milliseconds.
     ///   - guid: the id of the request line this response belongs to.
-    ///   - masker: masks the error text.
+    ///   - masker: masks the preview and the error text.
     /// - Returns: the line as a JSON object; `compactText` is the JSON Lines form.
     public static func response(
         webhookCode: String, direction: String, statusCode: Int?, responseBody: String?,
@@ -82,6 +85,7 @@ public enum StructuredLogEvent {
             "direction": .string(direction),
             "status_code": statusCode.map { .integer(Int64($0)) } ?? .null,
             "response_size": .integer(Int64(responseBody?.utf8.count ?? 0)),
+            "response_preview": responseBody.flatMap { $0.isEmpty ? nil : .string(masker.bodyPreview($0)) } ?? .null,
             "duration_seconds": .double(duration),
             "success": .bool(success),
             "error": error.map { .string(masker.maskText($0)) } ?? .null,

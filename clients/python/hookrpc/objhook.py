@@ -341,7 +341,8 @@ class ObjHook:
 
         ``response_body`` may be a ``str``, ``bytes`` (sent as UTF-8 text, invalid bytes
         replaced) or any other JSON value (sent as its compact JSON text, e.g.
-        ``{"id": "ch_123"}`` as ``{"id":"ch_123"}``); hookd logs only its size.
+        ``{"id": "ch_123"}`` as ``{"id":"ch_123"}``); hookd logs its size and a masked
+        preview of its first 256 bytes.
         hookd needs ``duration`` and ``success``, which the legacy signature makes
         optional: ``duration=None`` is logged as ``0``, and ``success=None`` means
         "no ``error`` and a ``status_code`` below 400". An ``error`` that is not a

@@ -506,7 +506,8 @@ def test_log_webhook_request_and_response_carry_the_guid_and_mask_secrets(
                                                           "X-Echo": LOGGED_SECRET})
     assert isinstance(guid, str) and len(guid) == 36
     # Positions as in the legacy signature: status_code, response_body, duration, success, error.
-    assert logged.log_webhook_response(401, "denied", 0.25, False, "refused " + LOGGED_SECRET) == guid
+    assert logged.log_webhook_response(401, {"detail": "denied " + LOGGED_SECRET, "token": "t-1"}, 0.25, False,
+                                       "refused " + LOGGED_SECRET) == guid
     request, response = _log_lines(hookd_creds, guid, 2)
     assert request["event"] == "webhook_request" and request["webhook_code"] == "LOGGED"
     assert request["url"] == "https://api.logged.test/v1?api_key=***MASKED***"
@@ -514,7 +515,11 @@ def test_log_webhook_request_and_response_carry_the_guid_and_mask_secrets(
     assert request["payload_size"] == len('{"password":"x"}')
     assert request["credential_source"] == "database"  # none given: the webhook's own source
     assert response["event"] == "webhook_response" and response["status_code"] == 401
-    assert response["response_size"] == 6 and response["duration_seconds"] == 0.25
+    sent_body = json.dumps({"detail": "denied " + LOGGED_SECRET, "token": "t-1"}, separators=(",", ":"))
+    assert response["response_size"] == len(sent_body) and response["duration_seconds"] == 0.25
+    # The preview is the body masked whole: the webhook's secret and the sensitive key both.
+    assert response["response_preview"] == '{"detail":"denied ***MASKED***","token":"***MASKED***"}'
+    assert LOGGED_SECRET not in json.dumps(response)
     assert response["success"] is False and response["error"] == "refused ***MASKED***"
 
 
@@ -526,22 +531,26 @@ def test_log_webhook_request_writes_the_credential_source_given(hookd_creds: "Da
     assert request["payload_size"] == len("raw \ufffd".encode())  # bytes sent as UTF-8 text, bad bytes replaced
 
 
-@pytest.mark.parametrize("body,size", [
-    pytest.param({"id": "ch_123"}, len('{"id":"ch_123"}'), id="object-as-compact-json"),
-    pytest.param(["a", 1, None], len('["a",1,null]'), id="array-as-compact-json"),
-    pytest.param(0, 1, id="number"),
-    pytest.param(False, len("false"), id="false-is-a-body"),
-    pytest.param({"name": "Zoë"}, len('{"name":"Zoë"}'.encode()), id="non-ascii-kept"),
-    pytest.param(b"\x00\x01ok", 4, id="bytes"),
-    pytest.param(bytearray(b"\xff\xfe"), len("\ufffd\ufffd".encode()), id="invalid-utf8-replaced"),
-    pytest.param("plain text", 10, id="string-as-is"),
+@pytest.mark.parametrize("body,preview", [
+    pytest.param({"id": "ch_123"}, '{"id":"ch_123"}', id="object-as-compact-json"),
+    pytest.param(["a", 1, None], '["a",1,null]', id="array-as-compact-json"),
+    pytest.param(0, "0", id="number"),
+    pytest.param(False, "false", id="false-is-a-body"),
+    pytest.param({"name": "Zoë"}, '{"name":"Zoë"}', id="non-ascii-kept"),
+    pytest.param(b"\x00\x01ok", "\x00\x01ok", id="bytes"),
+    pytest.param(bytearray(b"\xff\xfe"), "\ufffd\ufffd", id="invalid-utf8-replaced"),
+    pytest.param("plain text", "plain text", id="string-as-is"),
+    pytest.param("x" * 300, "x" * 256 + "\u2026", id="long-body-cut"),
 ])
 def test_log_webhook_response_takes_any_json_body_or_bytes(
-        hookd_creds: "Daemon", logged: ObjHook, body: Any, size: int) -> None:
+        hookd_creds: "Daemon", logged: ObjHook, body: Any, preview: str) -> None:
     guid = logged.log_webhook_request("GET", "https://api.logged.test/v1")
     assert logged.log_webhook_response(status_code=200, response_body=body, duration=0.5, success=True) == guid
     _, response = _log_lines(hookd_creds, guid, 2)
-    assert response["response_size"] == size
+    sent = body if isinstance(body, str) else (bytes(body).decode("utf-8", "replace") if isinstance(body, (bytes, bytearray))
+                                               else json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+    assert response["response_size"] == len(sent.encode())
+    assert response["response_preview"] == preview
 
 
 def test_log_webhook_response_defaults_for_what_the_legacy_signature_leaves_out(
@@ -553,6 +562,7 @@ def test_log_webhook_response_defaults_for_what_the_legacy_signature_leaves_out(
     logged.log_webhook_response(200, error=ValueError("broken pipe"))
     logged.log_webhook_response(None, duration=3.0)
     responses = _log_lines(hookd_creds, guid, 6)[1:]
+    assert all(r["response_preview"] is None for r in responses)
     assert [(r["status_code"], r["success"], r["error"], r["duration_seconds"], r["response_size"])
             for r in responses] == [
         (201, True, None, 0, 0),
