@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := pkg-config libhiredis-dev libcurl4-openssl-dev libmosquitto-d
 	libsqlite3-dev redis-server mosquitto socat jq curl systemd util-linux python3 python3-aiosmtpd openssl \
 	python3-pip python3-setuptools python3-wheel
 
-.PHONY: all deps openrpc build release run test test-sanitizers bench bench-instructions fuzz fuzz-ci clean
+.PHONY: all deps openrpc build release run test test-sanitizers bench bench-instructions order-file fuzz fuzz-ci clean
 
 all: build
 
@@ -51,6 +51,13 @@ bench: release
 bench-instructions: release
 	@scripts/install-deps.sh valgrind binutils
 	@scripts/bench-instructions.sh "$$($(SWIFT) build -c release --show-bin-path)"
+
+## order-file: release build; regenerates scripts/linker/hookd.order, the functions start-up and the
+## hot methods run (valgrind callgrind), which the release link places together at the front of
+## the code so that less of it stays resident. Rerun after large changes to the request path.
+order-file: release
+	@scripts/install-deps.sh valgrind binutils
+	@scripts/order-file.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## fuzz: libFuzzer + AddressSanitizer on the frame decoder and request envelope, the JSON parsers,
 ## the config loader, the masker and the upstream answer parsers (Fuzz/, its own package, built in

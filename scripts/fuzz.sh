@@ -54,7 +54,9 @@ scratch="$repo/.build-fuzz"
 swift_build=(swift build --package-path "$repo/Fuzz" --scratch-path "$scratch" -c "$configuration"
              --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address)
 case "$configuration" in
-    release) swift_build+=(-Xswiftc -enable-testing) ;;
+    # The hot-path modules drop the run-time exclusivity checks in release (Package.swift):
+    # fuzzing turns them back on, so an overlapping access still stops a run.
+    release) swift_build+=(-Xswiftc -enable-testing -Xswiftc -enforce-exclusivity=checked) ;;
     debug) ;;
     *) echo "FUZZ_CONFIGURATION must be debug or release" >&2; exit 2 ;;
 esac
