@@ -95,6 +95,14 @@ extension SQLiteDatabase {
             while try step() {}
         }
 
+        /// Makes the statement ready to run again, its parameters unbound: one compiled statement
+        /// serves every row of a batch. (The result `sqlite3_reset` repeats is the last step's,
+        /// already thrown by `step`.)
+        func reset() {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+
         // MARK: Columns of the current row (0-based)
 
         /// The column's storage class: `SQLITE_INTEGER`, `SQLITE_FLOAT`, `SQLITE_TEXT`, `SQLITE_BLOB` or `SQLITE_NULL`.
