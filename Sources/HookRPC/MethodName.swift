@@ -25,6 +25,11 @@ public enum MethodName {
     public static let alertTest = "alert.test"
     public static let validateOne = "validate.one"
     public static let validateAll = "validate.all"
+    public static let webhookDeliver = "webhook.deliver"
+    public static let deliveryGet = "delivery.get"
+    public static let deliveryList = "delivery.list"
+    public static let deliveryCancel = "delivery.cancel"
+    public static let deliveryStats = "delivery.stats"
 
     /// Calls whose request or answer is a secret (a credential value): clients send them only to
     /// a server running as root or as themselves (`SO_PEERCRED`), unless `HOOKD_TRUSTED_UID` says otherwise.
@@ -38,6 +43,7 @@ public enum MethodName {
         logRequest, logResponse,
         alertRecord, alertMetrics, alertList, alertHistory, alertSilence, alertUnsilence, alertConfig, alertTest,
         validateOne, validateAll,
+        webhookDeliver, deliveryGet, deliveryList, deliveryCancel, deliveryStats,
     ]
 }
 

@@ -1441,6 +1441,475 @@ public enum OpenRPCDocument {
           "$ref": "#/components/errors/invalid_params"
         }
       ]
+    },
+    {
+      "name": "webhook.deliver",
+      "summary": "Hand hookd a webhook to send: durably queued, retried, logged and recorded for alerting.",
+      "description": "hookd applies the webhook's credential itself (the secret never leaves it), adds `webhook-id` (the delivery's message id, the same on every retry) and `webhook-timestamp`, sends it with the webhook's URL, static headers and timeout (no redirects; `network.allow` applies), writes the `webhook_request`/`webhook_response` lines with `delivery_id` and `attempt`, records each attempt's outcome as `alert.record` would, and retries by `delivery.retry` and the status policy (2xx delivered; 408, 409, 425, 429, 3xx, 5xx, timeouts and connection errors retried, `Retry-After` honoured; 401/403 once at once with the credential fetched afresh; 410 and other 4xx dead). A per-webhook circuit breaker holds deliveries in the queue while the webhook fails. The reply comes after the delivery is committed to the queue (`wait: accepted`), or after its first attempt, or when it is final.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The webhook's code: 1 to 64 characters of A-Z, 0-9 and _.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT` (default). Deliveries go to outbound webhooks.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          }
+        },
+        {
+          "name": "payload",
+          "description": "The body as JSON, sent in its compact form with `Content-Type: application/json` unless `content_type` says otherwise. Give `payload` or `body_base64` (neither: an empty body).",
+          "required": false,
+          "schema": {}
+        },
+        {
+          "name": "body_base64",
+          "description": "The body as base64, for bytes that are not JSON (`Content-Type: application/octet-stream` unless `content_type` says otherwise).",
+          "required": false,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "content_type",
+          "description": "The `Content-Type` header.",
+          "required": false,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "headers",
+          "description": "Headers for this delivery, over the webhook's static ones (`webhook-id` and `webhook-timestamp` are hookd's).",
+          "required": false,
+          "schema": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          }
+        },
+        {
+          "name": "method",
+          "description": "The HTTP method; default the webhook's.",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "POST",
+              "PUT",
+              "PATCH",
+              "DELETE",
+              "GET"
+            ]
+          }
+        },
+        {
+          "name": "idempotency_key",
+          "description": "The same key for the same webhook within `delivery.idempotency_window` (default 24 h) returns the first delivery instead of queuing a second one.",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          }
+        },
+        {
+          "name": "wait",
+          "description": "`accepted` (default): answer once queued. `first_attempt`: also wait for the first attempt's outcome (a retryable failure leaves the delivery queued). `final`: wait until delivered, dead or cancelled.",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "accepted",
+              "first_attempt",
+              "final"
+            ]
+          }
+        },
+        {
+          "name": "timeout_ms",
+          "description": "How long `first_attempt`/`final` wait at most (1 to 3 600 000, default 30 000); then the answer has `timed_out: true` and the delivery's current status.",
+          "required": false,
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 3600000
+          }
+        }
+      ],
+      "result": {
+        "name": "delivery",
+        "schema": {
+          "type": "object",
+          "required": [
+            "delivery_id",
+            "status"
+          ],
+          "properties": {
+            "delivery_id": {
+              "type": "string"
+            },
+            "status": {
+              "type": "string",
+              "enum": [
+                "queued",
+                "in_flight",
+                "retrying",
+                "delivered",
+                "dead",
+                "cancelled"
+              ]
+            },
+            "attempt": {
+              "$ref": "#/components/schemas/DeliveryAttempt"
+            },
+            "timed_out": {
+              "type": "boolean",
+              "const": true
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/overloaded"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "delivery.get",
+      "summary": "A delivery and every attempt made.",
+      "description": "The delivery's state, its attempts (oldest first) and when the next one is due.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "delivery_id",
+          "description": "A delivery's id as `webhook.deliver` returned it (`dlv_` and 26 characters).",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^dlv_[0-9a-z]{26}$"
+          }
+        }
+      ],
+      "result": {
+        "name": "delivery",
+        "schema": {
+          "allOf": [
+            {
+              "$ref": "#/components/schemas/DeliverySummary"
+            },
+            {
+              "type": "object",
+              "required": [
+                "attempts"
+              ],
+              "properties": {
+                "attempts": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/DeliveryAttempt"
+                  }
+                }
+              }
+            }
+          ]
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "delivery.list",
+      "summary": "Deliveries, newest first, a page at a time.",
+      "description": "Filtered by webhook, status and creation time; `next_cursor` (null on the last page) fetches the next page.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "Only this webhook's deliveries.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "status",
+          "description": "Only deliveries in this status.",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "queued",
+              "in_flight",
+              "retrying",
+              "delivered",
+              "dead",
+              "cancelled"
+            ]
+          }
+        },
+        {
+          "name": "since",
+          "description": "Only deliveries created at or after this time (seconds since 1970).",
+          "required": false,
+          "schema": {
+            "type": "number"
+          }
+        },
+        {
+          "name": "limit",
+          "description": "At most this many (1 to 1000, default 100).",
+          "required": false,
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000
+          }
+        },
+        {
+          "name": "cursor",
+          "description": "`next_cursor` of the previous page.",
+          "required": false,
+          "schema": {
+            "type": "string"
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "required": [
+            "deliveries",
+            "next_cursor"
+          ],
+          "properties": {
+            "deliveries": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/DeliverySummary"
+              }
+            },
+            "next_cursor": {
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "delivery.cancel",
+      "summary": "Stop a delivery that is not final yet.",
+      "description": "A queued or retrying delivery becomes `cancelled` and is never sent again; one already final is left as it is (`cancelled: false`). An attempt under way finishes, and its outcome is recorded.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "delivery_id",
+          "description": "A delivery's id as `webhook.deliver` returned it (`dlv_` and 26 characters).",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^dlv_[0-9a-z]{26}$"
+          }
+        }
+      ],
+      "result": {
+        "name": "cancelled",
+        "schema": {
+          "type": "object",
+          "required": [
+            "cancelled",
+            "status"
+          ],
+          "properties": {
+            "cancelled": {
+              "type": "boolean"
+            },
+            "status": {
+              "type": "string",
+              "enum": [
+                "queued",
+                "in_flight",
+                "retrying",
+                "delivered",
+                "dead",
+                "cancelled"
+              ]
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "delivery.stats",
+      "summary": "How many deliveries are in each status, and the breaker's state.",
+      "description": "Counts over the whole queue, or one webhook's with `code` (then also its circuit breaker: `closed`, `open`, `half_open` or `disabled`).",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "One webhook's counts, and its breaker.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        }
+      ],
+      "result": {
+        "name": "stats",
+        "schema": {
+          "type": "object",
+          "required": [
+            "queued",
+            "in_flight",
+            "retrying",
+            "delivered",
+            "dead",
+            "cancelled",
+            "oldest_queued_age_s"
+          ],
+          "properties": {
+            "queued": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "in_flight": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "retrying": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "delivered": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "dead": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "cancelled": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "oldest_queued_age_s": {
+              "type": [
+                "number",
+                "null"
+              ]
+            },
+            "breaker": {
+              "type": "object",
+              "required": [
+                "state"
+              ],
+              "properties": {
+                "state": {
+                  "type": "string",
+                  "enum": [
+                    "closed",
+                    "open",
+                    "half_open",
+                    "disabled"
+                  ]
+                },
+                "opened_at": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
     }
   ],
   "components": {
@@ -3170,6 +3639,145 @@ public enum OpenRPCDocument {
           }
         },
         "additionalProperties": false
+      },
+      "DeliveryAttempt": {
+        "type": "object",
+        "description": "One attempt to send a delivery.",
+        "required": [
+          "number",
+          "at",
+          "status_code",
+          "duration_ms",
+          "error",
+          "response_preview"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "number": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "at": {
+            "type": "string",
+            "description": "When it started, ISO 8601 UTC with milliseconds."
+          },
+          "status_code": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "The HTTP status; null when no response came."
+          },
+          "duration_ms": {
+            "type": "number",
+            "minimum": 0
+          },
+          "error": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Why no usable response came: `timeout`, `connection_failed`, `blocked_address`, or why nothing was sent: `unknown_webhook`, `no_url`, `insecure_http`, `credential_unavailable`, `credential_malformed`, `registry_unavailable`."
+          },
+          "response_preview": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The response body masked whole, cut to 256 UTF-8 bytes (as `log.response`'s `response_preview`)."
+          }
+        }
+      },
+      "DeliverySummary": {
+        "type": "object",
+        "description": "A delivery as `delivery.list` and `delivery.get` show it.",
+        "required": [
+          "delivery_id",
+          "code",
+          "direction",
+          "status",
+          "created_at",
+          "next_attempt_at",
+          "finished_at",
+          "attempt_count",
+          "last_error",
+          "dead_reason",
+          "idempotency_key",
+          "message_id",
+          "replay_of"
+        ],
+        "properties": {
+          "delivery_id": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string"
+          },
+          "direction": {
+            "$ref": "#/components/schemas/WebhookDirection"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "queued",
+              "in_flight",
+              "retrying",
+              "delivered",
+              "dead",
+              "cancelled"
+            ]
+          },
+          "created_at": {
+            "type": "string"
+          },
+          "next_attempt_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "ISO 8601 UTC with milliseconds."
+          },
+          "finished_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "ISO 8601 UTC with milliseconds."
+          },
+          "attempt_count": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "last_error": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "dead_reason": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "`rejected` (a 4xx the policy does not retry), `gone` (410), `blocked_address`, `exhausted` (no retry left), or a preparation error that can never succeed (`unknown_webhook`, `no_url`, `insecure_http`)."
+          },
+          "idempotency_key": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "message_id": {
+            "type": "string",
+            "description": "The `webhook-id` header every attempt carries."
+          },
+          "replay_of": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
       }
     },
     "errors": {

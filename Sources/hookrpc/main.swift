@@ -19,7 +19,8 @@ struct HookRPCCommand: ParsableCommand {
         version: hookdVersion,
         subcommands: [Call.self, Methods.self, Health.self, CredentialCommand.self, WebhookCommand.self, MetricsCommand.self,
                       TestAlertCommand.self, ConfigCommand.self, AlertsCommand.self, SilenceCommand.self, LogsCommand.self,
-                      ValidateCommand.self, ValidateAllCommand.self, CheckSourceCommand.self])
+                      ValidateCommand.self, ValidateAllCommand.self, CheckSourceCommand.self, DeliverCommand.self, DeliveriesCommand.self,
+                      DeliveryCommand.self, CancelCommand.self, DeliveryStatsCommand.self])
 }
 
 /// The webhook a subcommand is about: `CODE [--direction OUT|IN]`.

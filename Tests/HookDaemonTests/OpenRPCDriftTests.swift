@@ -105,6 +105,7 @@ final class MethodCatalogueFixture: Sendable {
     private let credentials: CredentialSubsystem
     private let alerts: AlertSubsystem
     private let validation: ValidationService
+    private let delivery: DeliveryEngine
     private let directory: String
 
     init() async throws {
@@ -123,12 +124,15 @@ final class MethodCatalogueFixture: Sendable {
             state: state, reporter: LifecycleReporter(notifier: SystemdNotifier(environment: [:]), address: .unixSocket(path: "/unused"),
                                                       logger: logger),
             reopenLogs: {}, logger: logger)
+        delivery = try DeliveryEngine.make(configuration: configuration, directories: directories, credentials: credentials,
+                                           alerts: alerts, logger: logger)
         table = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
-                                      reloader: reloader, logger: logger)
+                                      delivery: delivery, reloader: reloader, logger: logger)
     }
 
     func shutdown() async {
         await validation.stop()
+        await delivery.shutdown()
         await credentials.shutdown()
         await alerts.shutdown()
         try? FileManager.default.removeItem(atPath: directory)

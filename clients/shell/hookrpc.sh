@@ -466,6 +466,41 @@ hookrpc_check_source() {
     hookrpc_call credential.source "$params"
 }
 
+# ---------------------------------------------------------------- delivery
+# hookd sends the webhook: the payload is committed to its queue, the credential applied inside
+# hookd, the call retried by schedule until delivered or dead. Other delivery.* methods (get,
+# list, cancel, stats) are reachable with hookrpc_call.
+
+# hookrpc_deliver CODE PAYLOAD_JSON [WAIT]
+# Queues PAYLOAD_JSON (any JSON value) for webhook CODE; WAIT is accepted (default: answer once
+# queued), first_attempt or final. Prints {delivery_id, status, attempt?}. Returns 2 when
+# PAYLOAD_JSON is not JSON or WAIT is not one of the three (nothing sent), else as hookrpc_call;
+# first_attempt/final are bounded by HOOKRPC_DELIVER_TIMEOUT (default 35 s; hookd waits 30 s).
+hookrpc_deliver() {
+    local usage='usage: hookrpc_deliver CODE PAYLOAD_JSON [accepted|first_attempt|final]'
+    if (($# < 2 || $# > 3)) || [[ -z $1 ]]; then
+        printf '%s\n' "$usage" >&2
+        return 2
+    fi
+    local wait=${3:-accepted}
+    case $wait in
+        accepted | first_attempt | final) ;;
+        *)
+            printf '%s\nhookrpc: WAIT must be accepted, first_attempt or final, got %q\n' "$usage" "$wait" >&2
+            return 2
+            ;;
+    esac
+    _hookrpc_require_tools || return
+    local params
+    if ! params=$(jq -cn --arg code "$1" --argjson payload "$2" --arg wait "$wait" \
+        '{code: $code, payload: $payload, wait: $wait}' 2>/dev/null); then
+        printf '%s\nhookrpc: PAYLOAD_JSON is not valid JSON\n' "$usage" >&2
+        return 2
+    fi
+    local _hookrpc_timeout_name=HOOKRPC_DELIVER_TIMEOUT _hookrpc_timeout_default=35
+    hookrpc_call webhook.deliver "$params"
+}
+
 # ---------------------------------------------------------------- alerting
 # hookd keeps a sliding window of call outcomes per webhook code and fires alerts
 # (high_failure_rate, auth_failures, high_latency) from it. Other alert.* methods

@@ -97,9 +97,10 @@ public struct ConfigurationLoader: Sendable {
                     default: throw member.error("unknown key (expected file_dir, env_allow, max_invalidations_per_second)")
                     }
                 }
+            case "delivery": try readDelivery(value, into: &configuration.delivery)
             default:
                 let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging",
-                             "validation", "http", "network", "slack", "pagerduty", "smtp", "mqtt"]
+                             "validation", "http", "network", "delivery", "slack", "pagerduty", "smtp", "mqtt"]
                 throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
         }

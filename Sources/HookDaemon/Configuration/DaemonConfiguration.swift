@@ -67,6 +67,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var validation = ValidationSettings()
     /// `http.*`: limits every outbound HTTP call shares (Infisical, token endpoints, validation, alert channels).
     public var http = HTTPSettings()
+    /// `delivery.*`: the queue, retries and circuit breaker of `webhook.deliver`.
+    public var delivery = DeliverySettings()
     /// `network.allow`: the non-public addresses calls carrying a webhook credential may reach.
     public var network = NetworkPolicy()
     /// `store.path`: the SQLite registry (default `<state_dir>/hookd.db`).

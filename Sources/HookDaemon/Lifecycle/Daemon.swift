@@ -1,5 +1,6 @@
 import HookLinux
 import HookRPC
+import HookStore
 import Logging
 import NIOCore
 import NIOPosix
@@ -145,18 +146,29 @@ public enum Daemon {
                                                maxResponseBytes: configuration.http.maxResponseBytes, network: configuration.network) { result in
                 alerts.emit(topic: "webhook/validations") { result.logJSON }
             }
+            let delivery: DeliveryEngine
+            do throws(StoreError) {
+                delivery = try DeliveryEngine.make(configuration: configuration, directories: directories, credentials: credentials,
+                                                   alerts: alerts, logger: logger)
+            } catch {
+                await validation.stop()
+                await alerts.shutdown()
+                await credentials.shutdown()
+                throw StartError(description: "cannot open the delivery queue: \(error)")
+            }
             let reporter = LifecycleReporter(notifier: SystemdNotifier(environment: environment), address: address, logger: logger)
             let reloader = ConfigurationReloader(state: state, reporter: reporter, reopenLogs: {
                 credentials.reopenLogs()
                 alerts.reopenLogs()
             }, logger: logger)
             let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
-                                                reloader: reloader, logger: logger)
+                                                delivery: delivery, reloader: reloader, logger: logger)
             eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads ?? System.coreCount)
             let server = HookServer(group: eventLoops, dispatcher: RPCDispatcher(methods: methods), state: state, address: address,
                                     logger: logger, onServing: reporter.serving, onDraining: reporter.stopping)
             var services: [any Service] = credentials.services + alerts.services
             services.append(validation)
+            services.append(delivery)
             // The alert rules are judged every second, so alerts repeat and resolve when no calls arrive.
             services.append(PeriodicService(interval: .seconds(1), runsAtStart: false) { [engine = alerts.engine, dispatcher = alerts.dispatcher] in
                 let events = engine.evaluate()

@@ -4,7 +4,7 @@ import Logging
 enum MethodCatalogue {
     static func build(
         state: DaemonState, credentials: CredentialSubsystem, alerts: AlertSubsystem, validation: ValidationService,
-        reloader: ConfigurationReloader, logger: Logger
+        delivery: DeliveryEngine, reloader: ConfigurationReloader, logger: Logger
     ) -> MethodTable {
         var methods = MethodTable()
         let incidents = IncidentLogger(logger: logger)
@@ -17,6 +17,7 @@ enum MethodCatalogue {
                               invalidateOnAuthFailure: state.configuration.cache.invalidateOnAuthFailure, configuration: state.configuration)
         LogMethods.register(into: &methods, alerts: alerts, credentials: credentials.service, settings: state.configuration.structuredLogging)
         ValidationMethods.register(into: &methods, service: validation)
+        DeliveryMethods.register(into: &methods, engine: delivery, registry: credentials.registry, incidents: incidents)
         return methods
     }
 }

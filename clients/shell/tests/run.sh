@@ -373,6 +373,28 @@ check "hookrpc_credential_warm CODE: fetched into the cache, no secret printed" 
 run hookrpc_credential_get SH_BEARER
 check "after warming: credential.get is a memory hit" "exit $RC, err [$ERR]" \
     jq -e '.cache.hit == true and .cache.tier == "memory"' <<<"${OUT:-null}"
+# Delivery: queued and answered before any HTTP (the URL's host does not exist; hookd retries).
+run hookrpc_deliver SH_BEARER '{"order":7}'
+check "hookrpc_deliver CODE PAYLOAD: queued, a dlv_ id, no secret printed" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e --arg s "$sh_secret" '(.delivery_id | test("^dlv_[0-9a-z]{26}$")) and .status == "queued" and (tostring | contains($s) | not)' <<<"${OUT:-null}"
+run hookrpc_deliver SH_BEARER '{not json'
+if ((RC == 2)) && [[ -z $OUT && $ERR == *"PAYLOAD_JSON is not valid JSON"* ]]; then
+    ok "hookrpc_deliver with a payload that is not JSON: exit 2, nothing sent"
+else
+    not_ok "hookrpc_deliver with a payload that is not JSON: exit 2, nothing sent" "exit $RC, out [$OUT], err [$ERR]"
+fi
+run hookrpc_deliver SH_BEARER '{}' soon
+if ((RC == 2)) && [[ $ERR == *"WAIT must be accepted, first_attempt or final"* ]]; then
+    ok "hookrpc_deliver with an unknown WAIT: exit 2"
+else
+    not_ok "hookrpc_deliver with an unknown WAIT: exit 2" "exit $RC, out [$OUT], err [$ERR]"
+fi
+run hookrpc_deliver SH_NOT_REGISTERED '{}'
+if ((RC == 1)) && [[ -z $OUT && $ERR == "hookd error -32002 (not_found): "* ]]; then
+    ok "hookrpc_deliver to an unregistered webhook: exit 1, not_found"
+else
+    not_ok "hookrpc_deliver to an unregistered webhook: exit 1, not_found" "exit $RC, out [$OUT], err [$ERR]"
+fi
 run hookrpc_webhook_delete SH_BEARER
 check "hookrpc_webhook_delete CODE: deleted" "exit $RC, out [$OUT], err [$ERR]" jq -e '. == {deleted: true}' <<<"${OUT:-null}"
 run hookrpc_webhook_get SH_BEARER OUT

@@ -1,0 +1,243 @@
+import HookCore
+import HookHTTP
+import HookJSON
+import HookStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Sends the webhooks callers hand to `webhook.deliver`: from the durable queue, with the
+/// credential applied inside hookd, retried by the schedule and the per-status policy, held back
+/// by a per-webhook circuit breaker, each attempt logged and recorded for alerting.
+///
+/// At least once: a delivery leaves the queue only when an attempt's outcome is committed, and
+/// deliveries found `in_flight` at start-up (hookd died while sending them) are sent again. Every
+/// request carries `webhook-id` (the delivery's message id, stable across retries) so receivers
+/// can drop the duplicate such a crash may cause.
+final class DeliveryEngine: Service, Sendable {
+    /// What the engine needs from the rest of the daemon.
+    struct Dependencies: Sendable {
+        var registry: WebhookRegistry
+        var credentials: CredentialService
+        var masker: Masker
+        /// Writes a structured log line and publishes it under the MQTT topic.
+        var emit: @Sendable (_ topic: String, _ render: @escaping @Sendable () -> JSONValue) -> Void
+        /// Records an attempt's outcome for alerting, as `alert.record` would.
+        var recordCall: @Sendable (CallRecord) -> Void
+        var logger: Logger
+    }
+
+    /// Attempts running at once over all webhooks.
+    static let maximumInFlight = 256
+
+    let settings: DeliverySettings
+    let queue: DeliveryStore
+    let blocking = BlockingQueue(label: "hookd.delivery")
+    let intake: DeliveryIntake
+    let waiters = DeliveryWaiters()
+    let dependencies: Dependencies
+    let http: HTTPClient
+    let policy = StatusPolicy.standard
+    private let wake = WakeSignal()
+    let scheduler = Mutex(SchedulerState())
+
+    /// The scheduler's view of what runs: per webhook, attempts running, deliveries claimed but
+    /// waiting for a slot or for the breaker, and the breaker.
+    struct SchedulerState: Sendable {
+        var running: [String: Int] = [:]
+        var waiting: [String: [DeliveryRecord]] = [:]
+        var breakers: [String: CircuitBreaker] = [:]
+        /// Deliveries whose last attempt got 401/403 and whose credential was fetched afresh:
+        /// the next 401/403 follows the schedule. The refetch retries of each, which do not
+        /// count against the schedule.
+        var refreshed: Set<DeliveryRecord.ID> = []
+        var refetches: [DeliveryRecord.ID: Int] = [:]
+        var totalRunning: Int { running.values.reduce(0, +) }
+    }
+
+    /// Opens the queue (creating it when missing) and starts the engine's HTTP client.
+    /// - Throws: `StoreError` when the queue file cannot be opened.
+    init(settings: DeliverySettings, queuePath: String, http: HTTPClient, dependencies: Dependencies) throws(StoreError) {
+        self.settings = settings
+        queue = try DeliveryStore(path: queuePath, limits: settings.queueLimits)
+        intake = DeliveryIntake(queue: queue, blocking: blocking, clock: SystemClock.wallSeconds)
+        self.http = http
+        self.dependencies = dependencies
+    }
+
+    /// Queues a delivery and wakes the scheduler.
+    func enqueue(_ delivery: NewDelivery) async throws(StoreError) -> EnqueueResult {
+        let result = try await intake.enqueue(delivery)
+        if case .enqueued = result { wake.signal() }
+        return result
+    }
+
+    /// Cancels a delivery that is not final yet.
+    func cancel(_ id: DeliveryRecord.ID) async throws(StoreError) -> DeliveryQueueCancelResult {
+        let queue = self.queue
+        let result = try await blocking.run { () throws(StoreError) in try queue.cancel(id, now: SystemClock.wallSeconds()) }
+        if case .cancelled(let record) = result { waiters.finished(record) }
+        return result
+    }
+
+    /// Runs a read on the queue off the cooperative pool.
+    func read<Value: Sendable>(_ body: @escaping @Sendable (DeliveryStore) throws(StoreError) -> Value) async throws(StoreError) -> Value {
+        let queue = self.queue
+        return try await blocking.run { () throws(StoreError) in try body(queue) }
+    }
+
+    /// Stops the HTTP client, for callers that run no `ServiceGroup` (tests); `run()` does it itself.
+    func shutdown() async { await http.shutdown() }
+
+    /// The breaker's state of a webhook, for `delivery.stats`.
+    func breakerSnapshot(code: String) -> BreakerSnapshot {
+        scheduler.withLock { $0.breakers[code]?.snapshot } ?? CircuitBreaker(settings: settings.breaker).snapshot
+    }
+
+    func run() async throws {
+        let queue = self.queue
+        let requeued = (try? await blocking.run { () throws(StoreError) in try queue.requeueInFlight(now: SystemClock.wallSeconds()) }) ?? 0
+        if requeued > 0 {
+            dependencies.logger.notice("delivery: \(requeued) deliveries were in flight when hookd stopped; sending them again")
+        }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let wait = await self.schedule()
+                await self.wake.wait(timeout: wait)
+            }
+        }
+        // Attempts under way finish (their outcome is committed) or, past the grace, stay
+        // in flight and are sent again at the next start.
+        let deadline = SystemClock.monotonicSeconds() + 10
+        while scheduler.withLock({ $0.totalRunning }) > 0 && SystemClock.monotonicSeconds() < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        await http.shutdown()
+    }
+
+    /// Claims what is due, starts what may start, and says how long to sleep before looking again.
+    private func schedule() async -> Double {
+        let now = SystemClock.wallSeconds()
+        let (excluded, free) = scheduler.withLock { state -> (Set<String>, Int) in
+            var excluded = Set<String>()
+            for (code, running) in state.running where running >= settings.maxInFlightPerWebhook { excluded.insert(code) }
+            for (code, waiting) in state.waiting where !waiting.isEmpty { excluded.insert(code) }
+            for (code, breaker) in state.breakers where Self.holdsBack(breaker, now: now) { excluded.insert(code) }
+            return (excluded, Self.maximumInFlight - state.totalRunning - state.waiting.values.reduce(0) { $0 + $1.count })
+        }
+        let queue = self.queue
+        if free > 0 {
+            do throws(StoreError) {
+                let claimed = try await blocking.run { () throws(StoreError) in
+                    try queue.claimDue(now: now, limit: free, excludingCodes: excluded)
+                }
+                scheduler.withLock { state in
+                    for record in claimed { state.waiting[record.code, default: []].append(record) }
+                }
+            } catch {
+                dependencies.logger.error("delivery: cannot read the queue: \(error)")
+                return 1
+            }
+        }
+        startWaiting(now: now)
+        let next = try? await blocking.run { () throws(StoreError) in try queue.nextDueAt(excludingCodes: excluded) }
+        guard let next = next ?? nil else { return 1 }
+        return min(max(next - SystemClock.wallSeconds(), 0.001), 1)
+    }
+
+    /// Whether a webhook's breaker keeps its deliveries in the queue for now.
+    private static func holdsBack(_ breaker: CircuitBreaker, now: Double) -> Bool {
+        switch breaker.state {
+        case .closed: false
+        case .open(_, let retryAt): now < retryAt
+        case .halfOpen, .disabled: true
+        }
+    }
+
+    /// Starts the claimed deliveries whose webhook has a free slot and a breaker that lets them go.
+    private func startWaiting(now: Double) {
+        var transitions: [(String, BreakerTransition)] = []
+        let started = scheduler.withLock { state -> [DeliveryRecord] in
+            var started: [DeliveryRecord] = []
+            for code in Array(state.waiting.keys) {
+                var waiting = state.waiting[code] ?? []
+                var breaker = state.breakers[code] ?? CircuitBreaker(settings: settings.breaker)
+                while !waiting.isEmpty && state.running[code, default: 0] < settings.maxInFlightPerWebhook {
+                    var changes: [BreakerTransition] = []
+                    let permitted = breaker.permitsAttempt(now: now, transitions: &changes)
+                    transitions += changes.map { (code, $0) }
+                    guard permitted else { break }
+                    started.append(waiting.removeFirst())
+                    state.running[code, default: 0] += 1
+                }
+                state.breakers[code] = breaker
+                state.waiting[code] = waiting.isEmpty ? nil : waiting
+            }
+            return started
+        }
+        for (code, transition) in transitions { announce(transition, code: code) }
+        for record in started {
+            Task {
+                await self.attempt(record)
+                self.scheduler.withLock { $0.running[record.code, default: 1] -= 1 }
+                self.wake.signal()
+            }
+        }
+    }
+
+    /// Records one attempt's outcome with the breaker; its state changes become events.
+    func noteBreaker(code: String, success: Bool) {
+        let now = SystemClock.wallSeconds()
+        let transitions = scheduler.withLock { state -> [BreakerTransition] in
+            var breaker = state.breakers[code] ?? CircuitBreaker(settings: settings.breaker)
+            let transitions = breaker.record(success: success, now: now)
+            state.breakers[code] = breaker
+            return transitions
+        }
+        for transition in transitions { announce(transition, code: code) }
+    }
+
+    /// A breaker's state change: logged, and published to `webhook/deliveries/<code>`.
+    private func announce(_ transition: BreakerTransition, code: String) {
+        let (event, level): (String, Logger.Level) = switch transition {
+        case .opened: ("breaker_opened", .warning)
+        case .halfOpened: ("breaker_half_open", .info)
+        case .closed: ("breaker_closed", .notice)
+        case .disabled: ("breaker_disabled", .error)
+        }
+        dependencies.logger.log(level: level, "delivery: \(code): \(event)")
+        let now = SystemClock.wallSeconds()
+        var line: JSONObject = ["event": .string(event), "webhook_code": .string(code), "timestamp": .string(ISO8601.format(now, fractionalDigits: 3))]
+        if case .opened(let failureRate, let requests) = transition {
+            line["failure_rate"] = .double(failureRate)
+            line["requests"] = .integer(Int64(requests))
+        }
+        let rendered = JSONValue.object(line)
+        dependencies.emit("webhook/deliveries/\(code)") { rendered }
+    }
+}
+
+extension DeliveryEngine {
+    /// The engine as the daemon runs it: its queue in the state directory, its own HTTP client
+    /// (NetworkPolicy enforced at connect time), log lines and alerting through the alert subsystem.
+    static func make(configuration: DaemonConfiguration, directories: DaemonDirectories, credentials: CredentialSubsystem,
+                     alerts: AlertSubsystem, logger: Logger) throws(StoreError) -> DeliveryEngine {
+        let logging = configuration.structuredLogging
+        let masker = Masker(enabled: logging.maskSensitive, extraHeaderNames: logging.extraMaskedHeaders, extraKeys: logging.extraMaskedKeys)
+        let (engine, dispatcher, shared) = (alerts.engine, alerts.dispatcher, alerts.shared)
+        let dependencies = Dependencies(
+            registry: credentials.registry, credentials: credentials.service, masker: masker,
+            emit: { topic, render in alerts.emit(topic: topic, render) },
+            recordCall: { call in
+                let outcome = engine.record(call)
+                if outcome.counted { shared?.note(call, at: outcome.callTime) }
+                if !outcome.events.isEmpty { dispatcher.submit(outcome.events) }
+            },
+            logger: logger)
+        let http = HTTPClient(configuration: .init(caFile: configuration.validation.caFile, maxConcurrentTransfers: maximumInFlight,
+                                                   maxResponseBytes: configuration.http.maxResponseBytes,
+                                                   addressScreen: configuration.network.addressScreen))
+        let path = configuration.delivery.queuePath ?? directories.state + "/deliveries.db"
+        return try DeliveryEngine(settings: configuration.delivery, queuePath: path, http: http, dependencies: dependencies)
+    }
+}

@@ -1,0 +1,308 @@
+import Foundation
+import HookCore
+import HookJSON
+import HookRPC
+import HookStore
+
+/// `webhook.deliver` and `delivery.*`: hookd sends the webhook, durably, and answers about it.
+enum DeliveryMethods {
+    /// How long `wait: first_attempt | final` waits at most (`timeout_ms` may ask for less).
+    static let defaultWaitMilliseconds: Int64 = 30_000
+    static let maximumWaitMilliseconds: Int64 = 3_600_000
+    static let methods: Set<String> = ["POST", "PUT", "PATCH", "DELETE", "GET"]
+
+    static func register(into table: inout MethodTable, engine: DeliveryEngine, registry: WebhookRegistry, incidents: IncidentLogger) {
+        table.register(MethodName.webhookDeliver) { params, _ throws(RPCError) in
+            let request = try DeliverRequest(params, maxPayloadBytes: engine.settings.maxPayloadBytes)
+            return .later { () throws(RPCError) -> JSONValue in
+                let webhook: Webhook
+                do throws(CredentialError) {
+                    guard let found = try await registry.webhook(request.key) else { throw CredentialError.unknownWebhook(request.key) }
+                    webhook = found
+                } catch {
+                    throw RPCError(error, incidents: incidents, method: MethodName.webhookDeliver)
+                }
+                guard webhook.enabled else {
+                    throw RPCError(.invalidParams, "invalid params: webhook \(webhook.key.code) is disabled",
+                                   details: ["parameter": "code", "reason": "webhook_disabled"])
+                }
+                let delivery = NewDelivery(code: request.key.code, direction: request.key.direction, method: request.method ?? webhook.method,
+                                           headers: request.headers, body: request.body, contentType: request.contentType,
+                                           idempotencyKey: request.idempotencyKey)
+                let enqueued: EnqueueResult
+                do throws(StoreError) {
+                    enqueued = try await engine.enqueue(delivery)
+                } catch {
+                    throw incidents.internalError(MethodName.webhookDeliver, error)
+                }
+                guard let record = enqueued.record else {
+                    let limit = engine.settings.maxQueued
+                    throw RPCError(.overloaded, "the delivery queue is full (limit \(limit)); try again later",
+                                   details: ["reason": "queue_full", "limit": .integer(Int64(limit))])
+                }
+                switch request.wait {
+                case .accepted:
+                    return ["delivery_id": .string(record.id.rawValue), "status": .string(record.status.rawValue)]
+                case .firstAttempt, .final:
+                    let goal: DeliveryWaiters.Goal = request.wait == .final ? .final : .firstAttempt
+                    let wakeup = await engine.waiters.wait(for: record.id, goal: goal, timeout: Double(request.timeoutMilliseconds) / 1000)
+                    var current = wakeup.record
+                    var attempt = wakeup.attempt
+                    if wakeup.timedOut {
+                        let detail = (try? await engine.read { queue throws(StoreError) in try queue.get(record.id) }) ?? nil
+                        current = detail?.record
+                        attempt = detail?.attempts.last
+                    }
+                    var result: JSONObject = ["delivery_id": .string(record.id.rawValue),
+                                              "status": .string((current ?? record).status.rawValue)]
+                    if let attempt { result["attempt"] = attempt.json }
+                    if wakeup.timedOut { result["timed_out"] = true }
+                    return .object(result)
+                }
+            }
+        }
+
+        table.register(MethodName.deliveryGet) { params, _ throws(RPCError) in
+            let id = try deliveryID(params)
+            return .later { () throws(RPCError) -> JSONValue in
+                let detail: DeliveryRecordDetail?
+                do throws(StoreError) {
+                    detail = try await engine.read { queue throws(StoreError) in try queue.get(id) }
+                } catch {
+                    throw incidents.internalError(MethodName.deliveryGet, error)
+                }
+                guard let detail else { throw notFound(id) }
+                var json = detail.record.summaryJSON
+                json["attempts"] = .array(detail.attempts.map(\.json))
+                return .object(json)
+            }
+        }
+
+        table.register(MethodName.deliveryList) { params, _ throws(RPCError) in
+            let code: String?, status: DeliveryStatus?, since: Double?, limit: Int, cursor: DeliveryRecord.ID?
+            do throws(JSONAccessError) {
+                code = try params.optionalString("code")
+                if let code, !WebhookKey.isValidCode(code) {
+                    throw JSONAccessError(key: "code", problem: .invalid(reason: "must be 1 to 64 of A-Z, 0-9 and _"))
+                }
+                status = try params.optionalString("status").map { text throws(JSONAccessError) in
+                    guard let status = DeliveryStatus(rawValue: text) else {
+                        throw JSONAccessError(key: "status", problem: .invalid(reason: "must be one of "
+                            + DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", ")))
+                    }
+                    return status
+                }
+                since = try params.optionalDouble("since")
+                let asked = try params.optionalInteger("limit") ?? 100
+                guard (1...1000).contains(asked) else { throw JSONAccessError(key: "limit", problem: .invalid(reason: "must be from 1 to 1000")) }
+                limit = Int(asked)
+                cursor = try params.optionalString("cursor").map { text throws(JSONAccessError) in
+                    guard let id = DeliveryRecord.ID(text) else { throw JSONAccessError(key: "cursor", problem: .invalid(reason: "is not a delivery id")) }
+                    return id
+                }
+            } catch {
+                throw .invalidParams(error)
+            }
+            return .later { () throws(RPCError) -> JSONValue in
+                do throws(StoreError) {
+                    let page = try await engine.read { queue throws(StoreError) in
+                        try queue.list(code: code, status: status, since: since, limit: limit, cursor: cursor)
+                    }
+                    return ["deliveries": .array(page.records.map { .object($0.summaryJSON) }),
+                            "next_cursor": page.nextCursor.map { .string($0.rawValue) } ?? .null]
+                } catch {
+                    throw incidents.internalError(MethodName.deliveryList, error)
+                }
+            }
+        }
+
+        table.register(MethodName.deliveryCancel) { params, _ throws(RPCError) in
+            let id = try deliveryID(params)
+            return .later { () throws(RPCError) -> JSONValue in
+                let result: DeliveryQueueCancelResult
+                do throws(StoreError) {
+                    result = try await engine.cancel(id)
+                } catch {
+                    throw incidents.internalError(MethodName.deliveryCancel, error)
+                }
+                switch result {
+                case .cancelled(let record): return ["cancelled": true, "status": .string(record.status.rawValue)]
+                case .alreadyFinal(let record): return ["cancelled": false, "status": .string(record.status.rawValue)]
+                case .notFound: throw notFound(id)
+                }
+            }
+        }
+
+        table.register(MethodName.deliveryStats) { params, _ throws(RPCError) in
+            let code: String?
+            do throws(JSONAccessError) {
+                code = try params.optionalString("code")
+                if let code, !WebhookKey.isValidCode(code) {
+                    throw JSONAccessError(key: "code", problem: .invalid(reason: "must be 1 to 64 of A-Z, 0-9 and _"))
+                }
+            } catch {
+                throw .invalidParams(error)
+            }
+            return .later { () throws(RPCError) -> JSONValue in
+                let stats: DeliveryQueueStats
+                do throws(StoreError) {
+                    stats = try await engine.read { queue throws(StoreError) in try queue.stats(code: code, now: SystemClock.wallSeconds()) }
+                } catch {
+                    throw incidents.internalError(MethodName.deliveryStats, error)
+                }
+                var json: JSONObject = [
+                    "queued": .integer(Int64(stats.queued)), "in_flight": .integer(Int64(stats.inFlight)),
+                    "retrying": .integer(Int64(stats.retrying)), "delivered": .integer(Int64(stats.delivered)),
+                    "dead": .integer(Int64(stats.dead)), "cancelled": .integer(Int64(stats.cancelled)),
+                    "oldest_queued_age_s": stats.oldestQueuedAge.map(JSONValue.double) ?? .null,
+                ]
+                if let code {
+                    let breaker = engine.breakerSnapshot(code: code)
+                    var breakerJSON: JSONObject = ["state": .string(breaker.state)]
+                    if let openedAt = breaker.openedAt { breakerJSON["opened_at"] = .string(ISO8601.format(openedAt, fractionalDigits: 3)) }
+                    json["breaker"] = .object(breakerJSON)
+                }
+                return .object(json)
+            }
+        }
+    }
+
+    private static func deliveryID(_ params: JSONObject) throws(RPCError) -> DeliveryRecord.ID {
+        do throws(JSONAccessError) {
+            let text = try params.string("delivery_id")
+            guard let id = DeliveryRecord.ID(text) else {
+                throw JSONAccessError(key: "delivery_id", problem: .invalid(reason: "is not a delivery id (dlv_…)"))
+            }
+            return id
+        } catch {
+            throw .invalidParams(error)
+        }
+    }
+
+    private static func notFound(_ id: DeliveryRecord.ID) -> RPCError {
+        RPCError(.notFound, "no delivery \(id.rawValue)", details: ["delivery_id": .string(id.rawValue)])
+    }
+
+    /// `webhook.deliver`'s parameters, checked on the event loop.
+    private struct DeliverRequest: Sendable {
+        enum Wait: String { case accepted, firstAttempt = "first_attempt", final }
+
+        var key: WebhookKey
+        var body: [UInt8]
+        var contentType: String?
+        var headers: [String: String] = [:]
+        var method: String?
+        var idempotencyKey: String?
+        var wait = Wait.accepted
+        var timeoutMilliseconds = DeliveryMethods.defaultWaitMilliseconds
+
+        init(_ params: JSONObject, maxPayloadBytes: Int) throws(RPCError) {
+            key = try params.webhookKey()
+            do throws(JSONAccessError) {
+                let payload = params["payload"].flatMap { $0 == .null ? nil : $0 }
+                let base64 = try params.optionalString("body_base64")
+                contentType = try params.optionalString("content_type")
+                if let headerObject = try params.optionalObject("headers") {
+                    for member in headerObject {
+                        guard case .string(let value) = member.value else {
+                            throw JSONAccessError(key: "headers.\(member.key)", problem: .invalid(reason: "must be a string"))
+                        }
+                        guard HTTPHeaderName.isValid(member.key), HTTPHeaderName.isValidValue(value) else {
+                            throw JSONAccessError(key: "headers.\(member.key)", problem: .invalid(reason: "is not a valid HTTP header"))
+                        }
+                        headers[member.key] = value
+                    }
+                }
+                if let method = try params.optionalString("method") {
+                    guard DeliveryMethods.methods.contains(method) else {
+                        throw JSONAccessError(key: "method", problem: .invalid(reason: "must be one of POST, PUT, PATCH, DELETE, GET"))
+                    }
+                    self.method = method
+                }
+                if let idempotencyKey = try params.optionalString("idempotency_key") {
+                    guard (1...255).contains(idempotencyKey.utf8.count) else {
+                        throw JSONAccessError(key: "idempotency_key", problem: .invalid(reason: "must be 1 to 255 bytes"))
+                    }
+                    self.idempotencyKey = idempotencyKey
+                }
+                if let text = try params.optionalString("wait") {
+                    guard let wait = Wait(rawValue: text) else {
+                        throw JSONAccessError(key: "wait", problem: .invalid(reason: "must be accepted, first_attempt or final"))
+                    }
+                    self.wait = wait
+                }
+                if let timeout = try params.optionalInteger("timeout_ms") {
+                    guard (1...DeliveryMethods.maximumWaitMilliseconds).contains(timeout) else {
+                        throw JSONAccessError(key: "timeout_ms", problem: .invalid(reason: "must be from 1 to 3600000"))
+                    }
+                    timeoutMilliseconds = timeout
+                }
+                // Every parameter is read before any is judged against another.
+                switch (payload, base64) {
+                case (.some, .some):
+                    throw JSONAccessError(key: "body_base64", problem: .invalid(reason: "give payload or body_base64, not both"))
+                case (let payload?, nil):
+                    body = payload.encoded()
+                    contentType = contentType ?? "application/json"
+                case (nil, let base64?):
+                    guard let data = Data(base64Encoded: base64) else {
+                        throw JSONAccessError(key: "body_base64", problem: .invalid(reason: "is not base64"))
+                    }
+                    body = Array(data)
+                    contentType = contentType ?? "application/octet-stream"
+                case (nil, nil):
+                    body = []
+                }
+            } catch {
+                throw .invalidParams(error)
+            }
+            guard body.count <= maxPayloadBytes else {
+                throw RPCError(.invalidParams, "invalid params: the payload is \(body.count) bytes, more than delivery.max_payload_bytes (\(maxPayloadBytes))",
+                               details: ["parameter": "payload", "reason": "payload_too_large", "limit": .integer(Int64(maxPayloadBytes))])
+            }
+        }
+    }
+}
+
+/// Header names and values a delivery may add (RFC 9110 token; no CR, LF or NUL in a value).
+enum HTTPHeaderName {
+    static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+
+    static func isValidValue(_ value: String) -> Bool {
+        !value.utf8.contains { $0 == 0 || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }
+    }
+}
+
+extension DeliveryRecord {
+    /// `delivery.list`'s row and the head of `delivery.get`.
+    var summaryJSON: JSONObject {
+        [
+            "delivery_id": .string(id.rawValue), "code": .string(code), "direction": .string(direction.rawValue),
+            "status": .string(status.rawValue), "created_at": .string(ISO8601.format(createdAt, fractionalDigits: 3)),
+            "next_attempt_at": nextAttemptAt.map { .string(ISO8601.format($0, fractionalDigits: 3)) } ?? .null,
+            "finished_at": finishedAt.map { .string(ISO8601.format($0, fractionalDigits: 3)) } ?? .null,
+            "attempt_count": .integer(Int64(attemptCount)), "last_error": lastError.map(JSONValue.string) ?? .null,
+            "dead_reason": deadReason.map(JSONValue.string) ?? .null,
+            "idempotency_key": idempotencyKey.map(JSONValue.string) ?? .null,
+            "message_id": .string(messageID.rawValue), "replay_of": replayOf.map { .string($0.rawValue) } ?? .null,
+        ]
+    }
+}
+
+extension DeliveryAttempt {
+    /// An attempt as `webhook.deliver` and `delivery.get` show it.
+    var json: JSONValue {
+        [
+            "number": .integer(Int64(number)), "at": .string(ISO8601.format(at, fractionalDigits: 3)),
+            "status_code": statusCode.map { .integer(Int64($0)) } ?? .null, "duration_ms": .double(durationMilliseconds),
+            "error": error.map(JSONValue.string) ?? .null, "response_preview": responsePreview.map(JSONValue.string) ?? .null,
+        ]
+    }
+}
