@@ -55,3 +55,19 @@ extension HookClient {
         try call(MethodName.deliveryStats, params: code.map { ["code": .string($0)] } ?? [:])
     }
 }
+
+extension HookClient {
+    /// `delivery.replay`: sends a dead or delivered delivery again as a new one (the same
+    /// `webhook-id` unless `newMessage`).
+    /// - Returns: `{replays: [{delivery_id, replay_of}]}`.
+    public func replayDelivery(id: String, newMessage: Bool = false) throws(HookClientError) -> JSONValue {
+        try call(MethodName.deliveryReplay, params: ["delivery_id": .string(id), "new_message": .bool(newMessage)])
+    }
+
+    /// `delivery.replay` for a webhook's deliveries in `status` (`dead` or `delivered`), newest first.
+    public func replayDeliveries(code: String, status: String, limit: Int? = nil, newMessage: Bool = false) throws(HookClientError) -> JSONValue {
+        var params: JSONObject = ["code": .string(code), "status": .string(status), "new_message": .bool(newMessage)]
+        if let limit { params["limit"] = .integer(Int64(limit)) }
+        return try call(MethodName.deliveryReplay, params: params)
+    }
+}

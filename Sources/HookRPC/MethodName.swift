@@ -30,6 +30,7 @@ public enum MethodName {
     public static let deliveryList = "delivery.list"
     public static let deliveryCancel = "delivery.cancel"
     public static let deliveryStats = "delivery.stats"
+    public static let deliveryReplay = "delivery.replay"
 
     /// Calls whose request or answer is a secret (a credential value): clients send them only to
     /// a server running as root or as themselves (`SO_PEERCRED`), unless `HOOKD_TRUSTED_UID` says otherwise.
@@ -43,7 +44,7 @@ public enum MethodName {
         logRequest, logResponse,
         alertRecord, alertMetrics, alertList, alertHistory, alertSilence, alertUnsilence, alertConfig, alertTest,
         validateOne, validateAll,
-        webhookDeliver, deliveryGet, deliveryList, deliveryCancel, deliveryStats,
+        webhookDeliver, deliveryGet, deliveryList, deliveryCancel, deliveryStats, deliveryReplay,
     ]
 }
 

@@ -1910,6 +1910,110 @@ public enum OpenRPCDocument {
           "$ref": "#/components/errors/internal_error"
         }
       ]
+    },
+    {
+      "name": "delivery.replay",
+      "summary": "Send dead or delivered deliveries again, as new deliveries.",
+      "description": "Each replay is a new delivery (new `delivery_id`, `replay_of` the original) with the original's method, headers and body. It keeps the original's `webhook-id` (receivers that already processed it drop it) unless `new_message` is true. Give `delivery_id`, or `code` and `status` (`dead` or `delivered`) for up to `limit` of that webhook's newest.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "delivery_id",
+          "description": "One delivery to replay; it must be `dead` or `delivered`.",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "pattern": "^dlv_[0-9a-z]{26}$"
+          }
+        },
+        {
+          "name": "code",
+          "description": "With `status`: replay this webhook's deliveries in that status.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "status",
+          "description": "With `code`: `dead` or `delivered`.",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "dead",
+              "delivered"
+            ]
+          }
+        },
+        {
+          "name": "new_message",
+          "description": "Give each replay its own `webhook-id` (default false: the original's).",
+          "required": false,
+          "schema": {
+            "type": "boolean"
+          }
+        },
+        {
+          "name": "limit",
+          "description": "With `code` and `status`: at most this many, newest first (1 to 1000, default 100).",
+          "required": false,
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000
+          }
+        }
+      ],
+      "result": {
+        "name": "replays",
+        "schema": {
+          "type": "object",
+          "required": [
+            "replays"
+          ],
+          "properties": {
+            "replays": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "delivery_id",
+                  "replay_of"
+                ],
+                "properties": {
+                  "delivery_id": {
+                    "type": "string"
+                  },
+                  "replay_of": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/overloaded"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
     }
   ],
   "components": {

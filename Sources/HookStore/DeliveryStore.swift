@@ -188,6 +188,25 @@ public final class DeliveryStore: DeliveryQueue {
         }
     }
 
+    public func release(_ ids: [DeliveryRecord.ID], nextAttemptAt: Double) throws(StoreError) -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try state.withLock { (state: inout State) throws(StoreError) -> Int in
+            try state.write("release \(ids.count) claimed deliveries", .relaxed) { database throws(StoreError) -> Int in
+                let statement = try database.prepare(
+                    "UPDATE deliveries SET status = 'queued', next_attempt_at = ?2 WHERE id = ?1 AND status = 'in_flight'",
+                    operation: "release claimed deliveries")
+                var released = 0
+                for id in ids {
+                    try statement.bind([.text(id.rawValue), .double(nextAttemptAt)])
+                    try statement.run()
+                    released += database.changes
+                    statement.reset()
+                }
+                return released
+            }
+        }
+    }
+
     public func cancel(_ id: DeliveryRecord.ID, now: Double) throws(StoreError) -> DeliveryQueueCancelResult {
         let operation = "cancel delivery \(id)"
         return try state.withLock { (state: inout State) throws(StoreError) -> DeliveryQueueCancelResult in

@@ -77,6 +77,20 @@ public final class WebhookStore: Sendable {
         }
     }
 
+    /// Turns a webhook on or off without touching anything else (the delivery engine disables a
+    /// webhook whose endpoint answered 410 Gone).
+    /// - Returns: whether a webhook with this key exists.
+    @discardableResult
+    public func setEnabled(_ key: WebhookKey, _ enabled: Bool, now: String) throws(StoreError) -> Bool {
+        try database.withLock { database throws(StoreError) -> Bool in
+            let statement = try database.prepare(
+                "UPDATE webhooks SET enabled = ?3, updated_at = ?4 WHERE code = ?1 AND direction = ?2", operation: "enable webhook \(key)")
+            try statement.bind([.text(key.code), .text(key.direction.rawValue), .bool(enabled), .text(now)])
+            try statement.run()
+            return database.changes > 0
+        }
+    }
+
     /// The webhook with this code and direction, nil when there is none.
     /// - Throws: `StoreError`, `.undecodableRow` naming the column when the row cannot be read.
     public func webhook(_ key: WebhookKey) throws(StoreError) -> Webhook? {

@@ -111,3 +111,32 @@ struct DeliveryStatsCommand: ParsableCommand {
         print(options.json ? result.compactText : result.prettyText())
     }
 }
+
+/// `hookrpc replay ID | --code C --status dead`.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replay", abstract: "Send dead or delivered deliveries again as new ones.")
+    @OptionGroup var options: ConnectionOptions
+    @Argument(help: "The delivery id (dlv_…); or give --code and --status.") var id: String?
+    @Option(help: "Replay this webhook's deliveries in --status.") var code: String?
+    @Option(help: "dead or delivered.") var status: String?
+    @Option(help: "At most this many (1 to 1000).") var limit: Int?
+    @Flag(name: .customLong("new-message"), help: "Give each replay its own webhook-id.") var newMessage = false
+
+    func validate() throws {
+        guard (id != nil) != (code != nil && status != nil), (code == nil) == (status == nil) else {
+            throw ValidationError("give a delivery id, or --code and --status")
+        }
+    }
+
+    func run() throws {
+        let client = options.client()
+        let result = try perform {
+            if let id { return try client.replayDelivery(id: id, newMessage: newMessage) }
+            return try client.replayDeliveries(code: code ?? "", status: status ?? "", limit: limit, newMessage: newMessage)
+        }
+        if options.json { return print(result.compactText) }
+        for replay in result["replays"]?.arrayValue ?? [] {
+            print("\(replay["delivery_id"]?.stringValue ?? "?") replays \(replay["replay_of"]?.stringValue ?? "?")")
+        }
+    }
+}

@@ -58,6 +58,11 @@ public protocol DeliveryQueue<Failure>: Sendable {
     /// Puts every `in_flight` delivery back to `queued`, due at `now`: run once at start-up,
     /// before any worker claims, to recover what a crash left claimed (at least once).
     /// - Returns: how many were put back.
+    /// Gives claimed deliveries back unattempted (`in_flight` → `queued`, due at `nextAttemptAt`),
+    /// counting no attempt: for a webhook found disabled after its deliveries were claimed.
+    /// - Returns: how many were released (rows no longer in flight are left alone).
+    func release(_ ids: [DeliveryRecord.ID], nextAttemptAt: Double) throws(Failure) -> Int
+
     func requeueInFlight(now: Double) throws(Failure) -> Int
 
     /// Cancels a delivery that is not final yet; a final one is left as it is.

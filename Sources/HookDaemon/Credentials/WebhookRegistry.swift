@@ -31,6 +31,11 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
         try await queue.run { [store] () throws(StoreError) in try store.upsert(definition, now: now) }
     }
 
+    @discardableResult
+    func setEnabled(_ key: WebhookKey, _ enabled: Bool, now: String) async throws(StoreError) -> Bool {
+        try await queue.run { [store] () throws(StoreError) in try store.setEnabled(key, enabled, now: now) }
+    }
+
     func lookup(_ key: WebhookKey) async throws(StoreError) -> Webhook? {
         try await queue.run { [store] () throws(StoreError) in try store.webhook(key) }
     }

@@ -17,6 +17,10 @@ extension DeliveryEngine {
         var attempt = DeliveryAttempt(number: number, at: startedAt, durationMilliseconds: 0)
         var retryAfter: Double?
         switch prepared {
+        case .failure(let problem) where problem.holdsWebhookBack:
+            // Disabled: its deliveries wait in the queue, unattempted, until it is enabled again.
+            await holdBack(code: record.code, releasing: [record.id])
+            return
         case .failure(let problem):
             // Nothing was sent: no log lines, no alerting; the delivery retries by the schedule.
             attempt.error = problem.kind
@@ -57,6 +61,7 @@ extension DeliveryEngine {
         noteBreaker(code: record.code, success: succeeded)
         let alreadyRefreshed = scheduler.withLock { $0.refreshed.remove(record.id) != nil }
         let decision = policy.decision(for: outcome, credentialAlreadyRefreshed: alreadyRefreshed)
+        if decision == .gone { await disableGone(record) }
         if decision == .refreshCredentialAndRetryNow {
             // The credential was most likely rotated: fetch it afresh, everywhere, and try once more now.
             _ = await dependencies.credentials.invalidate(code: record.code, direction: record.direction)
@@ -131,6 +136,8 @@ extension DeliveryEngine {
         /// The definition can never be sent (no URL, a credential that must not go in clear text):
         /// the delivery is dead rather than retried.
         var isFinal: Bool
+        /// The webhook is disabled: the delivery goes back to the queue unattempted.
+        var holdsWebhookBack = false
     }
 
     /// The webhook's method, URL and headers with the credential applied and `webhook-id`.
@@ -144,6 +151,9 @@ extension DeliveryEngine {
             webhook = found
         } catch {
             return .failure(PreparationProblem(kind: "registry_unavailable", isFinal: false))
+        }
+        guard webhook.enabled else {
+            return .failure(PreparationProblem(kind: "webhook_disabled", isFinal: false, holdsWebhookBack: true))
         }
         guard webhook.type == .http, let url = webhook.url, !url.isEmpty else {
             return .failure(PreparationProblem(kind: "no_url", isFinal: true))

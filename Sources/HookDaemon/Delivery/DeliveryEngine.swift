@@ -52,6 +52,8 @@ final class DeliveryEngine: Service, Sendable {
         /// count against the schedule.
         var refreshed: Set<DeliveryRecord.ID> = []
         var refetches: [DeliveryRecord.ID: Int] = [:]
+        /// Webhooks found disabled: their deliveries stay in the queue until they are enabled.
+        var disabled: Set<String> = []
         var totalRunning: Int { running.values.reduce(0, +) }
     }
 
@@ -101,7 +103,12 @@ final class DeliveryEngine: Service, Sendable {
             dependencies.logger.notice("delivery: \(requeued) deliveries were in flight when hookd stopped; sending them again")
         }
         await cancelWhenGracefulShutdown {
+            var nextMaintenance = SystemClock.monotonicSeconds()
             while !Task.isCancelled {
+                if SystemClock.monotonicSeconds() >= nextMaintenance {
+                    await self.maintain()
+                    nextMaintenance = SystemClock.monotonicSeconds() + Self.maintenanceInterval
+                }
                 let wait = await self.schedule()
                 await self.wake.wait(timeout: wait)
             }
@@ -123,6 +130,7 @@ final class DeliveryEngine: Service, Sendable {
             for (code, running) in state.running where running >= settings.maxInFlightPerWebhook { excluded.insert(code) }
             for (code, waiting) in state.waiting where !waiting.isEmpty { excluded.insert(code) }
             for (code, breaker) in state.breakers where Self.holdsBack(breaker, now: now) { excluded.insert(code) }
+            excluded.formUnion(state.disabled)
             return (excluded, Self.maximumInFlight - state.totalRunning - state.waiting.values.reduce(0) { $0 + $1.count })
         }
         let queue = self.queue
@@ -143,6 +151,62 @@ final class DeliveryEngine: Service, Sendable {
         let next = try? await blocking.run { () throws(StoreError) in try queue.nextDueAt(excludingCodes: excluded) }
         guard let next = next ?? nil else { return 1 }
         return min(max(next - SystemClock.wallSeconds(), 0.001), 1)
+    }
+
+    /// How often final deliveries past their retention are pruned and disabled webhooks rechecked.
+    static let maintenanceInterval: Double = 60
+
+    /// Prunes final deliveries past their retention; lets the deliveries of webhooks enabled
+    /// again go.
+    private func maintain() async {
+        let (queue, settings) = (self.queue, self.settings)
+        do throws(StoreError) {
+            let pruned = try await blocking.run { () throws(StoreError) in
+                try queue.prune(now: SystemClock.wallSeconds(), deliveredRetention: settings.deliveredRetention,
+                                deadRetention: settings.deadRetention)
+            }
+            if pruned > 0 { dependencies.logger.info("delivery: pruned \(pruned) final deliveries past their retention") }
+        } catch {
+            dependencies.logger.error("delivery: cannot prune the queue: \(error)")
+        }
+        for code in scheduler.withLock({ $0.disabled }) {
+            guard let key = try? WebhookKey(code: code, direction: .outbound) else { continue }
+            guard let webhook = try? await dependencies.registry.webhook(key) as Webhook?? else { continue }
+            if webhook?.enabled != false {
+                scheduler.withLock { _ = $0.disabled.remove(code) }
+                dependencies.logger.notice("delivery: \(code) is enabled again (or gone); its deliveries go out")
+            }
+        }
+    }
+
+    /// A webhook found disabled: its claimed deliveries go back to the queue unattempted and no
+    /// more are claimed until it is enabled again.
+    func holdBack(code: String, releasing ids: [DeliveryRecord.ID]) async {
+        let waiting = scheduler.withLock { state -> [DeliveryRecord.ID] in
+            state.disabled.insert(code)
+            let waiting = state.waiting.removeValue(forKey: code) ?? []
+            return waiting.map(\.id)
+        }
+        let queue = self.queue
+        let all = ids + waiting
+        _ = try? await blocking.run { () throws(StoreError) in try queue.release(all, nextAttemptAt: SystemClock.wallSeconds()) }
+    }
+
+    /// 410 Gone: the endpoint was removed for good. The webhook is disabled (its other deliveries
+    /// wait, a new `webhook.deliver` is refused) and the change announced.
+    func disableGone(_ record: DeliveryRecord) async {
+        guard let key = try? WebhookKey(code: record.code, direction: record.direction) else { return }
+        do throws(StoreError) {
+            try await dependencies.registry.setEnabled(key, false, now: ISO8601.format(SystemClock.wallSeconds()))
+        } catch {
+            dependencies.logger.error("delivery: cannot disable \(record.code) after 410 Gone: \(error)")
+        }
+        await holdBack(code: record.code, releasing: [])
+        dependencies.logger.warning("delivery: \(record.code) answered 410 Gone; the webhook is disabled until it is enabled again")
+        let line: JSONValue = ["event": "webhook_disabled", "webhook_code": .string(record.code), "reason": "gone",
+                               "delivery_id": .string(record.id.rawValue),
+                               "timestamp": .string(ISO8601.format(SystemClock.wallSeconds(), fractionalDigits: 3))]
+        dependencies.emit("webhook/deliveries/\(record.code)") { line }
     }
 
     /// Whether a webhook's breaker keeps its deliveries in the queue for now.

@@ -133,6 +133,87 @@ enum DeliveryMethods {
             }
         }
 
+        table.register(MethodName.deliveryReplay) { params, _ throws(RPCError) in
+            let id: DeliveryRecord.ID?, code: String?, status: DeliveryStatus?, newMessage: Bool, limit: Int
+            do throws(JSONAccessError) {
+                // Every parameter is read before any is judged.
+                let idText = try params.optionalString("delivery_id")
+                code = try params.optionalString("code")
+                let statusText = try params.optionalString("status")
+                newMessage = try params.optionalBool("new_message") ?? false
+                let asked = try params.optionalInteger("limit") ?? 100
+                guard (1...1000).contains(asked) else { throw JSONAccessError(key: "limit", problem: .invalid(reason: "must be from 1 to 1000")) }
+                limit = Int(asked)
+                id = try idText.map { text throws(JSONAccessError) in
+                    guard let id = DeliveryRecord.ID(text) else {
+                        throw JSONAccessError(key: "delivery_id", problem: .invalid(reason: "is not a delivery id (dlv_…)"))
+                    }
+                    return id
+                }
+                status = try statusText.map { text throws(JSONAccessError) in
+                    guard let status = DeliveryStatus(rawValue: text), status == .dead || status == .delivered else {
+                        throw JSONAccessError(key: "status", problem: .invalid(reason: "must be dead or delivered"))
+                    }
+                    return status
+                }
+                switch (id, code, status) {
+                case (.some, nil, nil), (nil, .some, .some): break
+                default:
+                    throw JSONAccessError(key: "delivery_id", problem: .invalid(reason: "give delivery_id, or code and status"))
+                }
+                if let code, !WebhookKey.isValidCode(code) {
+                    throw JSONAccessError(key: "code", problem: .invalid(reason: "must be 1 to 64 of A-Z, 0-9 and _"))
+                }
+            } catch {
+                throw .invalidParams(error)
+            }
+            return .later { () throws(RPCError) -> JSONValue in
+                var originals: [DeliveryRecord] = []
+                var missing = false
+                do throws(StoreError) {
+                    if let id {
+                        let detail = try await engine.read { queue throws(StoreError) in try queue.get(id) }
+                        if let detail { originals = [detail.record] } else { missing = true }
+                    } else if let code, let status {
+                        let page = try await engine.read { queue throws(StoreError) in
+                            try queue.list(code: code, status: status, since: nil, limit: limit, cursor: nil)
+                        }
+                        for listed in page.records {
+                            if let detail = try await engine.read({ queue throws(StoreError) in try queue.get(listed.id) }) {
+                                originals.append(detail.record)
+                            }
+                        }
+                    }
+                } catch {
+                    throw incidents.internalError(MethodName.deliveryReplay, error)
+                }
+                if missing, let id { throw notFound(id) }
+                if let original = originals.first, id != nil, !(original.status == .dead || original.status == .delivered) {
+                    throw RPCError(.invalidParams, "invalid params: \(original.id.rawValue) is \(original.status.rawValue); only dead or delivered deliveries are replayed",
+                                   details: ["parameter": "delivery_id", "reason": "not_final"])
+                }
+                var replays: [JSONValue] = []
+                for original in originals {
+                    guard let payload = original.payload else { continue }
+                    let replay = NewDelivery(code: original.code, direction: original.direction, method: payload.method, headers: payload.headers,
+                                             body: payload.body, contentType: payload.contentType,
+                                             messageID: newMessage ? nil : original.messageID, replayOf: original.id)
+                    let enqueued: EnqueueResult
+                    do throws(StoreError) {
+                        enqueued = try await engine.enqueue(replay)
+                    } catch {
+                        throw incidents.internalError(MethodName.deliveryReplay, error)
+                    }
+                    guard let record = enqueued.record else {
+                        throw RPCError(.overloaded, "the delivery queue is full (limit \(engine.settings.maxQueued)); try again later",
+                                       details: ["reason": "queue_full", "limit": .integer(Int64(engine.settings.maxQueued))])
+                    }
+                    replays.append(["delivery_id": .string(record.id.rawValue), "replay_of": .string(original.id.rawValue)])
+                }
+                return ["replays": .array(replays)]
+            }
+        }
+
         table.register(MethodName.deliveryStats) { params, _ throws(RPCError) in
             let code: String?
             do throws(JSONAccessError) {
