@@ -59,7 +59,8 @@ extension DeliveryEngine {
         dependencies.recordCall(CallRecord(webhookCode: record.code, direction: record.direction, success: succeeded,
                                            duration: attempt.durationMilliseconds / 1000, statusCode: attempt.statusCode, timestamp: startedAt))
         noteBreaker(code: record.code, success: succeeded)
-        let alreadyRefreshed = scheduler.withLock { $0.refreshed.remove(record.id) != nil }
+        // Once fetched afresh for this delivery, a later 401/403 follows the schedule.
+        let alreadyRefreshed = scheduler.withLock { $0.refreshed.contains(record.id) }
         let decision = policy.decision(for: outcome, credentialAlreadyRefreshed: alreadyRefreshed)
         if decision == .gone { await disableGone(record) }
         if decision == .refreshCredentialAndRetryNow {
@@ -95,7 +96,12 @@ extension DeliveryEngine {
         case .gone, .dead:
             outcome = .dead(reason: deadReason ?? DeadReason.rejected.rawValue)
         }
-        if case .retry = outcome {} else { scheduler.withLock { _ = $0.refetches.removeValue(forKey: record.id) } }
+        if case .retry = outcome {} else {
+            scheduler.withLock { state in
+                state.refetches.removeValue(forKey: record.id)
+                state.refreshed.remove(record.id)
+            }
+        }
         let queue = self.queue
         do throws(StoreError) {
             let updated = try await blocking.run { () throws(StoreError) in try queue.recordAttempt(record.id, attempt, outcome: outcome) }

@@ -78,7 +78,14 @@ final class DeliveryEngine: Service, Sendable {
     func cancel(_ id: DeliveryRecord.ID) async throws(StoreError) -> DeliveryQueueCancelResult {
         let queue = self.queue
         let result = try await blocking.run { () throws(StoreError) in try queue.cancel(id, now: SystemClock.wallSeconds()) }
-        if case .cancelled(let record) = result { waiters.finished(record) }
+        if case .cancelled(let record) = result {
+            // Claimed but still waiting for a slot or the breaker: it must not go out now.
+            scheduler.withLock { state in
+                state.waiting[record.code]?.removeAll { $0.id == id }
+                if state.waiting[record.code]?.isEmpty == true { state.waiting[record.code] = nil }
+            }
+            waiters.finished(record)
+        }
         return result
     }
 

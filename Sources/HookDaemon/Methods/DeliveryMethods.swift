@@ -45,6 +45,14 @@ enum DeliveryMethods {
                     return ["delivery_id": .string(record.id.rawValue), "status": .string(record.status.rawValue)]
                 case .firstAttempt, .final:
                     let goal: DeliveryWaiters.Goal = request.wait == .final ? .final : .firstAttempt
+                    if case .duplicate = enqueued, record.status.isFinal || (goal == .firstAttempt && record.attemptCount > 0) {
+                        // A repeated key whose delivery already got there: nothing to wait for.
+                        let detail = (try? await engine.read { queue throws(StoreError) in try queue.get(record.id) }) ?? nil
+                        var result: JSONObject = ["delivery_id": .string(record.id.rawValue),
+                                                  "status": .string((detail?.record ?? record).status.rawValue)]
+                        if let attempt = detail?.attempts.last { result["attempt"] = attempt.json }
+                        return .object(result)
+                    }
                     let wakeup = await engine.waiters.wait(for: record.id, goal: goal, timeout: Double(request.timeoutMilliseconds) / 1000)
                     var current = wakeup.record
                     var attempt = wakeup.attempt

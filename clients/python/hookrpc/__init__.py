@@ -18,6 +18,11 @@ the legacy ``ObjHook``.
 Credential validation: ``rpc.validate_one(code)``, ``rpc.validate_all(codes=[...])``
 and ``rpc.check_source(code)``; ``ObjHook.validate_credentials()`` for the webhook read.
 
+Delivery: ``rpc.webhook_deliver(code, payload, wait=...)``, ``rpc.delivery_get(id)``,
+``rpc.delivery_list(...)``, ``rpc.delivery_cancel(id)``, ``rpc.delivery_stats(code)``;
+``ObjHook.deliver(payload)`` queues, ``ObjHook.call(payload)`` waits for the first
+attempt and returns a :class:`DeliveryResponse` (``status_code``, ``ok``, ``json()``, ...).
+
 Alerting: ``rpc.alert_record(...)``, ``rpc.alert_metrics(code)`` and friends;
 :class:`ObjWebhookAlert` is the drop-in shim for the legacy ``ObjWebhookAlert``
 (its ``record_webhook_call`` is a fire-and-forget notification that never raises).
@@ -41,6 +46,7 @@ from .client import (
     HookRPC,
     Notification,
 )
+from .delivery import DeliveryResponse
 from .errors import (
     ERROR_KINDS,
     HookRPCConnectionError,
@@ -61,6 +67,7 @@ __all__ = [
     "SYSTEM_SOCKET_PATH",
     "BatchItem",
     "Call",
+    "DeliveryResponse",
     "HookRPC",
     "HookRPCConnectionError",
     "HookRPCError",

@@ -21,6 +21,7 @@ Design choices (correctness first):
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import logging
@@ -698,6 +699,78 @@ class HookRPC:
         if channels is not None:
             params["channels"] = list(channels)
         return _object(self.call("alert.test", params), "alert.test")
+
+    # ------------------------------------------------------------------ delivery
+    # hookd sends the webhook itself (webhook.deliver): from its durable queue, with the
+    # credential applied inside the daemon, retried by its schedule. Errors are the
+    # daemon's: -32602 invalid_params (``e.data["reason"]`` ``payload_too_large`` or
+    # ``webhook_disabled``), -32002 not_found, -32004 overloaded (``queue_full``).
+
+    def webhook_deliver(self, code: str, payload: Any = None, *, body: Optional[bytes] = None,
+                        direction: Optional[str] = None, content_type: Optional[str] = None,
+                        headers: Optional[Mapping[str, str]] = None, method: Optional[str] = None,
+                        idempotency_key: Optional[str] = None, wait: Optional[str] = None,
+                        timeout_ms: Optional[int] = None) -> Dict[str, Any]:
+        """``webhook.deliver``: hand hookd a payload to send; ``{delivery_id, status, attempt?, timed_out?}``.
+
+        ``payload`` is any JSON value, sent compact as ``application/json``; or give
+        ``body`` (bytes, sent base64 on the wire and as ``application/octet-stream``),
+        not both. ``wait``: ``"accepted"`` (hookd's default: the answer comes once the
+        delivery is durably queued), ``"first_attempt"`` (also its first attempt's
+        outcome, ``attempt = {number, at, status_code, duration_ms, error,
+        response_preview}``) or ``"final"`` (until delivered or dead, or ``timeout_ms``,
+        default 30 000, passes: then ``timed_out`` is True). Arguments passed as ``None``
+        are left out. A waiting call may outlast this client's ``timeout``; it then runs
+        on a connection of its own that waits ``timeout_ms`` plus 5 s.
+        """
+        if payload is not None and body is not None:
+            raise TypeError("give payload or body, not both")
+        params: Dict[str, Any] = {"code": code}
+        if payload is not None:
+            params["payload"] = payload
+        if body is not None:
+            params["body_base64"] = base64.b64encode(bytes(body)).decode("ascii")
+        for name, value in (("direction", direction), ("content_type", content_type), ("method", method),
+                            ("idempotency_key", idempotency_key), ("wait", wait), ("timeout_ms", timeout_ms)):
+            if value is not None:
+                params[name] = value
+        if headers is not None:
+            params["headers"] = dict(headers)
+        limit: Optional[float] = None
+        if wait in ("first_attempt", "final"):
+            needed = (timeout_ms if isinstance(timeout_ms, int) else 30_000) / 1000.0 + 5.0
+            if self.timeout is not None and self.timeout < needed:
+                limit = needed
+        return _object(self._call_with_timeout("webhook.deliver", params, limit), "webhook.deliver")
+
+    def delivery_get(self, delivery_id: str) -> Dict[str, Any]:
+        """``delivery.get``: the delivery (``delivery_id, code, direction, status, created_at,
+        next_attempt_at, finished_at, attempt_count, last_error, dead_reason, idempotency_key,
+        message_id, replay_of``) and its ``attempts``, oldest first. -32002 when unknown."""
+        return _object(self.call("delivery.get", {"delivery_id": delivery_id}), "delivery.get")
+
+    def delivery_list(self, code: Optional[str] = None, status: Optional[str] = None,
+                      since: Optional[float] = None, limit: Optional[int] = None,
+                      cursor: Optional[str] = None) -> Dict[str, Any]:
+        """``delivery.list``: ``{deliveries: [...], next_cursor}``, newest first; pass
+        ``next_cursor`` back as ``cursor`` for the next page (None on the last).
+        ``status`` queued/in_flight/retrying/delivered/dead/cancelled, ``since`` unix
+        seconds, ``limit`` 1..1000 (hookd's default 100)."""
+        params: Dict[str, Any] = {}
+        for name, value in (("code", code), ("status", status), ("since", since), ("limit", limit), ("cursor", cursor)):
+            if value is not None:
+                params[name] = value
+        return _object(self.call("delivery.list", params), "delivery.list")
+
+    def delivery_cancel(self, delivery_id: str) -> Dict[str, Any]:
+        """``delivery.cancel``: ``{cancelled, status}``; a delivery not yet final is never
+        sent again (``cancelled`` True), a final one is left as it is (False)."""
+        return _object(self.call("delivery.cancel", {"delivery_id": delivery_id}), "delivery.cancel")
+
+    def delivery_stats(self, code: Optional[str] = None) -> Dict[str, Any]:
+        """``delivery.stats``: ``{queued, in_flight, retrying, delivered, dead, cancelled,
+        oldest_queued_age_s}``, with ``code`` also ``breaker: {state, opened_at?}``."""
+        return _object(self.call("delivery.stats", {} if code is None else {"code": code}), "delivery.stats")
 
     # ------------------------------------------------------------------ internals
     # Everything below expects self._lock to be held.

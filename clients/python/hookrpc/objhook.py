@@ -56,9 +56,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from typing import Any, Dict, Optional, Tuple, Union
 
 from .client import HookRPC
+from .delivery import DeliveryResponse
 from .errors import HookRPCError
 
 __all__ = [
@@ -369,6 +371,36 @@ class ObjHook:
         if error is not None:
             params["error"] = error
         return str(self.client.call("log.response", params)["guid"])
+
+    # ------------------------------------------------------------------ delivery
+
+    def deliver(self, payload: Any = None, **kwargs: Any) -> Dict[str, Any]:
+        """Hand hookd ``payload`` to send to the webhook read last (``webhook.deliver``).
+
+        hookd applies the credential (it never comes here), sends, retries and logs.
+        Returns ``{delivery_id, status, attempt?, timed_out?}``; with the default
+        ``wait="accepted"`` the answer comes once the delivery is durably queued.
+        ``kwargs`` are :meth:`HookRPC.webhook_deliver`'s (``body``, ``headers``,
+        ``method``, ``content_type``, ``idempotency_key``, ``wait``, ``timeout_ms``).
+        Raises :class:`WebhookNotReadError` before a successful :meth:`read`.
+        """
+        code, direction = self._require_key("deliver")
+        return self.client.webhook_deliver(code, payload, direction=direction, **kwargs)
+
+    def call(self, payload: Any = None, **kwargs: Any) -> DeliveryResponse:
+        """Send ``payload`` through hookd and wait for the first attempt: the application's ``call()``.
+
+        ``webhook.deliver`` with ``wait="first_attempt"``; a retryable failure stays
+        queued in hookd and is retried there (``response.status == "retrying"``).
+        Returns a :class:`~hookrpc.delivery.DeliveryResponse` (``status_code``, ``ok``,
+        ``json()``, ``text``, ``elapsed``, ``delivery_id``). ``kwargs`` as
+        :meth:`deliver`'s, without ``wait``.
+        """
+        if "wait" in kwargs:
+            raise TypeError("ObjHook.call() always waits for the first attempt; use deliver(wait=...) otherwise")
+        started = time.monotonic()
+        result = self.deliver(payload, wait="first_attempt", **kwargs)
+        return DeliveryResponse(result, time.monotonic() - started)
 
     # ------------------------------------------------------------------ internals
 
