@@ -43,8 +43,10 @@ test: build
 test-sanitizers: deps openrpc
 	@scripts/test-sanitizers.sh
 
-## bench: release build; hookd vs redis-server with the same load generator, one run, ratios.
+## bench: release build; hookd vs redis-server with the same load generator, and deliveries vs wrk to
+## the same sink (scripts/httpsink.c); one run, ratios.
 bench: release
+	@scripts/install-deps.sh wrk python3-requests
 	@scripts/bench.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## bench-instructions: release build; CPU instructions per request (valgrind callgrind), repeatable.

@@ -299,3 +299,69 @@ print(f"{concurrency:<40} {result['duration_ms']:>11,.0f} {ideal:>11,.0f} {resul
 sys.exit(0 if summary["valid"] == summary["total"] == 200 else f"validation bench: only {summary['valid']} of 200 valid")
 PY
 done
+
+# ---------------------------------------------------------------- delivery (issue 12)
+# webhook.deliver against a C sink (scripts/httpsink.c) that answers 200 at once, side by side with
+# wrk against the same sink at the same concurrency (the ceiling of HTTP on this machine).
+echo
+echo "== Delivery: webhook.deliver to a local sink answering 200 at once, vs wrk to the same sink"
+"${CC:-$(command -v cc || command -v clang)}" -O2 -Wall -Wextra -Werror -o "$work/httpsink" "$repo/scripts/httpsink.c" || exit 1
+sink_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$work/httpsink" "$sink_port" "$work/sink.count" &
+track_pid $!
+wait_for 10 "the delivery sink" bash -c "exec 3<>/dev/tcp/127.0.0.1/$sink_port"
+printf 'network:\n  allow: ["127.0.0.0/8"]\ndelivery:\n  max_in_flight: 50\n' > "$work/deliver.yaml"
+"$bin/hookd" --config "$work/deliver.yaml" --socket "$work/deliver.sock" --state-dir "$work/state-deliver" 2> "$work/hookd-deliver.log" &
+track_pid $!
+wait_for 10 "hookd (delivery)" "$bin/hookrpc" health --socket "$work/deliver.sock" || exit 1
+"$bin/hookrpc" webhook upsert --socket "$work/deliver.sock" --json \
+  "{\"code\":\"BENCH_SINK\",\"url\":\"http://127.0.0.1:$sink_port/deliver\",\"auth_type\":\"none\"}" >/dev/null || exit 1
+sink_count() { cat "$work/sink.count" 2>/dev/null || echo 0; }
+# wait_for_sink N: until the sink has answered N requests in all (timeout 300 s).
+wait_for_sink() { wait_for 300 "the sink to count $1 requests" bash -c "[ \"\$(cat '$work/sink.count' 2>/dev/null || echo 0)\" -ge $1 ]"; }
+deliver_request='{"jsonrpc":"2.0","method":"webhook.deliver","params":{"code":"BENCH_SINK","payload":{"id":"evt_bench","amount":100}},"id":1}'
+deliveries=${BENCH_DELIVERIES:-30000}
+one=$("$loadgen" --socket "$work/deliver.sock" --connections 1 --requests 3000 --request "$deliver_request" --json) || exit 1
+wait_for_sink 3000 || exit 1
+before=$(sink_count)
+started=$(date +%s.%N)
+fifty=$("$loadgen" --socket "$work/deliver.sock" --connections 50 --requests "$deliveries" --request "$deliver_request" --json) || exit 1
+wait_for_sink $((before + deliveries)) || exit 1
+finished=$(date +%s.%N)
+wrk_text=$(wrk -t1 -c50 -d5s "http://127.0.0.1:$sink_port/wrk") || exit 1
+python3 - "$one" "$fifty" "$deliveries" "$started" "$finished" "$wrk_text" <<'PY' || exit 1
+import json, re, sys
+one, fifty = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+deliveries, started, finished, wrk_text = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+match = re.search(r"Requests/sec:\s*([\d.]+)", wrk_text)
+if not match:
+    sys.exit("wrk printed no Requests/sec")
+wrk = float(match.group(1))
+sent = deliveries / (finished - started)
+print(f"{'webhook.deliver accepted, 1 connection':<46} p50 {one['p50_us']:>7.1f} µs  p99 {one['p99_us']:>8.1f} µs  (goal p50 <= 200 µs)")
+print(f"{'webhook.deliver accepted, 50 connections':<46} {fifty['ops_per_second']:>9,.0f}/s  p50 {fifty['p50_us']:>7.1f} µs  (goal >= 20 000/s)")
+print(f"{'delivered to the sink, 50 in flight':<46} {sent:>9,.0f}/s  ({deliveries:,} queued at 50 connections until all arrived)")
+print(f"{'wrk to the same sink, 50 connections':<46} {wrk:>9,.0f}/s")
+print(f"{'deliveries / wrk':<46} {sent / wrk:>9.2f}x  (must >= 0.3, goal >= 0.6)")
+PY
+# The application's way today (requests.post) against ObjHook.call() through hookd, same sink.
+PYTHONPATH="$repo/clients/python" python3 - "$work/deliver.sock" "$sink_port" <<'PY' || exit 1
+import statistics, sys, time
+import requests
+from hookrpc import HookRPC, ObjHook
+socket, port = sys.argv[1], int(sys.argv[2])
+session = requests.Session()
+hook = ObjHook(client=HookRPC(socket))
+hook.read("BENCH_SINK")
+def p50(action, count=500):
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1e6
+direct = p50(lambda: session.post(f"http://127.0.0.1:{port}/direct", json={"id": "evt_bench"}).raise_for_status())
+through = p50(lambda: hook.call({"id": "evt_bench"}))
+print(f"{'requests.post (keep-alive session), p50':<46} {direct:>9.1f} µs")
+print(f"{'ObjHook.call() (durable, logged, retried), p50':<46} {through:>9.1f} µs  ({through / direct:.2f}x requests.post)")
+PY

@@ -102,9 +102,8 @@ extension DeliveryEngine {
                 state.refreshed.remove(record.id)
             }
         }
-        let queue = self.queue
         do throws(StoreError) {
-            let updated = try await blocking.run { () throws(StoreError) in try queue.recordAttempt(record.id, attempt, outcome: outcome) }
+            let updated = try await outcomes.submit(DeliveryAttempt.Report(deliveryID: record.id, attempt: attempt, outcome: outcome))
             if let updated {
                 waiters.attemptEnded(updated, attempt: attempt)
                 announceStatus(updated, attempt: attempt)
@@ -153,7 +152,7 @@ extension DeliveryEngine {
         }
         let webhook: Webhook
         do throws(CredentialError) {
-            guard let found = try await dependencies.registry.webhook(key) else { return .failure(PreparationProblem(kind: "unknown_webhook", isFinal: true)) }
+            guard let found = try await definition(key) else { return .failure(PreparationProblem(kind: "unknown_webhook", isFinal: true)) }
             webhook = found
         } catch {
             return .failure(PreparationProblem(kind: "registry_unavailable", isFinal: false))

@@ -33,7 +33,10 @@ final class DeliveryEngine: Service, Sendable {
     let settings: DeliverySettings
     let queue: DeliveryStore
     let blocking = BlockingQueue(label: "hookd.delivery")
-    let intake: DeliveryIntake
+    /// `webhook.deliver`'s deliveries, committed in groups.
+    let intake: GroupCommit<NewDelivery, EnqueueResult>
+    /// Attempts' outcomes, committed in groups.
+    let outcomes: GroupCommit<DeliveryAttempt.Report, DeliveryRecord?>
     let waiters = DeliveryWaiters()
     let dependencies: Dependencies
     let http: HTTPClient
@@ -54,6 +57,9 @@ final class DeliveryEngine: Service, Sendable {
         var refetches: [DeliveryRecord.ID: Int] = [:]
         /// Webhooks found disabled: their deliveries stay in the queue until they are enabled.
         var disabled: Set<String> = []
+        /// Definitions read from the registry lately, so that a burst of attempts for one
+        /// webhook reads it once (`definitionLifetime`).
+        var definitions: [WebhookKey: (webhook: Webhook?, readAt: Double)] = [:]
         var totalRunning: Int { running.values.reduce(0, +) }
     }
 
@@ -62,14 +68,18 @@ final class DeliveryEngine: Service, Sendable {
     init(settings: DeliverySettings, queuePath: String, http: HTTPClient, dependencies: Dependencies) throws(StoreError) {
         self.settings = settings
         queue = try DeliveryStore(path: queuePath, limits: settings.queueLimits)
-        intake = DeliveryIntake(queue: queue, blocking: blocking, clock: SystemClock.wallSeconds)
+        let queue = self.queue
+        intake = GroupCommit(blocking: blocking) { deliveries throws(StoreError) in
+            try queue.enqueue(deliveries, now: SystemClock.wallSeconds())
+        }
+        outcomes = GroupCommit(blocking: blocking) { reports throws(StoreError) in try queue.recordAttempts(reports) }
         self.http = http
         self.dependencies = dependencies
     }
 
     /// Queues a delivery and wakes the scheduler.
     func enqueue(_ delivery: NewDelivery) async throws(StoreError) -> EnqueueResult {
-        let result = try await intake.enqueue(delivery)
+        let result = try await intake.submit(delivery)
         if case .enqueued = result { wake.signal() }
         return result
     }
@@ -97,6 +107,29 @@ final class DeliveryEngine: Service, Sendable {
 
     /// Stops the HTTP client, for callers that run no `ServiceGroup` (tests); `run()` does it itself.
     func shutdown() async { await http.shutdown() }
+
+    /// How long a definition read from the registry is used for attempts: an upsert or a disable
+    /// reaches deliveries within this time.
+    static let definitionLifetime: Double = 1
+
+    /// The webhook as the registry holds it, read at most once per `definitionLifetime`.
+    func definition(_ key: WebhookKey) async throws(CredentialError) -> Webhook? {
+        let now = SystemClock.monotonicSeconds()
+        if let cached = scheduler.withLock({ $0.definitions[key] }), now - cached.readAt < Self.definitionLifetime {
+            return cached.webhook
+        }
+        let webhook = try await dependencies.registry.webhook(key)
+        scheduler.withLock { state in
+            if state.definitions.count > 10_000 { state.definitions.removeAll() }
+            state.definitions[key] = (webhook, now)
+        }
+        return webhook
+    }
+
+    /// Forgets a definition read earlier (after hookd changed it itself).
+    func forgetDefinition(_ key: WebhookKey) {
+        scheduler.withLock { _ = $0.definitions.removeValue(forKey: key) }
+    }
 
     /// The breaker's state of a webhook, for `delivery.stats`.
     func breakerSnapshot(code: String) -> BreakerSnapshot {
@@ -205,6 +238,7 @@ final class DeliveryEngine: Service, Sendable {
         guard let key = try? WebhookKey(code: record.code, direction: record.direction) else { return }
         do throws(StoreError) {
             try await dependencies.registry.setEnabled(key, false, now: ISO8601.format(SystemClock.wallSeconds()))
+            forgetDefinition(key)
         } catch {
             dependencies.logger.error("delivery: cannot disable \(record.code) after 410 Gone: \(error)")
         }
