@@ -30,11 +30,11 @@ extension DeliveryStore {
         guard let code = row.text(at: 1) else { throw fail("code", "is NULL") }
         let directionText = row.text(at: 2) ?? ""
         guard let direction = WebhookDirection(rawValue: directionText) else {
-            throw fail("direction", enumerationReason(directionText, WebhookDirection.self))
+            throw fail("direction", StoreRowText.enumerationReason(directionText, WebhookDirection.self))
         }
         let statusText = row.text(at: 3) ?? ""
         guard let status = DeliveryStatus(rawValue: statusText) else {
-            throw fail("status", enumerationReason(statusText, DeliveryStatus.self))
+            throw fail("status", StoreRowText.enumerationReason(statusText, DeliveryStatus.self))
         }
         guard let messageText = row.text(at: 11), let messageID = DeliveryRecord.ID(messageText) else {
             throw fail("message_id", "is not a delivery id")
@@ -57,7 +57,7 @@ extension DeliveryStore {
         from row: borrowing SQLiteDatabase.Statement, at index: Int32, _ fail: (String, String) -> StoreError
     ) throws(StoreError) -> DeliveryRecord.Payload {
         guard let method = row.text(at: index) else { throw fail("method", "is NULL") }
-        guard let headersText = row.text(at: index + 1), let headers = decodeHeaders(headersText) else {
+        guard let headersText = row.text(at: index + 1), let headers = StoreRowText.decodeHeaders(headersText) else {
             throw fail("headers", "is not a JSON object of strings")
         }
         guard let body = row.blob(at: index + 3) else { throw fail("body", "is NULL") }
@@ -78,22 +78,5 @@ extension DeliveryStore {
 
     private static func optionalDouble(_ row: borrowing SQLiteDatabase.Statement, _ index: Int32) -> Double? {
         row.isNull(at: index) ? nil : row.double(at: index)
-    }
-
-    private static func enumerationReason<Value: RawRepresentable & CaseIterable>(
-        _ text: String, _: Value.Type
-    ) -> String where Value.RawValue == String {
-        let known = Value.allCases.map(\.rawValue).joined(separator: ", ")
-        return "holds '\(text.prefix(64))', which this hookd does not know (one of \(known)); was it written by a newer hookd?"
-    }
-
-    private static func decodeHeaders(_ text: String) -> [String: String]? {
-        guard case .object(let object)? = try? JSONValue.parse(text) else { return nil }
-        var headers: [String: String] = [:]
-        for member in object {
-            guard case .string(let value) = member.value else { return nil }
-            headers[member.key] = value
-        }
-        return headers
     }
 }

@@ -45,7 +45,7 @@ extension WebhookStore {
         func fail(_ column: String, _ reason: String) -> StoreError { undecodable(code, directionText, column: column, reason) }
 
         guard let direction = WebhookDirection(rawValue: directionText) else {
-            throw fail("direction", enumerationReason(directionText, WebhookDirection.self))
+            throw fail("direction", StoreRowText.enumerationReason(directionText, WebhookDirection.self))
         }
         let key: WebhookKey
         do { key = try WebhookKey(code: code, direction: direction) } catch { throw fail("code", error.reason) }
@@ -53,7 +53,7 @@ extension WebhookStore {
         let authType = try enumeration(row, 5, "auth_type", AuthType.self, fail)
         let source = try enumeration(row, 6, "credential_source", CredentialSourceKind.self, fail)
         guard let method = row.text(at: 4) else { throw fail("method", "is NULL") }
-        guard let headersText = row.text(at: 8), let headers = decodeHeaders(headersText) else {
+        guard let headersText = row.text(at: 8), let headers = StoreRowText.decodeHeaders(headersText) else {
             throw fail("headers", "is not a JSON object of strings")
         }
         guard [SQLITE_FLOAT, SQLITE_INTEGER].contains(row.columnType(at: 9)) else { throw fail("timeout_seconds", "is not a number") }
@@ -96,24 +96,7 @@ extension WebhookStore {
         _ fail: (String, String) -> StoreError
     ) throws(StoreError) -> Value where Value.RawValue == String {
         let text = row.text(at: index) ?? ""
-        guard let value = Value(rawValue: text) else { throw fail(column, enumerationReason(text, Value.self)) }
+        guard let value = Value(rawValue: text) else { throw fail(column, StoreRowText.enumerationReason(text, Value.self)) }
         return value
-    }
-
-    private static func enumerationReason<Value: RawRepresentable & CaseIterable>(
-        _ text: String, _: Value.Type
-    ) -> String where Value.RawValue == String {
-        let known = Value.allCases.map(\.rawValue).joined(separator: ", ")
-        return "holds '\(text.prefix(64))', which this hookd does not know (one of \(known)); was it written by a newer hookd?"
-    }
-
-    private static func decodeHeaders(_ text: String) -> [String: String]? {
-        guard case .object(let object)? = try? JSONValue.parse(text) else { return nil }
-        var headers: [String: String] = [:]
-        for member in object {
-            guard case .string(let value) = member.value else { return nil }
-            headers[member.key] = value
-        }
-        return headers
     }
 }
