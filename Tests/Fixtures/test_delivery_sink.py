@@ -13,14 +13,13 @@ import http.client
 import itertools
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+from fixture_process import start_fixture, stop_fixture
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "delivery_sink.py")
@@ -74,34 +73,12 @@ class Sink:
 
 
 def start_server(directory):
-    port_file = os.path.join(directory, "port")
-    log_path = os.path.join(directory, "server.log")
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--port-file", port_file],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if os.path.exists(port_file):
-            return Sink(proc, directory, log_path)
-        if proc.poll() is not None:
-            with open(log_path) as fh:
-                raise RuntimeError("server exited early: " + fh.read())
-        time.sleep(0.02)
-    stop_server(proc)
-    raise RuntimeError("server did not write its port file within %.0f s" % START_TIMEOUT_S)
+    return start_fixture(SERVER, directory, Sink, START_TIMEOUT_S)
 
 
 def stop_server(proc, timeout=5.0):
     """Stop by pid (SIGTERM), wait with a timeout, and return the exit status."""
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            return proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=timeout)
-            raise
-    return proc.returncode
+    return stop_fixture(proc, timeout)
 
 
 @pytest.fixture(scope="module")
