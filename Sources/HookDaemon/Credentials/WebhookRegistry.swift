@@ -1,11 +1,17 @@
 import HookCore
 import HookStore
+import Synchronization
 
 /// The SQLite registry as the rest of the daemon uses it: async, off the event loop, and the
 /// `database` credential source (the legacy value stored beside each record).
 final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
     private let store: WebhookStore
     private let queue = BlockingQueue(label: "hookd.store")
+    private let changes = Atomic<Int>(0)
+
+    /// Grows with every change made through this registry, so a copy of a definition read
+    /// earlier (the delivery engine's) knows when it is out of date.
+    var generation: Int { changes.load(ordering: .acquiring) }
 
     init(store: WebhookStore) {
         self.store = store
@@ -28,12 +34,14 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
     }
 
     func upsert(_ definition: WebhookDefinition, now: String) async throws(StoreError) -> Webhook {
-        try await queue.run { [store] () throws(StoreError) in try store.upsert(definition, now: now) }
+        defer { changes.add(1, ordering: .releasing) }
+        return try await queue.run { [store] () throws(StoreError) in try store.upsert(definition, now: now) }
     }
 
     @discardableResult
     func setEnabled(_ key: WebhookKey, _ enabled: Bool, now: String) async throws(StoreError) -> Bool {
-        try await queue.run { [store] () throws(StoreError) in try store.setEnabled(key, enabled, now: now) }
+        defer { changes.add(1, ordering: .releasing) }
+        return try await queue.run { [store] () throws(StoreError) in try store.setEnabled(key, enabled, now: now) }
     }
 
     func lookup(_ key: WebhookKey) async throws(StoreError) -> Webhook? {
@@ -45,6 +53,7 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
     }
 
     func delete(_ key: WebhookKey) async throws(StoreError) -> Bool {
-        try await queue.run { [store] () throws(StoreError) in try store.delete(key) }
+        defer { changes.add(1, ordering: .releasing) }
+        return try await queue.run { [store] () throws(StoreError) in try store.delete(key) }
     }
 }

@@ -59,7 +59,7 @@ final class DeliveryEngine: Service, Sendable {
         var disabled: Set<String> = []
         /// Definitions read from the registry lately, so that a burst of attempts for one
         /// webhook reads it once (`definitionLifetime`).
-        var definitions: [WebhookKey: (webhook: Webhook?, readAt: Double)] = [:]
+        var definitions: [WebhookKey: (webhook: Webhook?, readAt: Double, generation: Int)] = [:]
         var totalRunning: Int { running.values.reduce(0, +) }
     }
 
@@ -108,27 +108,26 @@ final class DeliveryEngine: Service, Sendable {
     /// Stops the HTTP client, for callers that run no `ServiceGroup` (tests); `run()` does it itself.
     func shutdown() async { await http.shutdown() }
 
-    /// How long a definition read from the registry is used for attempts: an upsert or a disable
-    /// reaches deliveries within this time.
+    /// How long a definition read from the registry is used for attempts. A change made through
+    /// hookd (upsert, delete, a 410's disable) applies at once; one written into the SQLite file
+    /// by another process, within this time.
     static let definitionLifetime: Double = 1
 
-    /// The webhook as the registry holds it, read at most once per `definitionLifetime`.
+    /// The webhook as the registry holds it, read at most once per `definitionLifetime` unless
+    /// the registry changed meanwhile.
     func definition(_ key: WebhookKey) async throws(CredentialError) -> Webhook? {
         let now = SystemClock.monotonicSeconds()
-        if let cached = scheduler.withLock({ $0.definitions[key] }), now - cached.readAt < Self.definitionLifetime {
+        let generation = dependencies.registry.generation
+        if let cached = scheduler.withLock({ $0.definitions[key] }), cached.generation == generation,
+           now - cached.readAt < Self.definitionLifetime {
             return cached.webhook
         }
         let webhook = try await dependencies.registry.webhook(key)
         scheduler.withLock { state in
             if state.definitions.count > 10_000 { state.definitions.removeAll() }
-            state.definitions[key] = (webhook, now)
+            state.definitions[key] = (webhook, now, generation)
         }
         return webhook
-    }
-
-    /// Forgets a definition read earlier (after hookd changed it itself).
-    func forgetDefinition(_ key: WebhookKey) {
-        scheduler.withLock { _ = $0.definitions.removeValue(forKey: key) }
     }
 
     /// The breaker's state of a webhook, for `delivery.stats`.
@@ -238,7 +237,6 @@ final class DeliveryEngine: Service, Sendable {
         guard let key = try? WebhookKey(code: record.code, direction: record.direction) else { return }
         do throws(StoreError) {
             try await dependencies.registry.setEnabled(key, false, now: ISO8601.format(SystemClock.wallSeconds()))
-            forgetDefinition(key)
         } catch {
             dependencies.logger.error("delivery: cannot disable \(record.code) after 410 Gone: \(error)")
         }
