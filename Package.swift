@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "HookHTTPTests", dependencies: ["HookHTTP", "HookTestSupport"]),
         .testTarget(name: "HookMQTTTests", dependencies: ["HookMQTT", "HookTestSupport"]),
         .testTarget(name: "HookDaemonTests", dependencies: [
-            "HookDaemon", "HookRPC", "HookJSON", "HookCore", "HookHTTP", "HookMQTT", "HookTestSupport",
+            "HookDaemon", "HookRPC", "HookJSON", "HookCore", "HookHTTP", "HookMQTT", "HookStore", "HookTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
