@@ -58,7 +58,7 @@ struct DeliveryStoreEnqueueTests {
             try SQLiteDatabase(path: path).execute("""
                 CREATE TRIGGER refuse_all BEFORE INSERT ON delivery_payloads BEGIN SELECT RAISE(ABORT, 'writes refused'); END;
                 """, operation: "test: refuse writes")
-            let secret = newDelivery(key: "idem-SECRETKEY", body: #"{"card":"4111111111111111","token":"sk_live_SECRET"}"#,
+            let secret = newDelivery(key: "idem-SECRETKEY", body: #"{"card":"4111111111111111","token":"sk_fake_SECRET"}"#,
                                      headers: ["Authorization": "Bearer SECRETHEADER"])
             let error = try #require(throws: StoreError.self) { try store.enqueue([secret], now: deliveryT0) }
             #expect(error.description.contains("writes refused"))

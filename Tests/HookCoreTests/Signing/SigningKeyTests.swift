@@ -23,7 +23,7 @@ struct SigningKeyTests {
     }
 
     static let malformed: [(SignatureScheme, String, SigningKeyError)] = [
-        (.stripe, "sk_live_123456789", .missingPrefix("whsec_")),
+        (.stripe, "sk_fake_123456789", .missingPrefix("whsec_")),
         (.stripe, "whsec_", .missingPrefix("whsec_")),
         (.stripe, "", .missingPrefix("whsec_")),
         (.standardWebhooks, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", .missingPrefix("whsec_")),
