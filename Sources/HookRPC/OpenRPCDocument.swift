@@ -1488,7 +1488,7 @@ public enum OpenRPCDocument {
         },
         {
           "name": "headers",
-          "description": "Headers for this delivery, over the webhook's static ones (`webhook-id` and `webhook-timestamp` are hookd's).",
+          "description": "Headers for this delivery, over the webhook's static ones (`webhook-id` and `webhook-timestamp` are hookd's); checked like static headers, so a name that carries a secret (`Authorization`, …) is refused.",
           "required": false,
           "schema": {
             "type": "object",

@@ -577,7 +577,8 @@ struct DeliveryTests {
         }
         #expect(bigBytes?.details["reason"] == "payload_too_large")
         let malformed: [(String, JSONValue)] = [("body_base64", "***"), ("timeout_ms", 0), ("method", "TRACE"), ("idempotency_key", ""),
-                                                ("headers", ["X-Bad": 5])]
+                                                ("headers", ["X-Bad": 5]), ("headers", ["X-Split": "a\r\nInjected: 1"]),
+                                                ("headers", ["Authorization": "Bearer caller-supplied"])]
         for (key, value) in malformed {
             var params: JSONObject = ["code": "PARAMS"]
             params[key] = value

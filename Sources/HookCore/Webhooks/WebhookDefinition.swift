@@ -96,12 +96,8 @@ public struct WebhookDefinition: Sendable, Equatable {
                 guard case .string(let value) = member.value else {
                     throw WebhookValidationError(field: "headers.\(member.key)", reason: "must be a string")
                 }
-                // Bytes, not Characters: "\r\n" is one Character, so contains("\r") would miss it.
-                guard Self.isHeaderName(member.key), !value.utf8.contains(13), !value.utf8.contains(10) else {
-                    throw WebhookValidationError(field: "headers.\(member.key)", reason: "is not a valid header")
-                }
-                guard !Self.secretHeaderNames.contains(member.key.lowercased()) else {
-                    throw WebhookValidationError(field: "headers.\(member.key)", reason: "carries a secret; use the credential (auth_type) instead")
+                if let problem = Self.headerProblem(name: member.key, value: value) {
+                    throw WebhookValidationError(field: "headers.\(member.key)", reason: problem)
                 }
                 headers[member.key] = value
             }
@@ -164,6 +160,19 @@ public struct WebhookDefinition: Sendable, Equatable {
             throw WebhookValidationError(field: field ?? key, reason: "must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
         }
         return value
+    }
+
+    /// Why a header a caller gives (a webhook's static one, or one for a single delivery) may not
+    /// be sent, or nil when it may: an invalid name or value, or a name that carries a secret.
+    public static func headerProblem(name: String, value: String) -> String? {
+        // Bytes, not Characters: "\r\n" is one Character, so contains("\r") would miss it.
+        guard isHeaderName(name), !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+            return "is not a valid header"
+        }
+        guard !secretHeaderNames.contains(name.lowercased()) else {
+            return "carries a secret; use the credential (auth_type) instead"
+        }
+        return nil
     }
 
     private static func isHeaderName(_ name: String) -> Bool {

@@ -66,10 +66,7 @@ extension DeliveryEngine {
         if decision == .refreshCredentialAndRetryNow {
             // The credential was most likely rotated: fetch it afresh, everywhere, and try once more now.
             _ = await dependencies.credentials.invalidate(code: record.code, direction: record.direction)
-            scheduler.withLock { state in
-                state.refreshed.insert(record.id)
-                state.refetches[record.id, default: 0] += 1
-            }
+            scheduler.withLock { _ = $0.refreshed.insert(record.id) }
         }
         await finish(record, attempt: attempt, decision: decision, deadReason: decision.deadReason?.rawValue, retryAfter: retryAfter,
                      now: SystemClock.wallSeconds())
@@ -85,7 +82,7 @@ extension DeliveryEngine {
         case .refreshCredentialAndRetryNow:
             outcome = .retry(at: now)
         case .retry:
-            let refetches = scheduler.withLock { $0.refetches[record.id] ?? 0 }
+            let refetches = scheduler.withLock { $0.refreshed.contains(record.id) } ? 1 : 0
             var generator = SystemRandomNumberGenerator()
             if let next = settings.retry.nextAttemptTime(afterFailedAttempt: attempt.number - refetches, firstAttemptAt: record.createdAt,
                                                           now: now, retryAfter: retryAfter, using: &generator) {
@@ -97,10 +94,7 @@ extension DeliveryEngine {
             outcome = .dead(reason: deadReason ?? DeadReason.rejected.rawValue)
         }
         if case .retry = outcome {} else {
-            scheduler.withLock { state in
-                state.refetches.removeValue(forKey: record.id)
-                state.refreshed.remove(record.id)
-            }
+            scheduler.withLock { _ = $0.refreshed.remove(record.id) }
         }
         do throws(StoreError) {
             let updated = try await outcomes.submit(DeliveryAttempt.Report(deliveryID: record.id, attempt: attempt, outcome: outcome))
@@ -181,7 +175,7 @@ extension DeliveryEngine {
         headers.append((name: "webhook-id", value: record.messageID.rawValue))
         headers.append((name: "webhook-timestamp", value: String(timestamp)))
         var target = url
-        var shown = Masker().maskURL(url)
+        var shown = ValidationService.displayURL(url)
         var secrets: [String] = []
         if carriesCredential {
             let lookup: CredentialLookup

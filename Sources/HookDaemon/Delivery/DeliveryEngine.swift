@@ -50,11 +50,10 @@ final class DeliveryEngine: Service, Sendable {
         var running: [String: Int] = [:]
         var waiting: [String: [DeliveryRecord]] = [:]
         var breakers: [String: CircuitBreaker] = [:]
-        /// Deliveries whose last attempt got 401/403 and whose credential was fetched afresh:
-        /// the next 401/403 follows the schedule. The refetch retries of each, which do not
-        /// count against the schedule.
+        /// Deliveries that got 401/403 and had their credential fetched afresh (once per
+        /// delivery): a later 401/403 follows the schedule, and that one extra attempt does not
+        /// count against it.
         var refreshed: Set<DeliveryRecord.ID> = []
-        var refetches: [DeliveryRecord.ID: Int] = [:]
         /// Webhooks found disabled: their deliveries stay in the queue until they are enabled.
         var disabled: Set<String> = []
         /// Definitions read from the registry lately, so that a burst of attempts for one

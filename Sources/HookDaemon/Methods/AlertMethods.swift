@@ -198,11 +198,7 @@ enum AlertMethods {
 
     private static func optionalCode(_ params: JSONObject) throws(RPCError) -> String? {
         do throws(JSONAccessError) {
-            let code = try params.optionalString("webhook_code")
-            if let code, !WebhookKey.isValidCode(code) {
-                throw JSONAccessError(key: "webhook_code", problem: .invalid(reason: "must be 1 to 64 characters of A-Z, 0-9 and _"))
-            }
-            return code
+            return try params.optionalCode("webhook_code")
         } catch {
             throw .invalidParams(error)
         }

@@ -89,10 +89,7 @@ enum DeliveryMethods {
         table.register(MethodName.deliveryList) { params, _ throws(RPCError) in
             let code: String?, status: DeliveryStatus?, since: Double?, limit: Int, cursor: DeliveryRecord.ID?
             do throws(JSONAccessError) {
-                code = try params.optionalString("code")
-                if let code, !WebhookKey.isValidCode(code) {
-                    throw JSONAccessError(key: "code", problem: .invalid(reason: "must be 1 to 64 of A-Z, 0-9 and _"))
-                }
+                code = try params.optionalCode()
                 status = try params.optionalString("status").map { text throws(JSONAccessError) in
                     guard let status = DeliveryStatus(rawValue: text) else {
                         throw JSONAccessError(key: "status", problem: .invalid(reason: "must be one of "
@@ -146,7 +143,7 @@ enum DeliveryMethods {
             do throws(JSONAccessError) {
                 // Every parameter is read before any is judged.
                 let idText = try params.optionalString("delivery_id")
-                code = try params.optionalString("code")
+                code = try params.optionalCode()
                 let statusText = try params.optionalString("status")
                 newMessage = try params.optionalBool("new_message") ?? false
                 let asked = try params.optionalInteger("limit") ?? 100
@@ -168,9 +165,6 @@ enum DeliveryMethods {
                 case (.some, nil, nil), (nil, .some, .some): break
                 default:
                     throw JSONAccessError(key: "delivery_id", problem: .invalid(reason: "give delivery_id, or code and status"))
-                }
-                if let code, !WebhookKey.isValidCode(code) {
-                    throw JSONAccessError(key: "code", problem: .invalid(reason: "must be 1 to 64 of A-Z, 0-9 and _"))
                 }
             } catch {
                 throw .invalidParams(error)
@@ -225,10 +219,7 @@ enum DeliveryMethods {
         table.register(MethodName.deliveryStats) { params, _ throws(RPCError) in
             let code: String?
             do throws(JSONAccessError) {
-                code = try params.optionalString("code")
-                if let code, !WebhookKey.isValidCode(code) {
-                    throw JSONAccessError(key: "code", problem: .invalid(reason: "must be 1 to 64 of A-Z, 0-9 and _"))
-                }
+                code = try params.optionalCode()
             } catch {
                 throw .invalidParams(error)
             }
@@ -296,8 +287,8 @@ enum DeliveryMethods {
                         guard case .string(let value) = member.value else {
                             throw JSONAccessError(key: "headers.\(member.key)", problem: .invalid(reason: "must be a string"))
                         }
-                        guard HTTPHeaderName.isValid(member.key), HTTPHeaderName.isValidValue(value) else {
-                            throw JSONAccessError(key: "headers.\(member.key)", problem: .invalid(reason: "is not a valid HTTP header"))
+                        if let problem = WebhookDefinition.headerProblem(name: member.key, value: value) {
+                            throw JSONAccessError(key: "headers.\(member.key)", problem: .invalid(reason: problem))
                         }
                         headers[member.key] = value
                     }
@@ -350,22 +341,6 @@ enum DeliveryMethods {
                                details: ["parameter": "payload", "reason": "payload_too_large", "limit": .integer(Int64(maxPayloadBytes))])
             }
         }
-    }
-}
-
-/// Header names and values a delivery may add (RFC 9110 token; no CR, LF or NUL in a value).
-enum HTTPHeaderName {
-    static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-            default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
-            }
-        }
-    }
-
-    static func isValidValue(_ value: String) -> Bool {
-        !value.utf8.contains { $0 == 0 || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }
     }
 }
 

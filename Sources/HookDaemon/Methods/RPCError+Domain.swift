@@ -52,6 +52,15 @@ extension JSONObject {
         }
     }
 
+    /// An optional webhook code under `key`, checked like every code (1 to 64 of A-Z, 0-9, _).
+    func optionalCode(_ key: String = "code") throws(JSONAccessError) -> String? {
+        guard let code = try optionalString(key) else { return nil }
+        guard WebhookKey.isValidCode(code) else {
+            throw JSONAccessError(key: key, problem: .invalid(reason: "must be 1 to 64 characters of A-Z, 0-9 and _"))
+        }
+        return code
+    }
+
     /// An optional `direction`, `OUT` or `IN`.
     func direction(_ key: String = "direction") throws(JSONAccessError) -> WebhookDirection? {
         guard let text = try optionalString(key) else { return nil }

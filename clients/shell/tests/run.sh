@@ -373,17 +373,19 @@ check "hookrpc_credential_warm CODE: fetched into the cache, no secret printed" 
 run hookrpc_credential_get SH_BEARER
 check "after warming: credential.get is a memory hit" "exit $RC, err [$ERR]" \
     jq -e '.cache.hit == true and .cache.tier == "memory"' <<<"${OUT:-null}"
-# Delivery: queued and answered before any HTTP (the URL's host does not exist; hookd retries).
-run hookrpc_deliver SH_BEARER '{"order":7}'
-check "hookrpc_deliver CODE PAYLOAD: queued, a dlv_ id, no secret printed" "exit $RC, out [$OUT], err [$ERR]" \
-    jq -e --arg s "$sh_secret" '(.delivery_id | test("^dlv_[0-9a-z]{26}$")) and .status == "queued" and (tostring | contains($s) | not)' <<<"${OUT:-null}"
-run hookrpc_deliver SH_BEARER '{not json'
+# Delivery: queued and answered before any HTTP. The target is a loopback address this hookd
+# does not allow (network.allow), so nothing leaves the machine: every attempt is refused.
+run hookrpc_webhook_upsert '{"code":"SH_DELIVER","url":"http://127.0.0.1:9/sh","auth_type":"none"}'
+run hookrpc_deliver SH_DELIVER '{"order":7}'
+check "hookrpc_deliver CODE PAYLOAD: queued, a dlv_ id" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '(.delivery_id | test("^dlv_[0-9a-z]{26}$")) and .status == "queued"' <<<"${OUT:-null}"
+run hookrpc_deliver SH_DELIVER '{not json'
 if ((RC == 2)) && [[ -z $OUT && $ERR == *"PAYLOAD_JSON is not valid JSON"* ]]; then
     ok "hookrpc_deliver with a payload that is not JSON: exit 2, nothing sent"
 else
     not_ok "hookrpc_deliver with a payload that is not JSON: exit 2, nothing sent" "exit $RC, out [$OUT], err [$ERR]"
 fi
-run hookrpc_deliver SH_BEARER '{}' soon
+run hookrpc_deliver SH_DELIVER '{}' soon
 if ((RC == 2)) && [[ $ERR == *"WAIT must be accepted, first_attempt or final"* ]]; then
     ok "hookrpc_deliver with an unknown WAIT: exit 2"
 else
