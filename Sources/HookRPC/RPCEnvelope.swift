@@ -124,12 +124,15 @@ extension RPCCall {
         return .request(RPCEnvelope(id: id, method: JSONScanner.string(at: method, in: line), params: params))
     }
 
-    /// Whether the `jsonrpc` member is the string "2.0" (compared as bytes unless it has escapes).
+    /// Whether the `jsonrpc` member is the string "2.0". The usual five bytes `"2.0"` are compared
+    /// in place; only a longer string can spell it with escapes, and only that one is decoded.
     private static func isVersion2(_ span: JSONSpan, in line: UnsafeRawBufferPointer) -> Bool {
         guard line[span.start] == UInt8(ascii: "\"") else { return false }
         let bytes = span.bytes(in: line)
-        if !bytes.contains(UInt8(ascii: "\\")) { return bytes.elementsEqual(#""2.0""#.utf8) }
-        return JSONScanner.string(at: span, in: line) == "2.0"
+        if bytes.count == 5 {
+            return bytes[1] == UInt8(ascii: "2") && bytes[2] == UInt8(ascii: ".") && bytes[3] == UInt8(ascii: "0")
+        }
+        return bytes.contains(UInt8(ascii: "\\")) && JSONScanner.string(at: span, in: line) == "2.0"
     }
 
     /// The JSON type name of a validated value, from its first byte.
