@@ -11,7 +11,9 @@ enum DeliveryMethods {
     static let maximumWaitMilliseconds: Int64 = 3_600_000
     static let methods: Set<String> = ["POST", "PUT", "PATCH", "DELETE", "GET"]
 
-    static func register(into table: inout MethodTable, engine: DeliveryEngine, registry: WebhookRegistry, incidents: IncidentLogger) {
+    /// - Parameter fleet: the idempotency ledger shared with other hookds (nil without Redis).
+    static func register(into table: inout MethodTable, engine: DeliveryEngine, fleet: FleetIdempotency?, registry: WebhookRegistry,
+                         incidents: IncidentLogger) {
         table.register(MethodName.webhookDeliver) { params, _ throws(RPCError) in
             let request = try DeliverRequest(params, maxPayloadBytes: engine.settings.maxPayloadBytes)
             return .later { () throws(RPCError) -> JSONValue in
@@ -26,6 +28,23 @@ enum DeliveryMethods {
                     throw RPCError(.invalidParams, "invalid params: webhook \(webhook.key.code) is disabled",
                                    details: ["parameter": "code", "reason": "webhook_disabled"])
                 }
+                // Keyed deliveries are first claimed across hosts (Redis); `fleetClaim` is the key
+                // this host then holds and must settle, whatever the queue answers.
+                var fleetClaim: (FleetIdempotency, String)? = nil
+                var hostOnly = false
+                if let fleet, let key = request.idempotencyKey {
+                    switch await fleet.admit(code: request.key.code, key: key) {
+                    case .queueHere(let claimed):
+                        if claimed { fleetClaim = (fleet, key) }
+                    case .deliveredElsewhere(let instance, let deliveryID):
+                        return ["delivery_id": .string(deliveryID), "status": "elsewhere", "instance": .string(instance)]
+                    case .pendingElsewhere(let instance):
+                        throw RPCError(.overloaded, "another hookd (\(instance)) is queueing a delivery with this idempotency_key; try again shortly",
+                                       details: ["reason": "idempotency_key_pending", "instance": .string(instance)])
+                    case .hostOnly:
+                        hostOnly = true
+                    }
+                }
                 let delivery = NewDelivery(code: request.key.code, direction: request.key.direction, method: request.method ?? webhook.method,
                                            headers: request.headers, body: request.body, contentType: request.contentType,
                                            idempotencyKey: request.idempotencyKey)
@@ -33,23 +52,26 @@ enum DeliveryMethods {
                 do throws(StoreError) {
                     enqueued = try await engine.enqueue(delivery)
                 } catch {
+                    if let (fleet, key) = fleetClaim { await fleet.settle(code: request.key.code, key: key, queued: nil) }
                     throw incidents.internalError(MethodName.webhookDeliver, error)
                 }
+                if let (fleet, key) = fleetClaim { await fleet.settle(code: request.key.code, key: key, queued: enqueued.record?.id) }
                 guard let record = enqueued.record else {
                     let limit = engine.settings.maxQueued
                     throw RPCError(.overloaded, "the delivery queue is full (limit \(limit)); try again later",
                                    details: ["reason": "queue_full", "limit": .integer(Int64(limit))])
                 }
+                var result: JSONObject = ["delivery_id": .string(record.id.rawValue), "status": .string(record.status.rawValue)]
+                if hostOnly { result["idempotency_scope"] = "host" }
                 switch request.wait {
                 case .accepted:
-                    return ["delivery_id": .string(record.id.rawValue), "status": .string(record.status.rawValue)]
+                    return .object(result)
                 case .firstAttempt, .final:
                     let goal: DeliveryWaiters.Goal = request.wait == .final ? .final : .firstAttempt
                     if case .duplicate = enqueued, record.status.isFinal || (goal == .firstAttempt && record.attemptCount > 0) {
                         // A repeated key whose delivery already got there: nothing to wait for.
                         let detail = (try? await engine.read { queue throws(StoreError) in try queue.get(record.id) }) ?? nil
-                        var result: JSONObject = ["delivery_id": .string(record.id.rawValue),
-                                                  "status": .string((detail?.record ?? record).status.rawValue)]
+                        result["status"] = .string((detail?.record ?? record).status.rawValue)
                         if let attempt = detail?.attempts.last { result["attempt"] = attempt.json }
                         return .object(result)
                     }
@@ -61,8 +83,7 @@ enum DeliveryMethods {
                         current = detail?.record
                         attempt = detail?.attempts.last
                     }
-                    var result: JSONObject = ["delivery_id": .string(record.id.rawValue),
-                                              "status": .string((current ?? record).status.rawValue)]
+                    result["status"] = .string((current ?? record).status.rawValue)
                     if let attempt { result["attempt"] = attempt.json }
                     if wakeup.timedOut { result["timed_out"] = true }
                     return .object(result)

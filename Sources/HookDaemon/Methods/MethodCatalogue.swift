@@ -17,7 +17,8 @@ enum MethodCatalogue {
                               invalidateOnAuthFailure: state.configuration.cache.invalidateOnAuthFailure, configuration: state.configuration)
         LogMethods.register(into: &methods, alerts: alerts, credentials: credentials.service, settings: state.configuration.structuredLogging)
         ValidationMethods.register(into: &methods, service: validation)
-        DeliveryMethods.register(into: &methods, engine: delivery, registry: credentials.registry, incidents: incidents)
+        let fleet = FleetIdempotency.make(configuration: state.configuration, host: alerts.engine.host, queuePath: delivery.queue.path, logger: logger)
+        DeliveryMethods.register(into: &methods, engine: delivery, fleet: fleet, registry: credentials.registry, incidents: incidents)
         return methods
     }
 }

@@ -30,7 +30,8 @@ class DeliveryResponse:
 
     Attributes: ``delivery_id`` (hookd's id, also the ``webhook-id`` header the receiver
     got), ``status`` (the delivery's status then: ``delivered``, ``retrying``, ``dead``,
-    ... ), ``status_code`` (the receiver's HTTP status, ``None`` when no answer came:
+    ... ; ``elsewhere`` when another hookd sharing the Redis already queued this
+    ``idempotency_key``: no attempt here, ``ok`` is False), ``status_code`` (the receiver's HTTP status, ``None`` when no answer came:
     timeout, connection failure, or ``timed_out``), ``text`` (the masked preview, ``""``
     without one), ``elapsed`` (seconds the attempt took; the whole call's when there was
     no attempt), ``error`` (hookd's error kind, e.g. ``"timeout"``), ``timed_out`` (the
