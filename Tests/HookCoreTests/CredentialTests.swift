@@ -176,6 +176,8 @@ struct CredentialTests {
         (.apiKey(name: "X-Key", value: "v", placement: .query), ["name": "X-Key", "value": "v", "in": "query"]),
         (.hmac(secret: "s", scheme: .github), ["secret": "s", "scheme": "github"]),
         (.hmac(secret: "s", scheme: nil), ["secret": "s", "scheme": .null]),
+        (.hmac(secret: "s", scheme: .stripe, previous: PreviousSecret(secret: "p", expiresAt: 1_796_292_926)),
+         ["secret": "s", "scheme": "stripe", "previous_secret": "p", "previous_expires_at": 1_796_292_926.0]),
         (.oauth2ClientCredentials(OAuth2ClientCredentials(tokenURL: "https://a.example/t", clientID: "c", clientSecret: "s")),
          ["token_url": "https://a.example/t", "client_id": "c", "client_secret": "s", "scope": .null]),
         (Credential.none, .object([:])),
@@ -205,10 +207,36 @@ struct CredentialTests {
             (.basic(username: "u", password: "p"), ["p", "dTpw"]),  // dTpw: base64 of "u:p", as an Authorization header carries it
             (.apiKey(name: "X-Key", value: "v", placement: .header), ["v"]),
             (.hmac(secret: "s", scheme: nil), ["s"]),
+            (.hmac(secret: "s", scheme: nil, previous: PreviousSecret(secret: "p", expiresAt: 0)), ["s", "p"]),
             (.oauth2ClientCredentials(OAuth2ClientCredentials(tokenURL: "https://a.example/t", clientID: "c", clientSecret: "s")), ["s"]),
             (.none, []),
         ])
     func secretValues(credential: Credential, expected: [String]) {
         #expect(credential.secretValues == expected)
+    }
+
+    // MARK: - Rotation
+
+    @Test("an hmac credential in rotation carries its previous secret until a time given as seconds or ISO 8601")
+    func rotationParses() throws {
+        let expected = Credential.hmac(secret: "whsec_new", scheme: .stripe, previous: PreviousSecret(secret: "whsec_old", expiresAt: 1_796_292_926))
+        for expiry in ["1796292926", "1796292926.0", #""2026-12-03T10:15:26Z""#, #""2026-12-03T11:15:26+01:00""#] {
+            let text = #"{"secret": "whsec_new", "scheme": "stripe", "previous_secret": "whsec_old", "previous_expires_at": "# + expiry + "}"
+            #expect(try Self.parse(text, .hmac) == expected, "\(expiry)")
+        }
+    }
+
+    @Test(
+        "a half-declared rotation is refused, naming the field and never the secret",
+        arguments: [
+            (#"{"secret": "s", "previous_secret": "sk_fake_old_5e4d"}"#, "previous_expires_at"),
+            (#"{"secret": "s", "previous_secret": "sk_fake_old_5e4d", "previous_expires_at": "next week"}"#, "previous_expires_at"),
+            (#"{"secret": "s", "previous_secret": "sk_fake_old_5e4d", "previous_expires_at": true}"#, "previous_expires_at"),
+            (#"{"secret": "s", "previous_expires_at": 1796292926}"#, "previous_secret"),
+        ])
+    func halfRotationRefused(text: String, field: String) throws {
+        let error = try #require(Self.refusal(text, .hmac))
+        #expect(error.field == field)
+        #expect(!error.description.contains("sk_fake_old_5e4d"))
     }
 }

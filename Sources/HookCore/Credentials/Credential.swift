@@ -34,7 +34,8 @@ public enum Credential: Sendable, Equatable {
     case bearer(token: String)
     case basic(username: String, password: String)
     case apiKey(name: String, value: String, placement: APIKeyPlacement)
-    case hmac(secret: String, scheme: SignatureScheme?)
+    /// `previous`: during a rotation, the old secret and when it stops counting.
+    case hmac(secret: String, scheme: SignatureScheme?, previous: PreviousSecret? = nil)
     case oauth2ClientCredentials(OAuth2ClientCredentials)
     case none
 
@@ -92,7 +93,19 @@ public enum Credential: Sendable, Equatable {
                 }
                 scheme = known
             }
-            return .hmac(secret: try main("secret"), scheme: scheme)
+            var previous: PreviousSecret? = nil
+            if let previousSecret = try field("previous_secret", required: false) {
+                guard let expiry = object?["previous_expires_at"] else {
+                    throw failure("previous_expires_at", "is required with previous_secret (seconds since 1970 or ISO 8601)")
+                }
+                guard let expiresAt = ISO8601.seconds(from: expiry) else {
+                    throw failure("previous_expires_at", "must be seconds since 1970 or an ISO 8601 time with a zone")
+                }
+                previous = PreviousSecret(secret: previousSecret, expiresAt: expiresAt)
+            } else if object?["previous_expires_at"] != nil && object?["previous_expires_at"] != .null {
+                throw failure("previous_secret", "is required with previous_expires_at")
+            }
+            return .hmac(secret: try main("secret"), scheme: scheme, previous: previous)
         case .oauth2ClientCredentials:
             guard object != nil else { throw failure("credential", "must be a JSON object {token_url, client_id, client_secret, scope?}") }
             let tokenURL = try field("token_url") ?? ""
@@ -109,7 +122,13 @@ public enum Credential: Sendable, Equatable {
         case .bearer(let token): ["token": .string(token)]
         case .basic(let username, let password): ["username": .string(username), "password": .string(password)]
         case .apiKey(let name, let value, let placement): ["name": .string(name), "value": .string(value), "in": .string(placement.rawValue)]
-        case .hmac(let secret, let scheme): ["secret": .string(secret), "scheme": scheme.map { .string($0.rawValue) } ?? .null]
+        case .hmac(let secret, let scheme, let previous):
+            if let previous {
+                ["secret": .string(secret), "scheme": scheme.map { .string($0.rawValue) } ?? .null,
+                 "previous_secret": .string(previous.secret), "previous_expires_at": .double(previous.expiresAt)]
+            } else {
+                ["secret": .string(secret), "scheme": scheme.map { .string($0.rawValue) } ?? .null]
+            }
         case .oauth2ClientCredentials(let credentials):
             ["token_url": .string(credentials.tokenURL), "client_id": .string(credentials.clientID),
              "client_secret": .string(credentials.clientSecret), "scope": credentials.scope.map(JSONValue.string) ?? .null]
@@ -124,7 +143,7 @@ public enum Credential: Sendable, Equatable {
         // The Authorization header carries base64("user:password"): mask that form too.
         case .basic(let username, let password): [password, Data("\(username):\(password)".utf8).base64EncodedString()]
         case .apiKey(_, let value, _): [value]
-        case .hmac(let secret, _): [secret]
+        case .hmac(let secret, _, let previous): [secret] + (previous.map { [$0.secret] } ?? [])
         case .oauth2ClientCredentials(let credentials): [credentials.clientSecret]
         case .none: []
         }
