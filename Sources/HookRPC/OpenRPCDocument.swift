@@ -304,6 +304,77 @@ public enum OpenRPCDocument {
             ],
             "default": false
           }
+        },
+        {
+          "name": "retry",
+          "description": "How `webhook.deliver` retries this webhook, over `delivery.retry` (see RetryOverrides): `schedule` (the delays before each retry) or `max_attempts`, not both, and/or `max_age`; a part left out is `delivery.retry`'s. A wrong member is refused as `retry.<name>`, a bad schedule entry as `retry.schedule[<index>]`. Applies from the webhook's next attempt on.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/RetryOverrides"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "breaker",
+          "description": "This webhook's circuit breaker keys (see BreakerOverrides); each key left out is `delivery.breaker`'s. A wrong member is refused as `breaker.<name>`. Applies from the webhook's next attempt on; an open breaker stays open.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/BreakerOverrides"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "max_in_flight",
+          "description": "Attempts to this webhook at once, 1 to 1024. Absent or null: `delivery.max_in_flight` (default 8).",
+          "required": false,
+          "schema": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1024
+          }
+        },
+        {
+          "name": "rate_per_second",
+          "description": "Attempts to this webhook per second at most, above 0 and at most 100000, fractions allowed (0.5: one every 2 s): a token bucket holding one token, so attempts are spaced by 1 / rate. An attempt over the rate waits in the queue (not attempted, not counted as a failure). Absent or null: no limit.",
+          "required": false,
+          "schema": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "exclusiveMinimum": 0,
+            "maximum": 100000
+          }
+        },
+        {
+          "name": "signing",
+          "description": "Sign this webhook's deliveries with a secret of its own (see WebhookSigning); a wrong member is refused as `signing.<name>`. Absent or null: unsigned, except that an `auth_type: hmac` webhook signs with its credential (its `scheme`, default standard_webhooks).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookSigning"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
         }
       ],
       "result": {
@@ -925,7 +996,7 @@ public enum OpenRPCDocument {
     {
       "name": "alert.metrics",
       "summary": "Return the alerting window's numbers for one webhook, or for every webhook.",
-      "description": "With `webhook_code`: that webhook's WindowMetrics (all zero, with an empty `active_alerts`, when it has no calls in the window; an unknown code is not an error). Without: `{\"webhooks\": [...]}`, one WindowMetrics per webhook that has calls in the window or a firing alert, ordered by code.",
+      "description": "With `webhook_code`: that webhook's WindowMetrics (all zero, with an empty `active_alerts`, when it has no calls in the window; an unknown code is not an error). Without: `{\"webhooks\": [...]}`, one WindowMetrics per webhook that has calls in the window, a firing alert or a delivery condition (breaker open, disabled by hookd, a dead delivery in the window), ordered by code.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -1514,7 +1585,7 @@ public enum OpenRPCDocument {
         },
         {
           "name": "idempotency_key",
-          "description": "The same key for the same webhook within `delivery.idempotency_window` (default 24 h) returns the first delivery instead of queuing a second one.",
+          "description": "The same key for the same webhook within `delivery.idempotency_window` (default 24 h) returns the first delivery instead of queuing a second one. With Redis on, across every hookd sharing that Redis: a key another hookd queued answers `status: elsewhere`.",
           "required": false,
           "schema": {
             "type": "string",
@@ -1566,8 +1637,10 @@ public enum OpenRPCDocument {
                 "retrying",
                 "delivered",
                 "dead",
-                "cancelled"
-              ]
+                "cancelled",
+                "elsewhere"
+              ],
+              "description": "The delivery's status; `elsewhere` when another hookd sharing the Redis queued this idempotency_key first (`delivery_id` is that hookd's, `instance` names its queue)."
             },
             "attempt": {
               "$ref": "#/components/schemas/DeliveryAttempt"
@@ -1575,6 +1648,15 @@ public enum OpenRPCDocument {
             "timed_out": {
               "type": "boolean",
               "const": true
+            },
+            "instance": {
+              "type": "string",
+              "description": "With `status: elsewhere`: the hookd (host and queue path) that has the delivery."
+            },
+            "idempotency_scope": {
+              "type": "string",
+              "const": "host",
+              "description": "Present when Redis could not be asked: the key was checked against this hookd's queue only."
             }
           }
         }
@@ -2384,6 +2466,46 @@ public enum OpenRPCDocument {
             ],
             "default": false,
             "description": "Whether the credential may be sent over plain `http://` (to `url`, or to an OAuth2 token URL in the credential). Default false: a credential-carrying check or call to an http:// URL is refused (`validate.one`: `ERROR` with `reason: insecure_http`) and nothing is sent."
+          },
+          "retry": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/RetryOverrides"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "How `webhook.deliver` retries this webhook, over `delivery.retry` (see RetryOverrides): `schedule` (the delays before each retry) or `max_attempts`, not both, and/or `max_age`; a part left out is `delivery.retry`'s. A wrong member is refused as `retry.<name>`, a bad schedule entry as `retry.schedule[<index>]`. Applies from the webhook's next attempt on."
+          },
+          "breaker": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/BreakerOverrides"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "This webhook's circuit breaker keys (see BreakerOverrides); each key left out is `delivery.breaker`'s. A wrong member is refused as `breaker.<name>`. Applies from the webhook's next attempt on; an open breaker stays open."
+          },
+          "max_in_flight": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1024,
+            "description": "Attempts to this webhook at once, 1 to 1024. Absent or null: `delivery.max_in_flight` (default 8)."
+          },
+          "rate_per_second": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "exclusiveMinimum": 0,
+            "maximum": 100000,
+            "description": "Attempts to this webhook per second at most, above 0 and at most 100000, fractions allowed (0.5: one every 2 s): a token bucket holding one token, so attempts are spaced by 1 / rate. An attempt over the rate waits in the queue (not attempted, not counted as a failure). Absent or null: no limit."
           }
         }
       },
@@ -2406,6 +2528,11 @@ public enum OpenRPCDocument {
           "alerting",
           "validate_method",
           "allow_insecure_http",
+          "retry",
+          "breaker",
+          "max_in_flight",
+          "rate_per_second",
+          "signing",
           "created_at",
           "updated_at"
         ],
@@ -2512,6 +2639,39 @@ public enum OpenRPCDocument {
           "allow_insecure_http": {
             "type": "boolean",
             "description": "Whether the credential may be sent over plain `http://` (see `webhook.upsert`)."
+          },
+          "retry": {
+            "$ref": "#/components/schemas/RetryOverrides",
+            "description": "Only the webhook's own retry settings, durations in seconds; `{}` when none."
+          },
+          "breaker": {
+            "$ref": "#/components/schemas/BreakerOverrides",
+            "description": "Only the webhook's own breaker keys, durations in seconds; `{}` when none."
+          },
+          "max_in_flight": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Its own attempts-at-once limit; null: `delivery.max_in_flight`."
+          },
+          "rate_per_second": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "Its own rate limit (attempts per second); null: none."
+          },
+          "signing": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookSigning"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "How its deliveries are signed (names the secret, never holds it); null: unsigned."
           }
         }
       },
@@ -3003,12 +3163,15 @@ public enum OpenRPCDocument {
       },
       "AlertType": {
         "title": "AlertType",
-        "description": "What an alert is about. `high_failure_rate` and `high_latency` are warnings, `auth_failures` is critical.",
+        "description": "What an alert is about. `high_failure_rate`, `high_latency` and `delivery_failing` are warnings, `delivery_dead` is an error, `auth_failures` and `webhook_disabled` are critical. The first three are judged on the calls in the window; the delivery alerts on what hookd's delivery engine reports: `delivery_failing` fires while the webhook's circuit breaker is open and its resolution is the \"delivery recovered\" notice (message `Recovered: ...`), `webhook_disabled` while hookd has disabled the webhook (410 Gone, or the breaker's `disable_after`) until it is enabled again, `delivery_dead` while a delivery went dead in the window.",
         "type": "string",
         "enum": [
           "high_failure_rate",
           "auth_failures",
-          "high_latency"
+          "high_latency",
+          "delivery_failing",
+          "webhook_disabled",
+          "delivery_dead"
         ]
       },
       "AlertSeverity": {
@@ -3162,7 +3325,7 @@ public enum OpenRPCDocument {
             "items": {
               "$ref": "#/components/schemas/WindowMetrics"
             },
-            "description": "Every webhook with calls in the window or a firing alert, ordered by code."
+            "description": "Every webhook with calls in the window, a firing alert or a delivery condition (breaker open, disabled by hookd, a dead delivery in the window), ordered by code."
           }
         }
       },
@@ -3258,6 +3421,9 @@ public enum OpenRPCDocument {
               "high_failure_rate",
               "auth_failures",
               "high_latency",
+              "delivery_failing",
+              "webhook_disabled",
+              "delivery_dead",
               "test"
             ]
           },
@@ -3744,6 +3910,129 @@ public enum OpenRPCDocument {
         },
         "additionalProperties": false
       },
+      "Duration": {
+        "title": "Duration",
+        "description": "A number of seconds (`30`, `0.5`), or a string: a number (digits, an optional fraction) followed by `ms`, `s`, `m`, `h` or `d` (`500ms`, `5s`, `1.5m`, `2h`, `1d`), or without a unit for seconds. Results show durations as numbers of seconds.",
+        "oneOf": [
+          {
+            "type": "number",
+            "minimum": 0
+          },
+          {
+            "type": "string",
+            "pattern": "^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)?$"
+          }
+        ]
+      },
+      "RetryOverrides": {
+        "title": "RetryOverrides",
+        "description": "A webhook's own retry settings (`retry`), over `delivery.retry`, with the rules of the configuration file. `schedule` and `max_attempts` may not both be given (refused as `retry`). The first attempt is immediate; a 401/403 credential-refresh retry does not count.",
+        "type": "object",
+        "properties": {
+          "schedule": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "$ref": "#/components/schemas/Duration"
+            },
+            "maxItems": 99,
+            "description": "The delays before each retry, each 0 to 30 days: entries + 1 attempts; `[]` is a single attempt."
+          },
+          "max_attempts": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 100,
+            "description": "Attempts at most, the first included: `delivery.retry`'s delays cut short, or extended by repeating its last delay."
+          },
+          "max_age": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Duration"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "1 s to 365 days: no retry that would start later than this after the first attempt. Absent: `delivery.retry.max_age`."
+          }
+        },
+        "additionalProperties": false
+      },
+      "BreakerOverrides": {
+        "title": "BreakerOverrides",
+        "description": "A webhook's own circuit breaker keys (`breaker`); each key left out (or null) is `delivery.breaker`'s. A `cooldown` above the `max_cooldown` in force raises `max_cooldown` to it.",
+        "type": "object",
+        "properties": {
+          "failure_rate": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 100,
+            "description": "Percent of failed attempts in the window at or above which the breaker opens."
+          },
+          "min_requests": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1000000,
+            "description": "Attempts the window needs before its failure rate can open the breaker."
+          },
+          "window": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Duration"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The sliding window, 1 s to 1 day."
+          },
+          "cooldown": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Duration"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The wait before the first probe after opening, 1 ms to 1 day."
+          },
+          "max_cooldown": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Duration"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The cap of the wait, which doubles after each failed probe: 1 ms to 7 days, at least `cooldown` when both are given."
+          },
+          "disable_after": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Duration"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "Only failures for this long disable the webhook: 1 s to 365 days."
+          }
+        },
+        "additionalProperties": false
+      },
       "DeliveryAttempt": {
         "type": "object",
         "description": "One attempt to send a delivery.",
@@ -3880,6 +4169,56 @@ public enum OpenRPCDocument {
               "string",
               "null"
             ]
+          }
+        }
+      },
+      "WebhookSigning": {
+        "type": "object",
+        "required": [
+          "scheme",
+          "credential"
+        ],
+        "additionalProperties": false,
+        "description": "How deliveries are signed with a secret of their own (any auth_type). The secret is an hmac credential in `credential`'s source: a plain string, or `{secret, previous_secret?, previous_expires_at?}` to sign with both during a rotation (Standard Webhooks and Stripe carry both signatures; the other schemes sign with the current secret).",
+        "properties": {
+          "scheme": {
+            "type": "string",
+            "enum": [
+              "stripe",
+              "github",
+              "slack",
+              "shopify",
+              "standard_webhooks",
+              "generic"
+            ],
+            "description": "The provider whose signature headers are sent (twilio signs form parameters a delivery has not)."
+          },
+          "credential": {
+            "type": "object",
+            "required": [
+              "source",
+              "ref"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "source": {
+                "type": "string",
+                "enum": [
+                  "infisical",
+                  "env",
+                  "file"
+                ]
+              },
+              "ref": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The secret's name in the source, under the same reference policy as `credential.ref`."
+              }
+            }
+          },
+          "generic": {
+            "type": "object",
+            "description": "Required for scheme generic, refused otherwise: `{header, prefix?, encoding?: hex|base64, algorithm?: sha256|sha1|sha512, timestamp_header?, id_header?, signed_content?}` (signed_content defaults to `{timestamp}.{body}` with a timestamp header, `{body}` without)."
           }
         }
       }

@@ -48,6 +48,13 @@ extension WebhookStore {
                 ALTER TABLE webhooks ADD COLUMN allow_insecure_http INTEGER NOT NULL DEFAULT 0
                     CONSTRAINT allow_insecure_http_is_boolean CHECK (allow_insecure_http IN (0, 1));
                 """),
+        // v4: a webhook's own delivery settings (`retry`, `breaker`, `max_in_flight`,
+        // `rate_per_second`) as one JSON object; '{}' for every existing row: the global ones.
+        SQLiteMigration(
+            version: 4, summary: "add delivery overrides",
+            sql: """
+                ALTER TABLE webhooks ADD COLUMN delivery TEXT NOT NULL DEFAULT '{}';
+                """),
     ]
 
     /// The newest schema version this hookd knows.

@@ -1,5 +1,6 @@
 import CSQLite
 import HookCore
+import HookJSON
 import Synchronization
 
 /// The webhook registry, kept in an embedded SQLite file (hookd's default store).
@@ -63,7 +64,7 @@ public final class WebhookStore: Sendable {
             .text(webhook.credentialSource.rawValue), .text(webhook.credentialReference), .text(legacyValue),
             .text(Self.encodeHeaders(webhook.headers)), .double(webhook.timeoutSeconds), .bool(webhook.enabled),
             .text(webhook.description), .text(now), .text(webhook.alerting.json.compactText), .text(webhook.validateMethod),
-            .bool(webhook.allowInsecureHTTP),
+            .bool(webhook.allowInsecureHTTP), .text(JSONValue.object(webhook.delivery.json).compactText),
         ]
         return try database.withLock { database throws(StoreError) -> Webhook in
             let statement = try database.prepare(Self.upsertSQL, operation: "upsert webhook \(webhook.key)")

@@ -92,7 +92,7 @@ struct SilenceCommand: ParsableCommand {
     @OptionGroup var options: ConnectionOptions
     @Argument(help: "The webhook code.") var code: String
     @Option(help: "Minutes to stay silent.") var minutes: Double = 60
-    @Option(help: "Only this alert type (high_failure_rate, auth_failures, high_latency).") var type: String?
+    @Option(help: "Only this alert type (high_failure_rate, auth_failures, high_latency, delivery_failing, webhook_disabled, delivery_dead).") var type: String?
     @Option(help: "Why, for the history.") var reason = ""
     @Flag(help: "Lift the silence instead.") var lift = false
 

@@ -106,7 +106,10 @@ struct WebhookCommand: ParsableCommand {
 /// The YAML form of the registry: `webhooks:` followed by definitions.
 enum RegistryFile {
     /// Fields that describe a webhook; timestamps are the registry's own business.
-    static let fields = ["code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled", "description"]
+    static let fields = [
+        "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled", "description",
+        "alerting", "validate_method", "allow_insecure_http", "retry", "breaker", "max_in_flight", "rate_per_second",
+    ]
 
     static func read(_ path: String) throws -> [JSONObject] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read \(path)") }
@@ -137,7 +140,8 @@ enum RegistryFile {
         for webhook in webhooks {
             var first = true
             for field in fields {
-                guard var value = webhook[field], value != .null else { continue }
+                // Left out when null or {}: re-imported, it means the same (not set).
+                guard var value = webhook[field], value != .null, value != .object([:]) else { continue }
                 if field == "credential", case .object(var credential) = value {
                     if credential["ref"] == .null { credential["ref"] = nil }
                     value = .object(credential)

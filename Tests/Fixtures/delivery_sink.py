@@ -61,6 +61,12 @@ GET    /__test__/webhook-ids     200 ["dlv_...", ...]: each recorded request's
                                  arrival; ``?path=`` as above.  Cheap for
                                  thousands of requests.
 GET    /__test__/count           200 {"count": n}; ``?path=`` as above.
+GET    /__test__/concurrency     200 {"open": n, "max": m}: requests being answered
+                                 now, and the most there were at once (a request
+                                 is open from its recording until its answer is
+                                 written or its connection closed); ``?path=``
+                                 for one path's (counted since its script was
+                                 last set), else over every path since start.
 DELETE /__test__/requests        204; forgets the recorded requests (not the
                                  scripts or their counts).
 Any other /__test__/ request gets 404.  Recording appends to a list under a
@@ -116,6 +122,9 @@ class State:
         self.scripts: Dict[str, Script] = {}
         self.seq = 0
         self.stopping = threading.Event()
+        # Requests being answered and the most at once: per path, and over all ("").
+        self.open: Dict[str, int] = {}
+        self.max_open: Dict[str, int] = {}
 
 
 STATE = State()
@@ -280,14 +289,22 @@ class Handler(BaseHTTPRequestHandler):
                 "headers": headers, "body_base64": base64.b64encode(body).decode("ascii"),
                 "webhook_id": headers.get("webhook-id"), "status": status,
             })
-        if script.delay_ms and STATE.stopping.wait(script.delay_ms / 1000.0):
-            self.close_connection = True
-            return
-        extra = dict(script.headers)
-        if script.retry_after is not None and not 200 <= status <= 299:
-            extra["Retry-After"] = script.retry_after
-        answer = script.body if script.body is not None else json.dumps({"status": status}).encode()
-        self.answer(status, answer, headers=extra)
+            for key in (path, ""):
+                STATE.open[key] = STATE.open.get(key, 0) + 1
+                STATE.max_open[key] = max(STATE.max_open.get(key, 0), STATE.open[key])
+        try:
+            if script.delay_ms and STATE.stopping.wait(script.delay_ms / 1000.0):
+                self.close_connection = True
+                return
+            extra = dict(script.headers)
+            if script.retry_after is not None and not 200 <= status <= 299:
+                extra["Retry-After"] = script.retry_after
+            answer = script.body if script.body is not None else json.dumps({"status": status}).encode()
+            self.answer(status, answer, headers=extra)
+        finally:
+            with STATE.lock:
+                for key in (path, ""):
+                    STATE.open[key] -= 1
 
     def control(self, path: str, query: str) -> None:
         try:
@@ -315,12 +332,19 @@ class Handler(BaseHTTPRequestHandler):
                 return
             with STATE.lock:
                 STATE.scripts[target] = script
+                STATE.max_open[target] = STATE.open.get(target, 0)
             self.answer(204, b"")
             return
         if path == "/__test__/requests" and method == "DELETE":
             with STATE.lock:
                 STATE.requests = []
             self.answer(204, b"")
+            return
+        if path == "/__test__/concurrency" and method == "GET":
+            key = only if only is not None else ""
+            with STATE.lock:
+                counts = {"open": STATE.open.get(key, 0), "max": STATE.max_open.get(key, 0)}
+            self.answer_json(200, counts)
             return
         if path in ("/__test__/requests", "/__test__/webhook-ids", "/__test__/count") and method == "GET":
             with STATE.lock:

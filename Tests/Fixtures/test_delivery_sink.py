@@ -280,6 +280,26 @@ def test_delay_ms_delays_the_answer_and_delays_run_in_parallel(sink, path):
     assert time.monotonic() - started < 1.5   # 2 rounds of 150 ms when nothing serializes
 
 
+def test_concurrency_reports_the_most_requests_answered_at_once(sink, path):
+    other = path + "/other"
+    sink.script(path, {"delay_ms": 300})
+    assert sink.control("concurrency", path) == {"open": 0, "max": 0}
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        futures = [pool.submit(sink.request, "POST", path) for _ in range(5)]
+        deadline = time.monotonic() + 5
+        while sink.control("concurrency", path)["open"] < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sink.control("concurrency", path) == {"open": 5, "max": 5}
+        assert [f.result(timeout=10)[0] for f in futures] == [200] * 5
+    assert sink.control("concurrency", path) == {"open": 0, "max": 5}
+    for _ in range(3):
+        assert sink.request("POST", other)[0] == 200
+    assert sink.control("concurrency", other) == {"open": 0, "max": 1}, "one after another is never two at once"
+    assert sink.control("concurrency")["max"] >= 5, "over every path"
+    sink.script(path, {"delay_ms": 0})
+    assert sink.control("concurrency", path) == {"open": 0, "max": 0}, "setting the script restarts the count"
+
+
 @pytest.mark.parametrize("body", [
     b"not json", b"[]", b'{"statuses": []}', b'{"statuses": [99]}', b'{"statuses": [600]}',
     b'{"statuses": ["200"]}', b'{"statuses": [true]}', b'{"delay_ms": -1}', b'{"delay_ms": 60001}',

@@ -63,11 +63,12 @@ struct WebhookStoreRegistryTests {
                         '{}', 10, 1, 'from v1', '\(t1)', '\(t1)')
                 """, operation: "test: a v1 row")
             let store = try WebhookStore(path: path)
-            #expect(store.appliedMigrations == [2, 3])
+            #expect(store.appliedMigrations == [2, 3, 4])
             let old = try #require(try store.webhook(key("OLD")))
             #expect(old.description == "from v1" && old.credentialReference == "OLD_TOKEN")
             #expect(old.alerting.isEmpty && old.validateMethod == "HEAD")
             #expect(!old.allowInsecureHTTP, "clear text must be allowed explicitly, also for webhooks stored before v3")
+            #expect(old.delivery.isEmpty, "a webhook stored before v4 has the global delivery settings")
         }
     }
 

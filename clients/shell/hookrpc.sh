@@ -503,7 +503,8 @@ hookrpc_deliver() {
 
 # ---------------------------------------------------------------- alerting
 # hookd keeps a sliding window of call outcomes per webhook code and fires alerts
-# (high_failure_rate, auth_failures, high_latency) from it. Other alert.* methods
+# (high_failure_rate, auth_failures, high_latency) from it, and from its own deliveries
+# (delivery_failing, webhook_disabled, delivery_dead). Other alert.* methods
 # (history, silence, unsilence, config, test) are reachable with hookrpc_call.
 
 # hookrpc_alert_record CODE SUCCESS DURATION [STATUS]

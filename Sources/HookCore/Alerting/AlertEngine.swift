@@ -9,6 +9,10 @@ import HookNumbers
 /// the latency rule (a percentile: a pass over the window's histogram, see ``CallWindow``) is
 /// judged at most once a second per webhook there, and
 /// always by `evaluate`, which the daemon calls on a timer so that alerts resolve when traffic stops.
+///
+/// The delivery alerts (`delivery_failing`, `webhook_disabled`, `delivery_dead`) are conditions the
+/// delivery engine reports through `apply`; the same state machine judges them, with the same
+/// repeats, silences, history and `send_resolved`, and a webhook's `alerting.enabled: false` mutes them too.
 public final class AlertEngine: Sendable {
     /// An alert that is firing now.
     public struct ActiveAlert: Sendable, Equatable {
@@ -30,6 +34,22 @@ public final class AlertEngine: Sendable {
         var window: CallWindow
         var firing: [AlertType: RuleState] = [:]
         var latencyJudgedAt: Int64 = .min
+        /// What the delivery engine reported (``DeliveryConditions``).
+        var delivery = DeliveryConditions()
+        /// Whether the delivery conditions are judged: set by `apply`, cleared once they are all
+        /// clear and none of their alerts fires, so `record` pays one test for them, no more.
+        var judgesDeliveryConditions = false
+
+        /// Nothing left to remember: no call in the window, nothing firing, no delivery condition.
+        var isQuiet: Bool { window.total == 0 && firing.isEmpty && !judgesDeliveryConditions }
+    }
+
+    /// One rule's judgement: whether its condition holds, the value judged and the threshold.
+    private struct Verdict {
+        var type: AlertType
+        var breached: Bool
+        var value: Double
+        var threshold: Double
     }
 
     private struct Silence {
@@ -117,13 +137,33 @@ public final class AlertEngine: Sendable {
                 webhook.window.advance(to: second)
                 webhook.latencyJudgedAt = second
                 let judged = judge(&webhook, code: code, time: time, latency: true, state: &state)
-                if webhook.window.total > 0 || !webhook.firing.isEmpty {
+                if !webhook.isQuiet {
                     state.webhooks[code] = webhook  // else nothing is left to remember
                 }
                 return judged
             }
         }
         return events
+    }
+
+    /// Applies a change the delivery engine reports (breaker opened or closed, webhook disabled or
+    /// enabled, a delivery dead) and judges the webhook at once; returns the events it caused.
+    ///
+    /// Unlike `record`, a new code is never refused past `maxCodes`: these alerts matter most, and
+    /// the codes come from the registry, not from callers.
+    public func apply(_ change: DeliveryAlertChange) -> [AlertEvent] {
+        let time = now()
+        let second = Int64(clamping: time, rounding: .down)
+        let code = change.code
+        return state.withLock { state -> [AlertEvent] in
+            var webhook = state.webhooks.removeValue(forKey: code) ?? Webhook(window: CallWindow(seconds: settings.windowSeconds))
+            webhook.window.advance(to: second)
+            webhook.delivery.apply(change, at: second)
+            webhook.judgesDeliveryConditions = true
+            let events = judge(&webhook, code: code, time: time, latency: false, state: &state)
+            if !webhook.isQuiet { state.webhooks[code] = webhook }
+            return events
+        }
     }
 
     /// Replaces what other hookd processes recorded per webhook (from the shared Redis counts).
@@ -237,6 +277,14 @@ public final class AlertEngine: Sendable {
 
     private func judge(_ webhook: inout Webhook, code: String, time: Double, latency: Bool, state: inout State) -> [AlertEvent] {
         let settings = Self.effectiveSettings(self.settings, state, code)
+        if webhook.judgesDeliveryConditions {
+            webhook.delivery.dropDead(outsideWindowOf: settings.windowSeconds, endingAt: Int64(clamping: time, rounding: .down))
+        }
+        defer {
+            if webhook.judgesDeliveryConditions && webhook.delivery.isClear && !webhook.firing.keys.contains(where: \.isDeliveryCondition) {
+                webhook.judgesDeliveryConditions = false
+            }
+        }
         guard settings.enabled else {
             webhook.firing.removeAll()  // alerting turned off for this webhook: nothing fires or waits to resolve
             return []
@@ -258,43 +306,57 @@ public final class AlertEngine: Sendable {
         let failureRate = total == 0 ? 0 : Double(window.failed + remote.failed) / Double(total) * 100
         let authFailures = window.authFailures + remote.authFailures
         let enoughCalls = total >= settings.minCalls
-        var verdicts: [(AlertType, Bool, Double, Double)] = [
-            (.highFailureRate, enoughCalls && failureRate > settings.failureRateThreshold, failureRate, settings.failureRateThreshold),
-            (.authFailures, authFailures >= settings.authFailureThreshold, Double(authFailures), Double(settings.authFailureThreshold)),
+        var verdicts: [Verdict] = [
+            Verdict(type: .highFailureRate, breached: enoughCalls && failureRate > settings.failureRateThreshold, value: failureRate,
+                    threshold: settings.failureRateThreshold),
+            Verdict(type: .authFailures, breached: authFailures >= settings.authFailureThreshold, value: Double(authFailures),
+                    threshold: Double(settings.authFailureThreshold)),
         ]
         if latency {
             let enoughLocalCalls = window.total >= settings.minCalls
             let p95 = enoughLocalCalls ? currentMetrics().p95Latency : 0
-            verdicts.append((.highLatency, enoughLocalCalls && p95 > settings.latencyThresholdSeconds, p95, settings.latencyThresholdSeconds))
+            verdicts.append(Verdict(type: .highLatency, breached: enoughLocalCalls && p95 > settings.latencyThresholdSeconds, value: p95,
+                                    threshold: settings.latencyThresholdSeconds))
         }
-        for (type, breached, value, threshold) in verdicts {
+        if webhook.judgesDeliveryConditions { verdicts += Self.deliveryVerdicts(webhook.delivery) }
+        for verdict in verdicts {
+            let type = verdict.type
             let silenced = Self.silence(state, code, type, time) != nil
-            switch (webhook.firing[type], breached) {
+            func event(_ kind: AlertEvent.Kind, message: String, firstFiredAt: Double) -> AlertEvent {
+                makeEvent(&state, kind: kind, code: code, type: type, severity: type.severity, value: verdict.value,
+                          threshold: verdict.threshold, message: message, metrics: currentMetrics(), firstFiredAt: firstFiredAt, time: time,
+                          silenced: silenced || (kind == .resolved && !settings.sendResolved))
+            }
+            switch (webhook.firing[type], verdict.breached) {
             case (nil, true):
-                webhook.firing[type] = RuleState(firstFiredAt: time, lastNotifiedAt: time, value: value)
-                events.append(makeEvent(&state, kind: .firing, code: code, type: type, severity: type.severity, value: value,
-                                        threshold: threshold, message: Self.message(type, value, threshold), metrics: currentMetrics(),
-                                        firstFiredAt: time, time: time, silenced: silenced))
+                webhook.firing[type] = RuleState(firstFiredAt: time, lastNotifiedAt: time, value: verdict.value)
+                events.append(event(.firing, message: Self.message(verdict, webhook.delivery, settings), firstFiredAt: time))
             case (var rule?, true):
-                rule.value = value
+                rule.value = verdict.value
                 if time - rule.lastNotifiedAt >= Double(settings.repeatIntervalMinutes * 60) {
                     rule.lastNotifiedAt = time
-                    events.append(makeEvent(&state, kind: .repeat, code: code, type: type, severity: type.severity, value: value,
-                                            threshold: threshold, message: Self.message(type, value, threshold), metrics: currentMetrics(),
-                                            firstFiredAt: rule.firstFiredAt, time: time, silenced: silenced))
+                    events.append(event(.repeat, message: Self.message(verdict, webhook.delivery, settings), firstFiredAt: rule.firstFiredAt))
                 }
                 webhook.firing[type] = rule
             case (let rule?, false):
                 webhook.firing[type] = nil
-                events.append(makeEvent(&state, kind: .resolved, code: code, type: type, severity: type.severity, value: value,
-                                        threshold: threshold, message: "Resolved: " + Self.message(type, value, threshold),
-                                        metrics: currentMetrics(), firstFiredAt: rule.firstFiredAt, time: time,
-                                        silenced: silenced || !settings.sendResolved))
+                events.append(event(.resolved, message: Self.resolvedMessage(verdict, settings), firstFiredAt: rule.firstFiredAt))
             case (nil, false):
                 break
             }
         }
         return events
+    }
+
+    /// The delivery alerts' verdicts, from what the delivery engine reported.
+    private static func deliveryVerdicts(_ conditions: DeliveryConditions) -> [Verdict] {
+        [
+            Verdict(type: .deliveryFailing, breached: conditions.breakerFailureRate != nil, value: conditions.breakerFailureRate ?? 0,
+                    threshold: conditions.breakerThreshold),
+            Verdict(type: .webhookDisabled, breached: conditions.disabledReason != nil, value: conditions.disabledReason == nil ? 0 : 1,
+                    threshold: 1),
+            Verdict(type: .deliveryDead, breached: conditions.deadInWindow > 0, value: Double(conditions.deadInWindow), threshold: 1),
+        ]
     }
 
     private func makeEvent(
@@ -325,12 +387,34 @@ public final class AlertEngine: Sendable {
         return nil
     }
 
-    static func message(_ type: AlertType, _ value: Double, _ threshold: Double) -> String {
-        func number(_ value: Double) -> String { String((value * 10).rounded() / 10) }
-        return switch type {
+    /// What a firing (or repeated) alert says.
+    private static func message(_ verdict: Verdict, _ conditions: DeliveryConditions, _ settings: AlertingSettings) -> String {
+        let (value, threshold) = (verdict.value, verdict.threshold)
+        return switch verdict.type {
         case .highFailureRate: "High failure rate: \(number(value))% of calls failed (threshold \(number(threshold))%)"
         case .authFailures: "Authentication failures: \(Int(clamping: value)) calls got 401/403 (threshold \(Int(clamping: threshold)))"
         case .highLatency: "High latency: p95 \(number(value)) s (threshold \(number(threshold)) s)"
+        case .deliveryFailing:
+            "Delivery failing: the circuit breaker opened at \(number(value))% failed deliveries (threshold \(number(threshold))%); deliveries wait in the queue"
+        case .webhookDisabled:
+            "Webhook disabled: \((conditions.disabledReason ?? .gone).explanation); its deliveries wait in the queue until it is enabled again"
+        case .deliveryDead:
+            "Dead deliveries: \(deliveries(Int(clamping: value))) went dead in the last \(settings.windowMinutes) min"
         }
     }
+
+    /// What a resolved alert says; `delivery_failing`'s is the "delivery recovered" notice.
+    private static func resolvedMessage(_ verdict: Verdict, _ settings: AlertingSettings) -> String {
+        switch verdict.type {
+        case .highFailureRate, .authFailures, .highLatency:
+            "Resolved: " + message(verdict, DeliveryConditions(), settings)
+        case .deliveryFailing: "Recovered: the circuit breaker closed; deliveries go out again"
+        case .webhookDisabled: "Resolved: the webhook is enabled again; its queued deliveries go out"
+        case .deliveryDead: "Resolved: no delivery went dead in the last \(settings.windowMinutes) min"
+        }
+    }
+
+    private static func number(_ value: Double) -> String { String((value * 10).rounded() / 10) }
+
+    private static func deliveries(_ count: Int) -> String { count == 1 ? "1 delivery" : "\(count) deliveries" }
 }

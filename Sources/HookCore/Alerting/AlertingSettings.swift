@@ -31,15 +31,33 @@ public struct AlertingSettings: Sendable, Equatable {
 }
 
 /// What an alert is about; each type has one severity.
+///
+/// The first three are judged on the calls in the window; the delivery types are conditions the
+/// delivery engine reports (``AlertEngine/apply(_:)``), judged by the same state machine.
 public enum AlertType: String, Sendable, CaseIterable, Hashable {
     case highFailureRate = "high_failure_rate"
     case authFailures = "auth_failures"
     case highLatency = "high_latency"
+    /// The webhook's circuit breaker is open; its resolution is the "delivery recovered" notice.
+    case deliveryFailing = "delivery_failing"
+    /// A 410 Gone or the breaker's `disable_after` disabled the webhook; resolves when it is enabled.
+    case webhookDisabled = "webhook_disabled"
+    /// Deliveries went dead in the window; resolves after a whole window with none.
+    case deliveryDead = "delivery_dead"
 
     public var severity: AlertSeverity {
         switch self {
-        case .highFailureRate, .highLatency: .warning
-        case .authFailures: .critical
+        case .highFailureRate, .highLatency, .deliveryFailing: .warning
+        case .deliveryDead: .error
+        case .authFailures, .webhookDisabled: .critical
+        }
+    }
+
+    /// Whether the delivery engine reports this condition (rather than the window's calls deciding it).
+    public var isDeliveryCondition: Bool {
+        switch self {
+        case .highFailureRate, .authFailures, .highLatency: false
+        case .deliveryFailing, .webhookDisabled, .deliveryDead: true
         }
     }
 }

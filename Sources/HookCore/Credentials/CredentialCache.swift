@@ -65,7 +65,7 @@ public final class CredentialCache: Sendable {
     static let rememberedInvalidations = 10_000
 
     public let configuration: Configuration
-    private let now: @Sendable () -> Double
+    let now: @Sendable () -> Double
     private let state = Mutex(State())
 
     /// - Parameter now: monotonic seconds; injectable so tests drive time without sleeping.

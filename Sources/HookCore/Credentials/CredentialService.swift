@@ -71,6 +71,10 @@ public final class CredentialService: Sendable {
     private let health: HealthBoard
     private let wallClock: @Sendable () -> Double
     private let flights = SingleFlight<WebhookKey, Result<CredentialLookup, CredentialError>>()
+    /// Signing secrets (`signing.credential`), by webhook: in memory only, with the credentials'
+    /// TTL, dropped with them by `invalidate` and `dropLocal`.
+    private let signingCache: CredentialCache
+    private let signingFlights = SingleFlight<WebhookKey, Result<CachedCredential, CredentialError>>()
 
     public init(
         cache: CredentialCache, directory: WebhookDirectory, sources: [CredentialSourceKind: CredentialSourceReader],
@@ -84,6 +88,7 @@ public final class CredentialService: Sendable {
         self.tokenIssuer = tokenIssuer
         self.health = health
         self.wallClock = wallClock
+        signingCache = CredentialCache(configuration: cache.configuration, now: cache.now)
     }
 
     /// The hot path: an L1 hit within its TTL, or nil when the full lookup is needed.
@@ -125,8 +130,48 @@ public final class CredentialService: Sendable {
     @discardableResult
     public func dropLocal(code: String?, direction: WebhookDirection?) -> Int {
         let dropped = cache.remove(code: code, direction: direction)
-        flights.forget { key in (code == nil || key.code == code) && (direction == nil || key.direction == direction) }
+        _ = signingCache.remove(code: code, direction: direction)
+        let matches = { (key: WebhookKey) in (code == nil || key.code == code) && (direction == nil || key.direction == direction) }
+        flights.forget(where: matches)
+        signingFlights.forget(where: matches)
         return dropped
+    }
+
+    /// The secret a webhook's deliveries are signed with (its `signing.credential`, an hmac
+    /// credential): from memory within the TTL, else from its source, one read per webhook at a
+    /// time. A source that cannot answer is bridged by the stale value, as for credentials.
+    public func signingSecret(for webhook: Webhook, signing: WebhookSigning) async throws(CredentialError) -> CachedCredential {
+        let key = webhook.key
+        switch signingCache.lookup(key) {
+        case .fresh(let credential, _, _): return credential
+        case .missing(let reason): throw CredentialError.recentlyMissing(key, reason: reason)
+        case .stale, .absent: break
+        }
+        return try await signingFlights.run(key) { [self] in
+            let ticket = signingCache.beginFetch()
+            guard let reader = sources[signing.source] else { return .failure(.sourceNotConfigured(key, source: signing.source)) }
+            let text: String?
+            do throws(CredentialSourceError) {
+                text = try await reader.read(signing.reference, for: webhook)
+            } catch {
+                if case .stale(let credential, _) = signingCache.lookup(key), !error.reason.isDefinitionProblem { return .success(credential) }
+                return .failure(.sourceFailed(key, error))
+            }
+            guard let text else {
+                let missing = CredentialError.missing(key, source: signing.source, reference: signing.reference)
+                signingCache.storeMissing(key, reason: missing.description, ticket: ticket)
+                return .failure(missing)
+            }
+            do throws(CredentialFormatError) {
+                let credential = try Credential.parse(text, authType: .hmac, webhook: key)
+                let cached = CachedCredential(authType: .hmac, source: signing.source, credential: credential.json,
+                                              secretValues: credential.secretValues, fetchedAt: wallClock())
+                signingCache.store(cached, for: key, wallClock: wallClock(), ticket: ticket)
+                return .success(cached)
+            } catch {
+                return .failure(.malformed(error))
+            }
+        }.get()
     }
 
     private func fetch(_ key: WebhookKey) async throws(CredentialError) -> CredentialLookup {

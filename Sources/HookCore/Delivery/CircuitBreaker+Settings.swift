@@ -45,7 +45,8 @@ extension CircuitBreaker {
                 cooldown: cooldown, maxCooldown: maxCooldown, disableAfter: disableAfter)
         }
 
-        private init(
+        /// Settings from values already in range, as a webhook's `breaker` keys merge to.
+        init(
             checkedFailureRate failureRate: Double, minRequests: Int, window: Double,
             cooldown: Double, maxCooldown: Double, disableAfter: Double
         ) {

@@ -18,7 +18,7 @@ public struct CircuitBreaker: Sendable, Equatable {
         case disabled
     }
 
-    public let settings: Settings
+    public private(set) var settings: Settings
     private var phase: Phase = .closed
     private var window: FailureWindow
     /// The wait after the next opening: `settings.cooldown`, doubled after each failed probe up
@@ -135,6 +135,16 @@ public struct CircuitBreaker: Sendable, Equatable {
         case .disabled:
             return []
         }
+    }
+
+    /// Takes new settings (a webhook's `breaker` changed) and keeps the state: an open breaker
+    /// stays open. A new window length starts the window afresh; the current cooldown is brought
+    /// within the new cooldown and max_cooldown.
+    public mutating func adopt(_ newSettings: Settings) {
+        guard newSettings != settings else { return }
+        if newSettings.window != settings.window { window = FailureWindow(window: newSettings.window) }
+        settings = newSettings
+        cooldown = min(max(cooldown, newSettings.cooldown), newSettings.maxCooldown)
     }
 
     /// Closes the breaker and forgets its history: an operator re-enabled the webhook.

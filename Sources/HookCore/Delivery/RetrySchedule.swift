@@ -50,22 +50,31 @@ public struct RetrySchedule: Sendable, Equatable {
     public init(maxAttempts: Int, maxAge: Double? = nil) throws(RetryScheduleError) {
         guard maxAttempts >= 1 else { throw .tooFewAttempts(maxAttempts) }
         guard maxAttempts <= Self.maximumAttempts else { throw .tooManyAttempts(maxAttempts) }
-        let retries = maxAttempts - 1
-        let standard = Self.standardDelays
-        var delays = Array(standard.prefix(retries))
-        if retries > standard.count, let last = standard.last {
-            delays += Array(repeating: last, count: retries - standard.count)
-        }
+        let delays = RetrySchedule.standard.limited(toAttempts: maxAttempts).delays
         self.init(checkedDelays: delays, maxAge: try Self.checkedMaxAge(maxAge))
     }
 
-    private init(checkedDelays: [Double], maxAge: Double?) {
+    /// A schedule from values already checked (each a valid duration, fewer than
+    /// ``maximumAttempts`` delays), as a webhook's `retry` settings resolve to.
+    init(checkedDelays: [Double], maxAge: Double?) {
         self.delays = checkedDelays
         self.maxAge = maxAge
     }
 
     /// Attempts a delivery gets at most, the first included.
     public var maxAttempts: Int { delays.count + 1 }
+
+    /// This schedule with `maxAttempts` attempts: cut short, or extended by repeating its last
+    /// delay (the standard one's when it has none). 1 means no retry; the age limit is kept.
+    /// - Precondition: `maxAttempts` is from 1 to ``maximumAttempts`` (checked by the callers).
+    func limited(toAttempts maxAttempts: Int) -> RetrySchedule {
+        let retries = min(max(maxAttempts, 1), Self.maximumAttempts) - 1
+        var limited = Array(delays.prefix(retries))
+        if retries > limited.count, let last = delays.last ?? Self.standardDelays.last {
+            limited += Array(repeating: last, count: retries - limited.count)
+        }
+        return RetrySchedule(checkedDelays: limited, maxAge: maxAge)
+    }
 
     /// When to try again after attempt `number` (from 1) failed; nil when it was the last.
     ///

@@ -51,6 +51,9 @@ public struct Webhook: Sendable, Equatable {
     /// Whether the credential may be sent over plain `http://` (to the endpoint, or to an OAuth2
     /// token URL). Off by default: a credential in clear text is readable by every hop.
     public var allowInsecureHTTP: Bool
+    /// How deliveries to it go where `delivery.*` is not what it needs (`retry`, `breaker`,
+    /// `max_in_flight`, `rate_per_second`); empty: the global settings.
+    public var delivery: DeliveryOverrides
     /// ISO 8601 times, set by the store.
     public var createdAt: String?
     public var updatedAt: String?
@@ -60,7 +63,7 @@ public struct Webhook: Sendable, Equatable {
         credentialSource: CredentialSourceKind = .infisical, credentialReference: String? = nil,
         headers: [String: String] = [:], timeoutSeconds: Double = 10, enabled: Bool = true, description: String = "",
         alerting: AlertOverrides = AlertOverrides(), validateMethod: String = "HEAD", allowInsecureHTTP: Bool = false,
-        createdAt: String? = nil, updatedAt: String? = nil
+        delivery: DeliveryOverrides = DeliveryOverrides(), createdAt: String? = nil, updatedAt: String? = nil
     ) {
         self.key = key
         self.type = type
@@ -76,6 +79,7 @@ public struct Webhook: Sendable, Equatable {
         self.alerting = alerting
         self.validateMethod = validateMethod
         self.allowInsecureHTTP = allowInsecureHTTP
+        self.delivery = delivery
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -104,7 +108,7 @@ public struct Webhook: Sendable, Equatable {
         for name in headers.keys.sorted() {
             headerObject[name] = .string(Self.looksSecret(headerName: name) ? Masker.mask : headers[name] ?? "")
         }
-        return [
+        var object: JSONObject = [
             "code": .string(key.code),
             "direction": .string(key.direction.rawValue),
             "type": .string(type.rawValue),
@@ -119,9 +123,11 @@ public struct Webhook: Sendable, Equatable {
             "alerting": alerting.json,
             "validate_method": .string(validateMethod),
             "allow_insecure_http": .bool(allowInsecureHTTP),
-            "created_at": createdAt.map(JSONValue.string) ?? .null,
-            "updated_at": updatedAt.map(JSONValue.string) ?? .null,
         ]
+        for member in delivery.definitionMembers { object[member.key] = member.value }
+        object["created_at"] = createdAt.map(JSONValue.string) ?? .null
+        object["updated_at"] = updatedAt.map(JSONValue.string) ?? .null
+        return .object(object)
     }
 }
 

@@ -9,10 +9,10 @@ public struct WebhookDefinition: Sendable, Equatable {
 
     /// The fields of a definition; anything else is refused so that a typo is not silently dropped.
     /// `created_at` and `updated_at` are accepted (and ignored) so an exported webhook re-imports.
-    static let fields: Set<String> = [
+    static let fields = Set([
         "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled",
         "description", "alerting", "validate_method", "allow_insecure_http", "created_at", "updated_at",
-    ]
+    ]).union(DeliveryOverrides.fields)
 
     /// The methods `validate.one` may request an endpoint with: ones that change nothing.
     public static let validateMethods = ["HEAD", "GET", "OPTIONS"]
@@ -119,11 +119,15 @@ public struct WebhookDefinition: Sendable, Equatable {
         guard Self.validateMethods.contains(validateMethod) else {
             throw WebhookValidationError(field: "validate_method", reason: "must be one of \(Self.validateMethods.joined(separator: ", "))")
         }
+        var delivery = DeliveryOverrides()
+        for field in DeliveryOverrides.fields {
+            if let value = object[field] { try delivery.read(field, value) }
+        }
         webhook = Webhook(
             key: key, type: type, url: url, method: method, authType: authType, credentialSource: source,
             credentialReference: reference, headers: headers, timeoutSeconds: timeout, enabled: enabled,
             description: try Self.string(object, "description") ?? "", alerting: alerting, validateMethod: validateMethod,
-            allowInsecureHTTP: allowInsecureHTTP)
+            allowInsecureHTTP: allowInsecureHTTP, delivery: delivery)
         legacyCredentialValue = legacyValue
     }
 

@@ -132,6 +132,18 @@ final class AlertSubsystem: Sendable {
         return parts.compactMap { $0 }
     }
 
+    /// Sends alert events to the configured channels off the caller's path, as `alert.record`'s
+    /// are (silenced ones stay in history only; with shared alerting, one hookd sends each).
+    func send(_ events: [AlertEvent]) {
+        if !events.isEmpty { dispatcher.submit(events) }
+    }
+
+    /// Judges a change in a webhook's deliveries (breaker, disable, a dead delivery) and sends the
+    /// alerts it caused.
+    func note(_ change: DeliveryAlertChange) {
+        send(engine.apply(change))
+    }
+
     /// Whether a 401/403 for this webhook should drop its cached credential now.
     func shouldInvalidate(_ key: WebhookKey) -> Bool { invalidations.admit(key) }
 

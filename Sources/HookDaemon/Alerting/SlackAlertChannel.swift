@@ -141,6 +141,9 @@ struct SlackAlertChannel: AlertChannel {
         case .highFailureRate: "\(value)% vs \(threshold)%"
         case .authFailures: "\(value) vs \(threshold) calls with 401/403"
         case .highLatency: "p95 \(value) s vs \(threshold) s"
+        case .deliveryFailing: "\(value)% vs \(threshold)% failed deliveries (circuit breaker)"
+        case .webhookDisabled: event.kind == .resolved ? "enabled again" : "disabled"
+        case .deliveryDead: "\(value) dead in the window"
         }
     }
 

@@ -1,9 +1,15 @@
 import HookCore
+import HookJSON
 import HookNumbers
+import Yams
 
 extension ConfigurationLoader {
     /// `delivery:` — the queue, the retry schedule and the circuit breaker's defaults.
+    ///
+    /// `retry`, `breaker` and `max_in_flight` are read by `DeliveryOverrides`, the reader of a
+    /// webhook's own `retry`, `breaker` and `max_in_flight`: one set of rules for both places.
     func readDelivery(_ section: ConfigurationNode, into settings: inout DeliverySettings) throws(ConfigurationError) {
+        var shared = DeliveryOverrides()
         for (key, value) in try section.mapping() {
             switch key {
             case "queue_path": settings.queuePath = try value.string()
@@ -12,63 +18,40 @@ extension ConfigurationLoader {
             case "idempotency_window": settings.idempotencyWindow = try duration(value, in: 1...(30 * 86_400))
             case "retention_days": settings.deliveredRetention = try value.number(in: 0...3650) * 86_400
             case "dead_retention_days": settings.deadRetention = try value.number(in: 0...3650) * 86_400
-            case "max_in_flight": settings.maxInFlightPerWebhook = try value.integer(in: 1...1024)
-            case "retry": settings.retry = try retrySchedule(value)
-            case "breaker": settings.breaker = try breakerSettings(value)
+            case "max_in_flight", "retry", "breaker":
+                let json = try value.jsonValue()
+                do throws(WebhookValidationError) {
+                    try shared.read(key, json)
+                } catch {
+                    throw Self.locate(error, in: section)
+                }
             default:
                 throw value.error("unknown key (expected queue_path, max_queued, max_payload_bytes, idempotency_window, "
                                   + "retention_days, dead_retention_days, max_in_flight, retry, breaker)")
             }
         }
+        settings.maxInFlightPerWebhook = shared.maxInFlight ?? settings.maxInFlightPerWebhook
+        settings.retry = shared.retry.schedule(over: settings.retry)
+        settings.breaker = shared.breaker.settings(over: settings.breaker)
     }
 
-    /// `retry: {schedule: [5s, 5m, …]}` or `{max_attempts: N}`, with an optional `max_age`.
-    private func retrySchedule(_ section: ConfigurationNode) throws(ConfigurationError) -> RetrySchedule {
-        var delays: [Double]?
-        var maxAttempts: Int?
-        var maxAge: Double?
-        for (key, value) in try section.mapping() {
-            switch key {
-            case "schedule":
-                delays = try value.sequence().map { entry throws(ConfigurationError) in try duration(entry, in: 0...(30 * 86_400)) }
-            case "max_attempts": maxAttempts = try value.integer(in: 1...RetrySchedule.maximumAttempts)
-            case "max_age": maxAge = try duration(value, in: 1...(365 * 86_400))
-            default: throw value.error("unknown key (expected schedule, max_attempts, max_age)")
+    /// A refusal of the shared reader, at the key and line it names (`retry.schedule[1]` under
+    /// `delivery`); where the path cannot be followed, at the deepest key that can.
+    private static func locate(_ error: WebhookValidationError, in section: ConfigurationNode) -> ConfigurationError {
+        var node = section
+        walk: for component in error.field.split(separator: ".") {
+            var parts = component.split(separator: "[", omittingEmptySubsequences: false)
+            let name = String(parts.removeFirst())
+            guard let child = (try? node.mapping())?.first(where: { $0.0 == name })?.1 else { break walk }
+            node = child
+            for part in parts {
+                guard let index = Int(part.dropLast()), let items = try? node.sequence(), items.indices.contains(index) else { break walk }
+                node = items[index]
             }
         }
-        if delays != nil && maxAttempts != nil { throw section.error("give schedule or max_attempts, not both") }
-        do throws(RetryScheduleError) {
-            if let delays {
-                return try RetrySchedule(delays: delays, maxAge: maxAge)
-            }
-            return try RetrySchedule(maxAttempts: maxAttempts ?? RetrySchedule.standard.maxAttempts, maxAge: maxAge)
-        } catch {
-            throw section.error("\(error)")
-        }
-    }
-
-    /// `breaker: {failure_rate: 70, min_requests: 10, window: 5m, cooldown: 30s, max_cooldown: 30m, disable_after: 5d}`.
-    private func breakerSettings(_ section: ConfigurationNode) throws(ConfigurationError) -> CircuitBreaker.Settings {
-        let standard = CircuitBreaker.Settings.standard
-        var failureRate = standard.failureRate, minRequests = standard.minRequests, window = standard.window
-        var cooldown = standard.cooldown, maxCooldown = standard.maxCooldown, disableAfter = standard.disableAfter
-        for (key, value) in try section.mapping() {
-            switch key {
-            case "failure_rate": failureRate = try value.number(in: 1...100)
-            case "min_requests": minRequests = try value.integer(in: 1...1_000_000)
-            case "window": window = try duration(value, in: 1...86_400)
-            case "cooldown": cooldown = try duration(value, in: 0.001...86_400)
-            case "max_cooldown": maxCooldown = try duration(value, in: 0.001...(7 * 86_400))
-            case "disable_after": disableAfter = try duration(value, in: 1...(365 * 86_400))
-            default: throw value.error("unknown key (expected failure_rate, min_requests, window, cooldown, max_cooldown, disable_after)")
-            }
-        }
-        do throws(CircuitBreakerSettingsError) {
-            return try CircuitBreaker.Settings(failureRate: failureRate, minRequests: minRequests, window: window,
-                                               cooldown: cooldown, maxCooldown: maxCooldown, disableAfter: disableAfter)
-        } catch {
-            throw section.error("\(error)")
-        }
+        var located = node.error(error.reason)
+        located.key = section.path.isEmpty ? error.field : "\(section.path).\(error.field)"
+        return located
     }
 
     /// A duration as config writes it: seconds, or a string with a unit (`500ms`, `5s`, `5m`, `2h`, `1d`).
@@ -87,5 +70,26 @@ extension ConfigurationLoader {
             throw node.error("must be from \(text(range.lowerBound)) to \(text(range.upperBound)) seconds")
         }
         return seconds
+    }
+}
+
+extension ConfigurationNode {
+    /// The YAML under this node as JSON, for readers shared with webhook definitions: mappings
+    /// become objects, lists arrays, and a scalar (after `${VAR}` expansion) a number when it
+    /// reads as one (`10`, `0.5`), else a string (`5m`).
+    func jsonValue() throws(ConfigurationError) -> JSONValue {
+        switch node {
+        case .mapping:
+            var object = JSONObject()
+            for (key, member) in try mapping() { object[key] = try member.jsonValue() }
+            return .object(object)
+        case .sequence:
+            return .array(try sequence().map { item throws(ConfigurationError) in try item.jsonValue() })
+        default:
+            let text = try string()
+            if let integer = Int64(text) { return .integer(integer) }
+            if let number = Double(text), number.isFinite { return .double(number) }
+            return .string(text)
+        }
     }
 }

@@ -84,7 +84,8 @@ extension DeliveryEngine {
         case .retry:
             let refetches = scheduler.withLock { $0.refreshed.contains(record.id) } ? 1 : 0
             var generator = SystemRandomNumberGenerator()
-            if let next = settings.retry.nextAttemptTime(afterFailedAttempt: attempt.number - refetches, firstAttemptAt: record.createdAt,
+            // The webhook's own `retry` over `delivery.retry`, as its definition reads now.
+            if let next = retrySchedule(for: record).nextAttemptTime(afterFailedAttempt: attempt.number - refetches, firstAttemptAt: record.createdAt,
                                                           now: now, retryAfter: retryAfter, using: &generator) {
                 outcome = .retry(at: next)
             } else {
@@ -101,6 +102,7 @@ extension DeliveryEngine {
             if let updated {
                 waiters.attemptEnded(updated, attempt: attempt)
                 announceStatus(updated, attempt: attempt)
+                if updated.status == .dead { dependencies.reportAlertChange(.deliveryDead(code: updated.code)) }
             }
         } catch {
             // Left in flight: the next start sends it again (at least once).
@@ -188,16 +190,28 @@ extension DeliveryEngine {
                 return .failure(PreparationProblem(kind: "credential_malformed", isFinal: false))
             }
             secrets = lookup.credential.secretValues
-        } else if webhook.authType == .hmac {
-            // An outbound hmac webhook's credential is its signing secret: applying it is signing.
-            let lookup: CredentialLookup
+        }
+        // Signed with `signing`'s own secret when the webhook has one; else an outbound hmac
+        // webhook's credential is its signing secret, and applying it is signing.
+        var signingSecret: CachedCredential? = nil
+        var signingScheme: SignatureScheme? = nil
+        if let signing = webhook.delivery.signing {
             do throws(CredentialError) {
-                lookup = try await dependencies.credentials.lookup(key)
+                signingSecret = try await dependencies.credentials.signingSecret(for: webhook, signing: signing)
+            } catch {
+                return .failure(PreparationProblem(kind: "signing_secret_unavailable", isFinal: false))
+            }
+            signingScheme = signing.scheme
+        } else if webhook.authType == .hmac {
+            do throws(CredentialError) {
+                signingSecret = try await dependencies.credentials.lookup(key).credential
             } catch {
                 return .failure(PreparationProblem(kind: "credential_unavailable", isFinal: false))
             }
-            switch Self.signatureHeaders(lookup.credential.credential, messageID: record.messageID.rawValue, timestamp: timestamp,
-                                         body: payload.body, url: target) {
+        }
+        if let signingSecret {
+            switch Self.signatureHeaders(signingSecret.credential, scheme: signingScheme, generic: webhook.delivery.signing?.generic,
+                                         messageID: record.messageID.rawValue, timestamp: timestamp, body: payload.body, url: target) {
             case .success(let signature):
                 let names = Set(signature.map { $0.name.lowercased() })
                 headers.removeAll { names.contains($0.name.lowercased()) }
@@ -205,7 +219,7 @@ extension DeliveryEngine {
             case .failure(let problem):
                 return .failure(problem)
             }
-            secrets = lookup.credential.secretValues
+            secrets += signingSecret.secretValues
         }
         let request = HTTPRequest(method: payload.method, url: target, headers: headers, body: payload.body,
                                   timeoutSeconds: webhook.timeoutSeconds, followRedirects: false,
@@ -213,17 +227,18 @@ extension DeliveryEngine {
         return .success(PreparedRequest(http: request, secrets: secrets, displayURL: shown, credentialSource: webhook.credentialSource))
     }
 
-    /// The headers the credential's `scheme` (default `standard_webhooks`) signs a delivery with,
-    /// with both secrets while a rotation's `previous_secret` has not expired.
-    static func signatureHeaders(_ credential: JSONValue, messageID: String, timestamp: Int, body: [UInt8], url: String)
-        -> Result<[(name: String, value: String)], PreparationProblem>
-    {
+    /// The headers a delivery is signed with: by `scheme` (else the credential's own, else
+    /// `standard_webhooks`), with both secrets while a rotation's `previous_secret` has not expired.
+    static func signatureHeaders(
+        _ credential: JSONValue, scheme declared: SignatureScheme? = nil, generic: GenericSignatureSettings? = nil,
+        messageID: String, timestamp: Int, body: [UInt8], url: String
+    ) -> Result<[(name: String, value: String)], PreparationProblem> {
         guard case .object(let fields) = credential, let secret = fields["secret"]?.stringValue else {
             return .failure(PreparationProblem(kind: "credential_malformed", isFinal: false))
         }
-        let scheme = fields["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:)) ?? .standardWebhooks
-        guard scheme != .generic && scheme != .twilio else {
-            // generic needs its settings in the definition, twilio form parameters: not for deliveries yet.
+        let scheme = declared ?? fields["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:)) ?? .standardWebhooks
+        guard scheme != .twilio, scheme != .generic || generic != nil else {
+            // generic needs its settings (a webhook's `signing.generic`), twilio form parameters a delivery has not.
             return .failure(PreparationProblem(kind: "signing_unsupported", isFinal: true))
         }
         do {
@@ -231,7 +246,8 @@ extension DeliveryEngine {
             if let previous = fields["previous_secret"]?.stringValue, let expiry = fields["previous_expires_at"]?.doubleValue {
                 keys = SigningKeys(current: keys.current, previous: .init(key: try SigningKey(secret: previous, scheme: scheme), expiresAt: expiry))
             }
-            return .success(try WebhookSigner.headers(scheme: scheme, keys: keys, messageID: messageID, timestamp: timestamp, body: body, url: url))
+            return .success(try WebhookSigner.headers(scheme: scheme, generic: generic, keys: keys, messageID: messageID,
+                                                      timestamp: timestamp, body: body, url: url))
         } catch {
             return .failure(PreparationProblem(kind: "credential_malformed", isFinal: false))
         }

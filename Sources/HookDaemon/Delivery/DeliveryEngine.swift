@@ -24,6 +24,9 @@ final class DeliveryEngine: Service, Sendable {
         var emit: @Sendable (_ topic: String, _ render: @escaping @Sendable () -> JSONValue) -> Void
         /// Records an attempt's outcome for alerting, as `alert.record` would.
         var recordCall: @Sendable (CallRecord) -> Void
+        /// Tells alerting of a change in a webhook's deliveries (breaker opened or closed, webhook
+        /// disabled or enabled again, a delivery dead); alerting judges it and sends what it causes.
+        var reportAlertChange: @Sendable (DeliveryAlertChange) -> Void
         var logger: Logger
     }
 
@@ -50,6 +53,8 @@ final class DeliveryEngine: Service, Sendable {
         var running: [String: Int] = [:]
         var waiting: [String: [DeliveryRecord]] = [:]
         var breakers: [String: CircuitBreaker] = [:]
+        /// The `rate_per_second` buckets of webhooks that have one (monotonic seconds).
+        var rates: [String: TokenBucket] = [:]
         /// Deliveries that got 401/403 and had their credential fetched afresh (once per
         /// delivery): a later 401/403 follows the schedule, and that one extra attempt does not
         /// count against it.
@@ -142,10 +147,18 @@ final class DeliveryEngine: Service, Sendable {
         }
         await cancelWhenGracefulShutdown {
             var nextMaintenance = SystemClock.monotonicSeconds()
+            var checkedGeneration = self.dependencies.registry.generation
             while !Task.isCancelled {
                 if SystemClock.monotonicSeconds() >= nextMaintenance {
                     await self.maintain()
                     nextMaintenance = SystemClock.monotonicSeconds() + Self.maintenanceInterval
+                }
+                // The registry changed (an upsert may have enabled a disabled webhook): recheck now,
+                // not at the next maintenance.
+                let generation = self.dependencies.registry.generation
+                if generation != checkedGeneration {
+                    checkedGeneration = generation
+                    await self.recheckDisabled()
                 }
                 let wait = await self.schedule()
                 await self.wake.wait(timeout: wait)
@@ -165,7 +178,7 @@ final class DeliveryEngine: Service, Sendable {
         let now = SystemClock.wallSeconds()
         let (excluded, free) = scheduler.withLock { state -> (Set<String>, Int) in
             var excluded = Set<String>()
-            for (code, running) in state.running where running >= settings.maxInFlightPerWebhook { excluded.insert(code) }
+            for (code, running) in state.running where running >= maxInFlight(of: code, in: state) { excluded.insert(code) }
             for (code, waiting) in state.waiting where !waiting.isEmpty { excluded.insert(code) }
             for (code, breaker) in state.breakers where Self.holdsBack(breaker, now: now) { excluded.insert(code) }
             excluded.formUnion(state.disabled)
@@ -185,10 +198,14 @@ final class DeliveryEngine: Service, Sendable {
                 return 1
             }
         }
-        startWaiting(now: now)
+        await refreshWaitingDefinitions()
+        let rateHeld = startWaiting(now: now)
+        await releaseRateSurplus(rateHeld.rates)
+        // A delivery held back by its webhook's rate goes when the next token is there.
+        let rateWait = rateHeld.nextTokenIn.map { max($0, 0.001) } ?? 1
         let next = try? await blocking.run { () throws(StoreError) in try queue.nextDueAt(excludingCodes: excluded) }
-        guard let next = next ?? nil else { return 1 }
-        return min(max(next - SystemClock.wallSeconds(), 0.001), 1)
+        guard let next = next ?? nil else { return min(rateWait, 1) }
+        return min(max(next - SystemClock.wallSeconds(), 0.001), 1, rateWait)
     }
 
     /// How often final deliveries past their retention are pruned and disabled webhooks rechecked.
@@ -207,13 +224,24 @@ final class DeliveryEngine: Service, Sendable {
         } catch {
             dependencies.logger.error("delivery: cannot prune the queue: \(error)")
         }
+        await recheckDisabled()
+    }
+
+    /// Lets the deliveries of disabled webhooks that are enabled again (or deleted) go: the
+    /// breaker starts afresh (resolving `delivery_failing`) and `webhook_disabled` resolves.
+    private func recheckDisabled() async {
         for code in scheduler.withLock({ $0.disabled }) {
             guard let key = try? WebhookKey(code: code, direction: .outbound) else { continue }
             guard let webhook = try? await dependencies.registry.webhook(key) as Webhook?? else { continue }
-            if webhook?.enabled != false {
-                scheduler.withLock { _ = $0.disabled.remove(code) }
-                dependencies.logger.notice("delivery: \(code) is enabled again (or gone); its deliveries go out")
+            guard webhook?.enabled != false else { continue }
+            let now = SystemClock.wallSeconds()
+            let transitions = scheduler.withLock { state -> [BreakerTransition] in
+                state.disabled.remove(code)
+                return state.breakers[code]?.reset(now: now) ?? []
             }
+            dependencies.logger.notice("delivery: \(code) is enabled again (or gone); its deliveries go out")
+            for transition in transitions { announce(transition, code: code) }
+            dependencies.reportAlertChange(.webhookEnabled(code: code))
         }
     }
 
@@ -231,20 +259,28 @@ final class DeliveryEngine: Service, Sendable {
     }
 
     /// 410 Gone: the endpoint was removed for good. The webhook is disabled (its other deliveries
-    /// wait, a new `webhook.deliver` is refused) and the change announced.
+    /// wait, a new `webhook.deliver` is refused), the change announced and alerted.
     func disableGone(_ record: DeliveryRecord) async {
-        guard let key = try? WebhookKey(code: record.code, direction: record.direction) else { return }
+        await disable(code: record.code, direction: record.direction, reason: .gone, deliveryID: record.id)
+    }
+
+    /// Disables a webhook in the registry until an operator enables it again: its deliveries wait
+    /// in the queue, `webhook/deliveries/<code>` hears of it and `webhook_disabled` fires.
+    private func disable(code: String, direction: WebhookDirection, reason: WebhookDisableReason, deliveryID: DeliveryRecord.ID?) async {
+        guard let key = try? WebhookKey(code: code, direction: direction) else { return }
         do throws(StoreError) {
             try await dependencies.registry.setEnabled(key, false, now: ISO8601.format(SystemClock.wallSeconds()))
         } catch {
-            dependencies.logger.error("delivery: cannot disable \(record.code) after 410 Gone: \(error)")
+            dependencies.logger.error("delivery: cannot disable \(code) (\(reason.rawValue)): \(error)")
         }
-        await holdBack(code: record.code, releasing: [])
-        dependencies.logger.warning("delivery: \(record.code) answered 410 Gone; the webhook is disabled until it is enabled again")
-        let line: JSONValue = ["event": "webhook_disabled", "webhook_code": .string(record.code), "reason": "gone",
-                               "delivery_id": .string(record.id.rawValue),
-                               "timestamp": .string(ISO8601.format(SystemClock.wallSeconds(), fractionalDigits: 3))]
-        dependencies.emit("webhook/deliveries/\(record.code)") { line }
+        await holdBack(code: code, releasing: [])
+        dependencies.reportAlertChange(.webhookDisabled(code: code, reason: reason))
+        dependencies.logger.warning("delivery: \(code): \(reason.explanation); the webhook is disabled until it is enabled again")
+        var line: JSONObject = ["event": "webhook_disabled", "webhook_code": .string(code), "reason": .string(reason.rawValue),
+                                "timestamp": .string(ISO8601.format(SystemClock.wallSeconds(), fractionalDigits: 3))]
+        if let deliveryID { line["delivery_id"] = .string(deliveryID.rawValue) }
+        let rendered = JSONValue.object(line)
+        dependencies.emit("webhook/deliveries/\(code)") { rendered }
     }
 
     /// Whether a webhook's breaker keeps its deliveries in the queue for now.
@@ -256,26 +292,46 @@ final class DeliveryEngine: Service, Sendable {
         }
     }
 
-    /// Starts the claimed deliveries whose webhook has a free slot and a breaker that lets them go.
-    private func startWaiting(now: Double) {
+    /// Deliveries a webhook's `rate_per_second` held back: the codes with their rate, and the
+    /// seconds until the first of them may go.
+    struct RateHeld {
+        var rates: [String: Double] = [:]
+        var nextTokenIn: Double?
+    }
+
+    /// Starts the claimed deliveries whose webhook has a free slot (its own `max_in_flight`, else
+    /// the global one), a token of its `rate_per_second` if it has one, and a breaker that lets
+    /// them go. Those held back stay claimed, unattempted.
+    private func startWaiting(now: Double) -> RateHeld {
         var transitions: [(String, BreakerTransition)] = []
-        let started = scheduler.withLock { state -> [DeliveryRecord] in
+        let monotonicNow = SystemClock.monotonicSeconds()
+        let (started, held) = scheduler.withLock { state -> ([DeliveryRecord], RateHeld) in
             var started: [DeliveryRecord] = []
+            var held = RateHeld()
             for code in Array(state.waiting.keys) {
                 var waiting = state.waiting[code] ?? []
-                var breaker = state.breakers[code] ?? CircuitBreaker(settings: settings.breaker)
-                while !waiting.isEmpty && state.running[code, default: 0] < settings.maxInFlightPerWebhook {
+                var breaker = breaker(for: code, in: state)
+                var bucket = Self.rateBucket(for: code, in: state, now: monotonicNow)
+                let limit = maxInFlight(of: code, in: state)
+                while !waiting.isEmpty && state.running[code, default: 0] < limit {
+                    if let bucket, case let tokenAt = bucket.nextTokenAt(now: monotonicNow), tokenAt > monotonicNow {
+                        held.rates[code] = bucket.ratePerSecond
+                        held.nextTokenIn = min(held.nextTokenIn ?? .infinity, tokenAt - monotonicNow)
+                        break
+                    }
                     var changes: [BreakerTransition] = []
                     let permitted = breaker.permitsAttempt(now: now, transitions: &changes)
                     transitions += changes.map { (code, $0) }
                     guard permitted else { break }
+                    _ = bucket?.take(now: monotonicNow)
                     started.append(waiting.removeFirst())
                     state.running[code, default: 0] += 1
                 }
                 state.breakers[code] = breaker
+                state.rates[code] = bucket
                 state.waiting[code] = waiting.isEmpty ? nil : waiting
             }
-            return started
+            return (started, held)
         }
         for (code, transition) in transitions { announce(transition, code: code) }
         for record in started {
@@ -285,13 +341,14 @@ final class DeliveryEngine: Service, Sendable {
                 self.wake.signal()
             }
         }
+        return held
     }
 
     /// Records one attempt's outcome with the breaker; its state changes become events.
     func noteBreaker(code: String, success: Bool) {
         let now = SystemClock.wallSeconds()
         let transitions = scheduler.withLock { state -> [BreakerTransition] in
-            var breaker = state.breakers[code] ?? CircuitBreaker(settings: settings.breaker)
+            var breaker = breaker(for: code, in: state)
             let transitions = breaker.record(success: success, now: now)
             state.breakers[code] = breaker
             return transitions
@@ -299,7 +356,8 @@ final class DeliveryEngine: Service, Sendable {
         for transition in transitions { announce(transition, code: code) }
     }
 
-    /// A breaker's state change: logged, and published to `webhook/deliveries/<code>`.
+    /// A breaker's state change: logged, published to `webhook/deliveries/<code>` and alerted
+    /// (opened fires `delivery_failing`, closed resolves it, disabled disables the webhook).
     private func announce(_ transition: BreakerTransition, code: String) {
         let (event, level): (String, Logger.Level) = switch transition {
         case .opened: ("breaker_opened", .warning)
@@ -316,6 +374,18 @@ final class DeliveryEngine: Service, Sendable {
         }
         let rendered = JSONValue.object(line)
         dependencies.emit("webhook/deliveries/\(code)") { rendered }
+        switch transition {
+        case .opened(let failureRate, _):
+            let threshold = scheduler.withLock { $0.breakers[code]?.settings.failureRate } ?? settings.breaker.failureRate
+            dependencies.reportAlertChange(.breakerOpened(code: code, failureRate: failureRate, threshold: threshold))
+        case .closed:
+            dependencies.reportAlertChange(.breakerClosed(code: code))
+        case .disabled:
+            // Breakers are per code; deliveries are outbound.
+            Task { await self.disable(code: code, direction: .outbound, reason: .onlyFailures, deliveryID: nil) }
+        case .halfOpened:
+            break
+        }
     }
 }
 
@@ -326,15 +396,16 @@ extension DeliveryEngine {
                      alerts: AlertSubsystem, logger: Logger) throws(StoreError) -> DeliveryEngine {
         let logging = configuration.structuredLogging
         let masker = Masker(enabled: logging.maskSensitive, extraHeaderNames: logging.extraMaskedHeaders, extraKeys: logging.extraMaskedKeys)
-        let (engine, dispatcher, shared) = (alerts.engine, alerts.dispatcher, alerts.shared)
+        let (engine, shared) = (alerts.engine, alerts.shared)
         let dependencies = Dependencies(
             registry: credentials.registry, credentials: credentials.service, masker: masker,
             emit: { topic, render in alerts.emit(topic: topic, render) },
             recordCall: { call in
                 let outcome = engine.record(call)
                 if outcome.counted { shared?.note(call, at: outcome.callTime) }
-                if !outcome.events.isEmpty { dispatcher.submit(outcome.events) }
+                alerts.send(outcome.events)
             },
+            reportAlertChange: { change in alerts.note(change) },
             logger: logger)
         let http = HTTPClient(configuration: .init(caFile: configuration.validation.caFile, maxConcurrentTransfers: maximumInFlight,
                                                    maxResponseBytes: configuration.http.maxResponseBytes,

@@ -13,11 +13,13 @@ public struct DeliverySettings: Sendable, Equatable {
     /// `delivery.retention_days` / `delivery.dead_retention_days`: when final rows are pruned.
     public var deliveredRetention: Double = 7 * 86_400
     public var deadRetention: Double = 30 * 86_400
-    /// `delivery.max_in_flight`: attempts at once per webhook.
+    /// `delivery.max_in_flight`: attempts at once per webhook, unless its own `max_in_flight` says otherwise.
     public var maxInFlightPerWebhook = 8
-    /// `delivery.retry.schedule` / `delivery.retry.max_attempts` / `delivery.retry.max_age`.
+    /// `delivery.retry.schedule` / `delivery.retry.max_attempts` / `delivery.retry.max_age`: the
+    /// schedule of webhooks without their own `retry` (which overrides it part by part).
     public var retry = RetrySchedule.standard
-    /// `delivery.breaker.*`: when a failing webhook's deliveries wait instead of being sent.
+    /// `delivery.breaker.*`: when a failing webhook's deliveries wait instead of being sent; a
+    /// webhook's own `breaker` overrides it key by key.
     public var breaker = CircuitBreaker.Settings.standard
 
     public init() {}

@@ -21,7 +21,7 @@ enum AlertMethods {
             }
             if outcome.counted { alerts.shared?.note(call, at: outcome.callTime) }
             let events = outcome.events
-            if !events.isEmpty { dispatcher.submit(events) }
+            alerts.send(events)
             if call.isAuthFailure && invalidateOnAuthFailure, let key = try? WebhookKey(code: call.webhookCode, direction: call.direction),
                alerts.shouldInvalidate(key) {
                 // A refused credential was most likely rotated: fetch it afresh next time, on every host.

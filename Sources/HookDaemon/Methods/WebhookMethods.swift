@@ -22,6 +22,14 @@ enum WebhookMethods {
                 if let refusal = await sources[proposed.credentialSource]?.refusal(of: proposed.credentialReference, for: proposed.key) {
                     throw RPCError(WebhookValidationError(field: "credential.ref", reason: refusal))
                 }
+                if let signing = proposed.delivery.signing {
+                    guard let reader = sources[signing.source] else {
+                        throw RPCError(WebhookValidationError(field: "signing.credential.source", reason: "\(signing.source.rawValue) is not configured in this hookd"))
+                    }
+                    if let refusal = await reader.refusal(of: signing.reference, for: proposed.key) {
+                        throw RPCError(WebhookValidationError(field: "signing.credential.ref", reason: refusal))
+                    }
+                }
                 do throws(StoreError) {
                     let previous = try await registry.lookup(proposed.key)
                     let webhook = try await registry.upsert(definition, now: ISO8601.format(SystemClock.wallSeconds()))

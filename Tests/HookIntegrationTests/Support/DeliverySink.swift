@@ -44,6 +44,11 @@ final class DeliverySink: @unchecked Sendable {
         Int(try HTTPControl.call("GET", base + "/__test__/count?path=" + path)["count"]?.integerValue ?? -1)
     }
 
+    /// The most requests to `path` the sink was answering at once (since its script was set).
+    func maxConcurrency(_ path: String) throws -> Int {
+        Int(try HTTPControl.call("GET", base + "/__test__/concurrency?path=" + path)["max"]?.integerValue ?? -1)
+    }
+
     /// Waits until `path` has received at least `expected` requests, for at most `seconds`.
     /// - Returns: the requests then.
     func waitForRequests(_ path: String, atLeast expected: Int, seconds: Double) throws -> [Request] {

@@ -64,7 +64,7 @@ __all__ = ["ALERT_TYPES", "ObjWebhookAlert", "WARNING_INTERVAL_SECONDS"]
 logger = logging.getLogger("hookrpc.alerts")
 
 #: The alert types hookd judges (``alert_type`` values).
-ALERT_TYPES = ("high_failure_rate", "auth_failures", "high_latency")
+ALERT_TYPES = ("high_failure_rate", "auth_failures", "high_latency", "delivery_failing", "webhook_disabled", "delivery_dead")
 
 #: Notify mode logs at most one warning of each kind (transport, arguments) this often.
 WARNING_INTERVAL_SECONDS = 60.0

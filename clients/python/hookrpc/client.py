@@ -458,7 +458,8 @@ class HookRPC:
         HTTP webhook) ``url`` are required; ``direction``, ``type``, ``method``,
         ``credential={"source": ..., "ref": ..., "value": ...}``, ``headers``,
         ``timeout_seconds``, ``enabled``, ``description``, ``alerting``,
-        ``validate_method`` and ``allow_insecure_http`` are optional. Fields
+        ``validate_method``, ``allow_insecure_http``, ``retry``, ``breaker``,
+        ``max_in_flight`` and ``rate_per_second`` are optional. Fields
         passed as ``None`` are left out (the daemon's default applies).
         """
         params = {name: value for name, value in fields.items() if value is not None}
@@ -594,7 +595,8 @@ class HookRPC:
 
     # ------------------------------------------------------------------ alerting
     # Thin wrappers over the alert.* methods (hookd's sliding window per webhook code,
-    # rules high_failure_rate / auth_failures / high_latency). Errors are the daemon's:
+    # rules high_failure_rate / auth_failures / high_latency, and the delivery engine's
+    # delivery_failing / webhook_disabled / delivery_dead). Errors are the daemon's:
     # -32602 invalid_params with ``e.data["parameter"]`` naming the field.
 
     def alert_record(
