@@ -375,6 +375,25 @@ public enum OpenRPCDocument {
               }
             ]
           }
+        },
+        {
+          "name": "status_policy",
+          "description": "What an answer's status means for this webhook's deliveries, over the defaults: an object of a status (`404`) or class (`4xx`) to `deliver`, `retry` or `dead`; an exact code beats its class. 2xx can only be `deliver`; `retry` on 401/403 still refreshes the credential once first, `dead` on 410 is still `gone`. A wrong entry is refused as `status_policy.<pattern>`. Absent, null or `{}`: the defaults.",
+          "required": false,
+          "schema": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": {
+              "type": "string",
+              "enum": [
+                "deliver",
+                "retry",
+                "dead"
+              ]
+            }
+          }
         }
       ],
       "result": {
@@ -2533,6 +2552,7 @@ public enum OpenRPCDocument {
           "max_in_flight",
           "rate_per_second",
           "signing",
+          "status_policy",
           "created_at",
           "updated_at"
         ],
@@ -2672,6 +2692,18 @@ public enum OpenRPCDocument {
               }
             ],
             "description": "How its deliveries are signed (names the secret, never holds it); null: unsigned."
+          },
+          "status_policy": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string",
+              "enum": [
+                "deliver",
+                "retry",
+                "dead"
+              ]
+            },
+            "description": "Its status overrides by pattern (`{}`: the defaults)."
           }
         }
       },

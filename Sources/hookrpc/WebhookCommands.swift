@@ -108,8 +108,8 @@ enum RegistryFile {
     /// Fields that describe a webhook; timestamps are the registry's own business.
     static let fields = [
         "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled", "description",
-        "alerting", "validate_method", "allow_insecure_http", "retry", "breaker", "max_in_flight", "rate_per_second",
-    ]
+        "alerting", "validate_method", "allow_insecure_http",
+    ] + DeliveryOverrides.fields
 
     static func read(_ path: String) throws -> [JSONObject] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read \(path)") }

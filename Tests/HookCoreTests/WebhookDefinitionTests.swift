@@ -226,7 +226,7 @@ struct WebhookDefinitionTests {
         #expect(Set(json.keys) == [
             "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled",
             "description", "alerting", "validate_method", "allow_insecure_http", "retry", "breaker", "max_in_flight",
-            "rate_per_second", "signing", "created_at", "updated_at",
+            "rate_per_second", "signing", "status_policy", "created_at", "updated_at",
         ])
         #expect(json["allow_insecure_http"] == false, "clear text is off unless asked for")
         #expect(json["headers"] == ["X-Team": "payments"])

@@ -197,6 +197,30 @@ struct DeliveryOverrideTests {
         #expect(try setup.get(held)["attempt_count"] == 0)
     }
 
+    // MARK: - status_policy
+
+    @Test func aWebhooksStatusPolicyRetriesA404AndEndsA500AtOnceWhileTheDefaultsDoTheOpposite() throws {
+        let setup = try DeliveryTests.Setup(schedule: "[200ms, 200ms]")
+        defer { setup.stop() }
+        for path in ["/own404", "/default404"] { try setup.sink.script(path, statuses: [404, 200]) }
+        for path in ["/own500", "/default500"] { try setup.sink.script(path, statuses: [500, 200]) }
+        let registered = try webhook(setup, "OWN_404", "/own404", ["status_policy": ["404": "retry", "5xx": "dead"]])
+        #expect(registered["status_policy"] == ["404": "retry", "5xx": "dead"], "\(registered.compactText)")
+        _ = try webhook(setup, "OWN_500", "/own500", ["status_policy": ["5xx": "dead"]])
+        _ = try webhook(setup, "DEFAULT_404", "/default404")
+        _ = try webhook(setup, "DEFAULT_500", "/default500")
+
+        let final: JSONObject = ["timeout_ms": 8000]
+        #expect(try setup.deliver("OWN_404", ["n": 1], wait: "final", extra: final)["status"] == "delivered", "404 retried, then 200")
+        #expect(try setup.deliver("DEFAULT_404", ["n": 1], wait: "final", extra: final)["status"] == "dead", "404 is rejected by default")
+        let ownDead = try setup.deliver("OWN_500", ["n": 1], wait: "final", extra: final)
+        #expect(ownDead["status"] == "dead", "\(ownDead.compactText)")
+        #expect(try setup.get(try deliveryID(ownDead))["dead_reason"] == "rejected")
+        #expect(try setup.deliver("DEFAULT_500", ["n": 1], wait: "final", extra: final)["status"] == "delivered", "500 retried by default")
+        #expect(try setup.sink.requests("/own404").count == 2)
+        #expect(try setup.sink.requests("/own500").count == 1)
+    }
+
     // MARK: - refusals and the registry
 
     @Test func badValuesThroughWebhookUpsertAreRefusedNamingTheField() throws {
@@ -214,6 +238,12 @@ struct DeliveryOverrideTests {
             (["max_in_flight": 2.5], "max_in_flight"),
             (["rate_per_second": 0], "rate_per_second"),
             (["rate_per_second": "fast"], "rate_per_second"),
+            (["status_policy": ["404": "ignore"]], "status_policy.404"),
+            (["status_policy": ["6xx": "dead"]], "status_policy.6xx"),
+            (["status_policy": ["2xx": "retry"]], "status_policy.2xx"),
+            (["status_policy": ["404": 1]], "status_policy.404"),
+            (["status_policy": "retry"], "status_policy"),
+            (["signing": ["scheme": "github", "credential": ["source": "env"]]], "signing.credential.ref"),
         ]
         for (extra, field) in cases {
             let error = rpcError { try webhook(setup, "REFUSED", "/refused", extra) }
@@ -229,7 +259,8 @@ struct DeliveryOverrideTests {
         defer { setup.stop() }
         let settings: JSONObject = [
             "retry": ["schedule": ["200ms", "5s"], "max_age": "2h"], "breaker": ["min_requests": 3, "cooldown": "2s"],
-            "max_in_flight": 2, "rate_per_second": 0.5,
+            "max_in_flight": 2, "rate_per_second": 0.5, "status_policy": ["404": "retry", "5xx": "dead"],
+            "signing": ["scheme": "github", "credential": ["source": "env", "ref": "HOOKD_CRED_TUNED_SIGNING"]],
         ]
         _ = try webhook(setup, "TUNED", "/tuned", settings)
         _ = try webhook(setup, "PLAIN", "/plain")
@@ -238,9 +269,12 @@ struct DeliveryOverrideTests {
         #expect(tuned["breaker"] == ["min_requests": 3, "cooldown": 2])
         #expect(tuned["max_in_flight"] == 2)
         #expect(tuned["rate_per_second"] == 0.5)
+        #expect(tuned["status_policy"] == ["404": "retry", "5xx": "dead"])
+        #expect(tuned["signing"] == ["scheme": "github", "credential": ["source": "env", "ref": "HOOKD_CRED_TUNED_SIGNING"]])
         let plain = try setup.client.call("webhook.get", params: ["code": "PLAIN"])
         #expect(plain["retry"] == .object([:]) && plain["breaker"] == .object([:]))
         #expect(plain["max_in_flight"] == .null && plain["rate_per_second"] == .null)
+        #expect(plain["signing"] == .null && plain["status_policy"] == .object([:]))
         let listed = try setup.client.webhooks().first { $0["code"] == "TUNED" }
         #expect(listed?["rate_per_second"] == 0.5)
 

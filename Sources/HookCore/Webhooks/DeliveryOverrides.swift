@@ -2,7 +2,8 @@ import HookJSON
 
 /// A webhook's own delivery settings — `retry`, `breaker`, `max_in_flight`, `rate_per_second` —
 /// in place of `delivery.*`: a setting left out inherits the global one, so one slow or fragile
-/// receiver can be tuned without touching the rest. Also `signing`, which has no global form.
+/// receiver can be tuned without touching the rest. Also `signing` and `status_policy`, which
+/// have no global form.
 ///
 /// The same reader checks `delivery.retry`, `delivery.breaker` and `delivery.max_in_flight` in
 /// the configuration file (which hands it its YAML as JSON), so a key means the same thing and is
@@ -20,9 +21,12 @@ public struct DeliveryOverrides: Sendable, Equatable {
     /// `signing`: how deliveries are signed, with a secret of their own; nil for unsigned (an
     /// outbound `hmac` webhook still signs with its credential, as before).
     public var signing: WebhookSigning?
+    /// `status_policy`: what an answer's status means for this webhook's deliveries, over the
+    /// defaults (`{"404": "retry", "5xx": "dead"}`); the standard policy when not given.
+    public var statusPolicy = StatusPolicy.standard
 
     /// The definition fields these settings are read from, in the order they are shown.
-    public static let fields = ["retry", "breaker", "max_in_flight", "rate_per_second", "signing"]
+    public static let fields = ["retry", "breaker", "max_in_flight", "rate_per_second", "signing", "status_policy"]
     /// `max_in_flight`, here and in `delivery.max_in_flight`.
     public static let maxInFlightRange = 1...1024
     /// The largest `rate_per_second`: past it a limit limits nothing.
@@ -30,12 +34,13 @@ public struct DeliveryOverrides: Sendable, Equatable {
 
     /// Settings from values already checked; definitions and stored rows go through ``init(json:)``.
     public init(retry: Retry = Retry(), breaker: Breaker = Breaker(), maxInFlight: Int? = nil, ratePerSecond: Double? = nil,
-                signing: WebhookSigning? = nil) {
+                signing: WebhookSigning? = nil, statusPolicy: StatusPolicy = .standard) {
         self.retry = retry
         self.breaker = breaker
         self.maxInFlight = maxInFlight
         self.ratePerSecond = ratePerSecond
         self.signing = signing
+        self.statusPolicy = statusPolicy
     }
 
     /// Nothing overridden: the webhook is delivered by `delivery.*` alone.
@@ -67,6 +72,8 @@ public struct DeliveryOverrides: Sendable, Equatable {
             case .object(let object): signing = try WebhookSigning(json: object)
             default: throw WebhookValidationError(field: field, reason: "must be an object {scheme, credential: {source, ref}}, found \(value.typeName)")
             }
+        case "status_policy":
+            statusPolicy = value == .null ? .standard : try Self.statusPolicy(value, field: field)
         default:
             throw WebhookValidationError(field: field, reason: "is not a delivery setting (\(Self.fields.joined(separator: ", ")))")
         }
@@ -80,6 +87,7 @@ public struct DeliveryOverrides: Sendable, Equatable {
         if let maxInFlight { object["max_in_flight"] = .integer(Int64(maxInFlight)) }
         if let ratePerSecond { object["rate_per_second"] = .double(ratePerSecond) }
         if let signing { object["signing"] = signing.json }
+        if !statusPolicy.overrides.isEmpty { object["status_policy"] = .object(statusPolicyJSON) }
         return object
     }
 
@@ -92,6 +100,48 @@ public struct DeliveryOverrides: Sendable, Equatable {
             ("max_in_flight", maxInFlight.map { .integer(Int64($0)) } ?? .null),
             ("rate_per_second", ratePerSecond.map(JSONValue.double) ?? .null),
             ("signing", signing?.json ?? .null),
+            ("status_policy", .object(statusPolicyJSON)),
         ]
+    }
+
+    /// The overrides by pattern (`"404"`, `"5xx"`), sorted.
+    private var statusPolicyJSON: JSONObject {
+        var object = JSONObject()
+        for (pattern, action) in statusPolicy.overrides.sorted(by: { $0.key.description < $1.key.description }) {
+            object[pattern.description] = .string(action.rawValue)
+        }
+        return object
+    }
+
+    /// Reads `{"<code or class>": "deliver" | "retry" | "dead"}`; a refusal names the entry
+    /// (`status_policy.4xx`).
+    private static func statusPolicy(_ value: JSONValue, field: String) throws(WebhookValidationError) -> StatusPolicy {
+        guard case .object(let object) = value else {
+            throw WebhookValidationError(field: field, reason: "must be an object of status (404) or class (4xx) to deliver, retry or dead, found \(value.typeName)")
+        }
+        var texts: [String: String] = [:]
+        for member in object {
+            let entry = "\(field).\(member.key)"
+            guard case .string(let action) = member.value else {
+                throw WebhookValidationError(field: entry, reason: "must be deliver, retry or dead, found \(member.value.typeName)")
+            }
+            do throws(StatusPolicyError) {
+                _ = try StatusPattern(parsing: member.key)
+                _ = try StatusAction(parsing: action)
+            } catch {
+                throw WebhookValidationError(field: entry, reason: error.description)
+            }
+            texts[member.key] = action
+        }
+        do throws(StatusPolicyError) {
+            return try StatusPolicy(parsing: texts)
+        } catch {
+            switch error {
+            case .successOverridden(let pattern, _), .duplicatePattern(let pattern), .invalidPattern(let pattern):
+                throw WebhookValidationError(field: "\(field).\(pattern)", reason: error.description)
+            case .invalidAction:
+                throw WebhookValidationError(field: field, reason: error.description)
+            }
+        }
     }
 }

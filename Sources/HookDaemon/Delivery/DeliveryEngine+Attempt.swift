@@ -16,6 +16,7 @@ extension DeliveryEngine {
         let outcome: AttemptOutcome
         var attempt = DeliveryAttempt(number: number, at: startedAt, durationMilliseconds: 0)
         var retryAfter: Double?
+        var policy = StatusPolicy.standard
         switch prepared {
         case .failure(let problem) where problem.holdsWebhookBack:
             // Disabled: its deliveries wait in the queue, unattempted, until it is enabled again.
@@ -28,6 +29,7 @@ extension DeliveryEngine {
                          deadReason: problem.isFinal ? problem.kind : nil, retryAfter: nil, now: startedAt)
             return
         case .success(let request):
+            policy = request.statusPolicy
             masker = masker.adding(knownSecrets: request.secrets)
             logRequest(record, number: number, request: request, guid: guid, masker: masker, at: startedAt)
             let started = SystemClock.monotonicSeconds()
@@ -129,6 +131,8 @@ extension DeliveryEngine {
         var secrets: [String]
         var displayURL: String
         var credentialSource: CredentialSourceKind
+        /// The webhook's `status_policy` over the defaults.
+        var statusPolicy: StatusPolicy
     }
 
     /// Why a delivery could not even be sent: `kind` is the attempt's `error`.
@@ -224,7 +228,8 @@ extension DeliveryEngine {
         let request = HTTPRequest(method: payload.method, url: target, headers: headers, body: payload.body,
                                   timeoutSeconds: webhook.timeoutSeconds, followRedirects: false,
                                   requiresTLS: carriesCredential && !webhook.allowInsecureHTTP)
-        return .success(PreparedRequest(http: request, secrets: secrets, displayURL: shown, credentialSource: webhook.credentialSource))
+        return .success(PreparedRequest(http: request, secrets: secrets, displayURL: shown, credentialSource: webhook.credentialSource,
+                                        statusPolicy: webhook.delivery.statusPolicy))
     }
 
     /// The headers a delivery is signed with: by `scheme` (else the credential's own, else

@@ -43,7 +43,6 @@ final class DeliveryEngine: Service, Sendable {
     let waiters = DeliveryWaiters()
     let dependencies: Dependencies
     let http: HTTPClient
-    let policy = StatusPolicy.standard
     private let wake = WakeSignal()
     let scheduler = Mutex(SchedulerState())
 
