@@ -9,6 +9,11 @@ struct BlockingQueue: Sendable {
         queue = DispatchQueue(label: label)
     }
 
+    /// Starts `body` on the queue and returns at once: for work that answers its callers itself.
+    func start(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
+    }
+
     func run<Value: Sendable, Failure: Error>(_ body: @escaping @Sendable () throws(Failure) -> Value) async throws(Failure) -> Value {
         let result: Result<Value, Failure> = await withCheckedContinuation { continuation in
             queue.async {

@@ -36,39 +36,33 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
                 state.committing = true
                 return true
             }
-            if startsCommit { Task { await self.commitWhileWaiting() } }
+            if startsCommit { blocking.start { self.commitNextBatch() } }
         }
         return try result.get()
     }
 
-    /// Commits batches until nobody waits.
-    private func commitWhileWaiting() async {
-        while true {
-            let batch = state.withLock { state -> [Waiting] in
-                let batch = state.waiting
-                state.waiting = []
-                if batch.isEmpty { state.committing = false }
-                return batch
-            }
-            guard !batch.isEmpty else { return }
-            let items = batch.map(\.item)
-            let commit = self.commit
-            let outcome: Result<[Output], StoreError> = await blocking.run { () -> Result<[Output], StoreError> in
-                do throws(StoreError) {
-                    return .success(try commit(items))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            switch outcome {
-            case .success(let outputs) where outputs.count == batch.count:
-                for (waiting, output) in zip(batch, outputs) { waiting.continuation.resume(returning: .success(output)) }
-            case .success:
-                let error = StoreError(code: .sqlite, operation: "group commit", message: "the batch returned a wrong number of results")
-                for waiting in batch { waiting.continuation.resume(returning: .failure(error)) }
-            case .failure(let error):
-                for waiting in batch { waiting.continuation.resume(returning: .failure(error)) }
-            }
+    /// Commits everything waiting now and answers each caller from the blocking queue itself (no
+    /// task in between), then goes to the back of the queue to look again, so that other work on
+    /// the queue (claims, reads) is not held up by a steady stream of callers.
+    private func commitNextBatch() {
+        let batch = state.withLock { state -> [Waiting] in
+            let batch = state.waiting
+            state.waiting = []
+            if batch.isEmpty { state.committing = false }
+            return batch
         }
+        guard !batch.isEmpty else { return }
+        let commit = self.commit
+        let outcome = Result { () throws(StoreError) -> [Output] in try commit(batch.map(\.item)) }
+        switch outcome {
+        case .success(let outputs) where outputs.count == batch.count:
+            for (waiting, output) in zip(batch, outputs) { waiting.continuation.resume(returning: .success(output)) }
+        case .success:
+            let error = StoreError(code: .sqlite, operation: "group commit", message: "the batch returned a wrong number of results")
+            for waiting in batch { waiting.continuation.resume(returning: .failure(error)) }
+        case .failure(let error):
+            for waiting in batch { waiting.continuation.resume(returning: .failure(error)) }
+        }
+        blocking.start { self.commitNextBatch() }
     }
 }

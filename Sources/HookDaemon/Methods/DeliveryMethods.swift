@@ -12,14 +12,14 @@ enum DeliveryMethods {
     static let methods: Set<String> = ["POST", "PUT", "PATCH", "DELETE", "GET"]
 
     /// - Parameter fleet: the idempotency ledger shared with other hookds (nil without Redis).
-    static func register(into table: inout MethodTable, engine: DeliveryEngine, fleet: FleetIdempotency?, registry: WebhookRegistry,
-                         incidents: IncidentLogger) {
+    static func register(into table: inout MethodTable, engine: DeliveryEngine, fleet: FleetIdempotency?, incidents: IncidentLogger) {
         table.register(MethodName.webhookDeliver) { params, _ throws(RPCError) in
             let request = try DeliverRequest(params, maxPayloadBytes: engine.settings.maxPayloadBytes)
             return .later { () throws(RPCError) -> JSONValue in
                 let webhook: Webhook
                 do throws(CredentialError) {
-                    guard let found = try await registry.webhook(request.key) else { throw CredentialError.unknownWebhook(request.key) }
+                    // The engine's copy: re-read after any change made through hookd, else at most a second old.
+                    guard let found = try await engine.definition(request.key) else { throw CredentialError.unknownWebhook(request.key) }
                     webhook = found
                 } catch {
                     throw RPCError(error, incidents: incidents, method: MethodName.webhookDeliver)

@@ -18,7 +18,7 @@ enum MethodCatalogue {
         LogMethods.register(into: &methods, alerts: alerts, credentials: credentials.service, settings: state.configuration.structuredLogging)
         ValidationMethods.register(into: &methods, service: validation)
         let fleet = FleetIdempotency.make(configuration: state.configuration, host: alerts.engine.host, queuePath: delivery.queue.path, logger: logger)
-        DeliveryMethods.register(into: &methods, engine: delivery, fleet: fleet, registry: credentials.registry, incidents: incidents)
+        DeliveryMethods.register(into: &methods, engine: delivery, fleet: fleet, incidents: incidents)
         return methods
     }
 }
