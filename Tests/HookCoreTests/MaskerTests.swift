@@ -1,4 +1,4 @@
-import HookCore
+@testable import HookCore
 import HookJSON
 import Testing
 
@@ -36,6 +36,18 @@ struct MaskerTests {
         let masked = masker.maskHeaders(headers)
         #expect(masked[name] == mask)
         #expect(masked["Content-Type"] == "application/json")
+    }
+
+    @Test("a fragment is found anywhere in a name, byte for byte")
+    func fragmentSearch() {
+        #expect(Masker.contains("x-auth-token", "token"))
+        #expect(Masker.contains("token", "token"))
+        #expect(Masker.contains("x-tokken-token", "token"))
+        #expect(!Masker.contains("x-toke", "token"))
+        #expect(!Masker.contains("", "key"))
+        #expect(Masker.contains("anything", ""))
+        #expect(Masker.contains("x-clé-key", "key"))
+        #expect(!Masker.contains("x-request-id", "key"))
     }
 
     @Test("harmless headers keep their values and order")

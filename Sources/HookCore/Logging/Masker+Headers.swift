@@ -37,6 +37,20 @@ extension Masker {
     func isSensitiveHeader(_ name: String) -> Bool {
         let lowered = name.lowercased()
         if Self.sensitiveHeaderNames.contains(lowered) || extraHeaderNames.contains(lowered) { return true }
-        return Self.sensitiveHeaderFragments.contains { lowered.contains($0) }
+        return Self.sensitiveHeaderFragments.contains { Self.contains(lowered, $0) }
+    }
+
+    /// Whether `text` holds `fragment`, compared as UTF-8 bytes: Foundation's `contains` (which
+    /// `lowered.contains(_:)` picks here) bridges through NSString on every call, and this runs
+    /// for every header of every logged request.
+    static func contains(_ text: String, _ fragment: String) -> Bool {
+        let haystack = Array(text.utf8)
+        let needle = Array(fragment.utf8)
+        guard let first = needle.first else { return true }
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+            if haystack[start..<start + needle.count].elementsEqual(needle) { return true }
+        }
+        return false
     }
 }
