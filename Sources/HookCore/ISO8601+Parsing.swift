@@ -5,52 +5,34 @@ extension ISO8601 {
     /// `2026-12-03T10:15:26.250+01:00`, a space for the `T`, any number of fraction digits; nil
     /// for anything else (a date without a time or a zone is ambiguous, so it is refused).
     public static func parse(_ text: String) -> Double? {
-        let bytes = Array(text.utf8)
-        var index = 0
-        func number(_ count: Int) -> Int64? {
-            guard index + count <= bytes.count else { return nil }
-            var value: Int64 = 0
-            for byte in bytes[index..<index + count] {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
-            }
-            index += count
-            return value
-        }
-        func expect(_ choices: UInt8...) -> Bool {
-            guard index < bytes.count, choices.contains(bytes[index]) else { return false }
-            index += 1
-            return true
-        }
-        guard let year = number(4), expect(UInt8(ascii: "-")), let month = number(2), expect(UInt8(ascii: "-")),
-              let day = number(2), expect(UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")),
-              let hour = number(2), expect(UInt8(ascii: ":")), let minute = number(2), expect(UInt8(ascii: ":")),
-              let second = number(2)
+        var scanner = DateTextScanner(text)
+        guard let year = scanner.number(digits: 4), scanner.literal("-"), let month = scanner.number(digits: 2),
+              scanner.literal("-"), let day = scanner.number(digits: 2),
+              scanner.literal("T") || scanner.literal("t") || scanner.literal(" "),
+              let time = scanner.timeOfDay(),
+              (1...12).contains(month), (1...daysInMonth(month, year: year)).contains(day)
         else { return nil }
-        guard (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day),
-              hour < 24, minute < 60, second < 61 else { return nil }
         var fraction = 0.0
-        if expect(UInt8(ascii: ".")) {
+        if scanner.literal(".") {
             var scale = 0.1
-            let start = index
-            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
-                fraction += Double(bytes[index] - UInt8(ascii: "0")) * scale
+            var digits = 0
+            while let digit = scanner.number(digits: 1) {
+                fraction += Double(digit) * scale
                 scale /= 10
-                index += 1
+                digits += 1
             }
-            guard index > start else { return nil }
+            guard digits > 0 else { return nil }
         }
         var offsetSeconds: Int64 = 0
-        if !expect(UInt8(ascii: "Z"), UInt8(ascii: "z")) {
+        if !(scanner.literal("Z") || scanner.literal("z")) {
             let sign: Int64
-            if expect(UInt8(ascii: "+")) { sign = 1 } else if expect(UInt8(ascii: "-")) { sign = -1 } else { return nil }
-            guard let offsetHours = number(2), expect(UInt8(ascii: ":")), let offsetMinutes = number(2),
-                  offsetHours < 24, offsetMinutes < 60 else { return nil }
-            offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
+            if scanner.literal("+") { sign = 1 } else if scanner.literal("-") { sign = -1 } else { return nil }
+            guard let hours = scanner.number(digits: 2), hours <= 23, scanner.literal(":"),
+                  let minutes = scanner.number(digits: 2), minutes <= 59 else { return nil }
+            offsetSeconds = sign * (hours * 3600 + minutes * 60)
         }
-        guard index == bytes.count else { return nil }
-        let days = daysSince1970(year: year, month: month, day: day)
-        return Double(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
+        guard scanner.isAtEnd else { return nil }
+        return Double(daysSince1970(year: year, month: month, day: day) * 86_400 + time.seconds - offsetSeconds) + fraction
     }
 
     /// A time given either as seconds since 1970 (a JSON number) or as ISO 8601 text.
@@ -63,7 +45,8 @@ extension ISO8601 {
         }
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil;
+    /// ``civilDate(daysSince1970:)`` is its inverse).
     static func daysSince1970(year: Int64, month: Int64, day: Int64) -> Int64 {
         let shiftedYear = month <= 2 ? year - 1 : year
         let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
@@ -73,7 +56,8 @@ extension ISO8601 {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+    /// Days in a month (1 to 12) of a proleptic Gregorian year.
+    static func daysInMonth(_ month: Int64, year: Int64) -> Int64 {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30

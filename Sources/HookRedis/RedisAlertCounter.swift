@@ -1,5 +1,4 @@
 import HookCore
-import Synchronization
 import HookNumbers
 
 /// Alerting shared by every hookd on one Redis. Each process adds its calls to per-webhook
@@ -30,16 +29,15 @@ public final class RedisAlertCounter: Sendable {
     /// Other processes' calls leave the window at most this late.
     public static let bucketSeconds: Int64 = 10
 
-    private let endpoint: RedisEndpoint
     private let keyPrefix: String
     /// This process among those sharing the Redis (host name and pid): its own counts are
     /// skipped when reading, since its window already has them exactly.
     public let instance: String
     private let windowSeconds: Int64
-    private let connection = Mutex<RedisConnection?>(nil)
+    private let connection: RedisLazyConnection
 
     public init(endpoint: RedisEndpoint, keyPrefix: String, instance: String, windowSeconds: Int) {
-        self.endpoint = endpoint
+        connection = RedisLazyConnection(endpoint: endpoint)
         self.keyPrefix = keyPrefix
         self.instance = instance
         self.windowSeconds = Int64(windowSeconds)
@@ -112,18 +110,7 @@ public final class RedisAlertCounter: Sendable {
     }
 
     private func run(_ arguments: [String]) throws(RedisError) -> RedisReply {
-        let outcome = connection.withLock { connection -> Result<RedisReply, RedisError> in
-            do throws(RedisError) {
-                let open: RedisConnection
-                if let existing = connection { open = existing } else { open = try endpoint.connect() }
-                connection = open
-                return .success(try open.command(arguments.map { Array($0.utf8) }))
-            } catch {
-                connection = nil
-                return .failure(error)
-            }
-        }
-        return try outcome.get()
+        try connection.run(arguments)
     }
 
     /// KEYS: bucket hashes; ARGV: instance, ttl, then total/failed/auth for each key.

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Synchronization
 
 /// The fleet's record of which hookd took each `(webhook, idempotency_key)`, so that the same key
 /// sent to two hosts is delivered once. A key is first claimed for a short while (the claimant is
@@ -19,14 +18,13 @@ public final class RedisIdempotencyLedger: Sendable {
         case held(instance: String, deliveryID: String?)
     }
 
-    private let endpoint: RedisEndpoint
     private let keyPrefix: String
     /// This queue among the fleet's: written into the keys it claims.
     public let instance: String
-    private let connection = Mutex<RedisConnection?>(nil)
+    private let connection: RedisLazyConnection
 
     public init(endpoint: RedisEndpoint, keyPrefix: String, instance: String) {
-        self.endpoint = endpoint
+        connection = RedisLazyConnection(endpoint: endpoint)
         self.keyPrefix = keyPrefix
         self.instance = instance
     }
@@ -73,20 +71,9 @@ public final class RedisIdempotencyLedger: Sendable {
     }
 
     private func run(_ arguments: [String]) throws(RedisError) -> RedisReply {
-        let outcome = connection.withLock { connection -> Result<RedisReply, RedisError> in
-            do throws(RedisError) {
-                let open: RedisConnection
-                if let existing = connection { open = existing } else { open = try endpoint.connect() }
-                connection = open
-                let reply = try open.command(arguments.map { Array($0.utf8) })
-                if case .error(let message) = reply { return .failure(RedisError("idempotency ledger: \(message)")) }
-                return .success(reply)
-            } catch {
-                connection = nil
-                return .failure(error)
-            }
-        }
-        return try outcome.get()
+        let reply = try connection.run(arguments)
+        if case .error(let message) = reply { throw RedisError("idempotency ledger: \(message)") }
+        return reply
     }
 
     /// KEYS: the ledger key; ARGV: instance, pending seconds. Returns the holder's value, or nil

@@ -27,19 +27,6 @@ struct DeliveryOverrideTests {
         return try setup.client.upsertWebhook(definition)
     }
 
-    /// The error a call failed with (a failed expectation when it succeeded or failed otherwise).
-    private func rpcError(_ call: () throws -> JSONValue) -> RPCError? {
-        do {
-            let result = try call()
-            Issue.record("expected an error, got \(result.compactText)")
-        } catch HookClientError.reply(let error) {
-            return error
-        } catch {
-            Issue.record("expected an error reply, got \(error)")
-        }
-        return nil
-    }
-
     private func deliveryID(_ answer: JSONValue) throws -> String {
         try #require(answer["delivery_id"]?.stringValue, "\(answer.compactText)")
     }

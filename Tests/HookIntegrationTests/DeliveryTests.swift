@@ -97,19 +97,6 @@ struct DeliveryTests {
         }
     }
 
-    /// The error a call failed with (a failed expectation when it succeeded or failed otherwise).
-    private func rpcError(_ call: () throws -> JSONValue) -> RPCError? {
-        do {
-            let result = try call()
-            Issue.record("expected an error, got \(result.compactText)")
-        } catch HookClientError.reply(let error) {
-            return error
-        } catch {
-            Issue.record("expected an error reply, got \(error)")
-        }
-        return nil
-    }
-
     private func statusCodes(_ delivery: JSONValue) -> [Int64?] {
         (delivery["attempts"]?.arrayValue ?? []).map { $0["status_code"]?.integerValue }
     }

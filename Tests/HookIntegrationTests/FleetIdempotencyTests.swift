@@ -95,14 +95,10 @@ struct FleetIdempotencyTests {
         let key = try #require(fleet.ledgerKeys().first)
         // As if a third hookd had claimed the key and not committed yet (or crashed meanwhile).
         _ = try fleet.redis.connection().command("SET", key, "host-c:/var/lib/hookd/deliveries.db", "EX", "30")
-        do {
-            let result = try fleet.deliver(fleet.second, key: "pending-1")
-            Issue.record("expected idempotency_key_pending, got \(result.compactText)")
-        } catch HookClientError.reply(let error) {
-            #expect(error.kind == .overloaded && error.code == -32004)
-            #expect(error.details["reason"] == "idempotency_key_pending")
-            #expect(error.details["instance"] == "host-c:/var/lib/hookd/deliveries.db")
-        }
+        let error = rpcError { try fleet.deliver(fleet.second, key: "pending-1") }
+        #expect(error?.kind == .overloaded && error?.code == -32004)
+        #expect(error?.details["reason"] == "idempotency_key_pending")
+        #expect(error?.details["instance"] == "host-c:/var/lib/hookd/deliveries.db")
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try fleet.sink.webhookIDs("/orders").count == 1, "only the first host's delivery was sent")
     }
