@@ -31,6 +31,7 @@ public enum MethodName {
     public static let deliveryCancel = "delivery.cancel"
     public static let deliveryStats = "delivery.stats"
     public static let deliveryReplay = "delivery.replay"
+    public static let inboundVerify = "inbound.verify"
 
     /// Calls whose request or answer is a secret (a credential value): clients send them only to
     /// a server running as root or as themselves (`SO_PEERCRED`), unless `HOOKD_TRUSTED_UID` says otherwise.
@@ -45,6 +46,7 @@ public enum MethodName {
         alertRecord, alertMetrics, alertList, alertHistory, alertSilence, alertUnsilence, alertConfig, alertTest,
         validateOne, validateAll,
         webhookDeliver, deliveryGet, deliveryList, deliveryCancel, deliveryStats, deliveryReplay,
+        inboundVerify,
     ]
 }
 

@@ -394,6 +394,20 @@ public enum OpenRPCDocument {
               ]
             }
           }
+        },
+        {
+          "name": "inbound",
+          "description": "IN webhooks only: how `inbound.verify` checks this webhook's requests (see InboundSettings); a wrong member is refused as `inbound.<name>`. Absent or null: tolerance 300 s, replay window twice that for requests without a timestamp.",
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/InboundSettings"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
         }
       ],
       "result": {
@@ -2115,6 +2129,129 @@ public enum OpenRPCDocument {
           "$ref": "#/components/errors/internal_error"
         }
       ]
+    },
+    {
+      "name": "inbound.verify",
+      "summary": "Check an inbound webhook request's signature inside hookd, and refuse replays.",
+      "description": "For the IN webhook `code`: verifies the request's signature with the webhook's `hmac` credential (its `scheme`: stripe, github, slack, shopify, twilio, standard_webhooks or generic; default standard_webhooks), so the signing secret never leaves hookd. Headers are matched case-insensitively; the body is the exact bytes received. A signed timestamp must be within the webhook's `inbound.tolerance_seconds` (default 300) of `received_at`, either way. During a rotation (`previous_secret` + `previous_expires_at` in the credential) a signature made with the previous secret is valid until then and reported as `signed_with: previous`. The event id of a valid request (Standard Webhooks `webhook-id`, Stripe `t`+signature, Slack timestamp+signature, GitHub `X-GitHub-Delivery`, Shopify `X-Shopify-Webhook-Id`, Twilio `I-Twilio-Idempotency-Token`, generic `id_header`) is remembered until its timestamp leaves the tolerance, or for `inbound.replay_window_seconds` (default twice the tolerance) when the request has no timestamp; a second valid request with it is `valid: false, reason: replayed`, on this hookd and, with Redis on, on every hookd sharing that Redis (`SET NX EX` of a SHA-256 of the id; Redis down: this host only, with a log line). An invalid signature, an unknown webhook and a missing secret are results (`valid: false` with a `reason`), not errors. Each call writes a `webhook_inbound` structured log line (never a header, the signature or the secret; an id built from a signature only as `event_id_sha256`) and counts as an `alert.record` call for the webhook (direction IN): a refused signature as an auth failure (401), a replay as a failure (409).",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The IN webhook's code.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "headers",
+          "description": "The request's headers, name to value; names match case-insensitively.",
+          "required": true,
+          "schema": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          }
+        },
+        {
+          "name": "body",
+          "description": "The body exactly as received, as text. Exactly one of `body` and `body_base64` is required.",
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        {
+          "name": "body_base64",
+          "description": "The body exactly as received, base64: for a body that is not UTF-8.",
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        {
+          "name": "url",
+          "description": "The full URL the sender requested (scheme, host, path, query): required for scheme twilio (whose JSON bodies carry `bodySHA256` in it).",
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        {
+          "name": "params",
+          "description": "A Twilio form POST's parameters, name to value (an array of values for a repeated name).",
+          "schema": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": {
+              "oneOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                }
+              ]
+            }
+          }
+        },
+        {
+          "name": "received_at",
+          "description": "When the request was received: seconds since 1970 or ISO 8601 with a zone; default now. Lets a captured request be checked later.",
+          "schema": {
+            "type": [
+              "number",
+              "string",
+              "null"
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "verification",
+        "schema": {
+          "$ref": "#/components/schemas/InboundVerifyResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/credential_unavailable"
+        },
+        {
+          "$ref": "#/components/errors/upstream_timeout"
+        },
+        {
+          "$ref": "#/components/errors/upstream_error"
+        },
+        {
+          "$ref": "#/components/errors/rate_limited"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
     }
   ],
   "components": {
@@ -2525,6 +2662,16 @@ public enum OpenRPCDocument {
             "exclusiveMinimum": 0,
             "maximum": 100000,
             "description": "Attempts to this webhook per second at most, above 0 and at most 100000, fractions allowed (0.5: one every 2 s): a token bucket holding one token, so attempts are spaced by 1 / rate. An attempt over the rate waits in the queue (not attempted, not counted as a failure). Absent or null: no limit."
+          },
+          "inbound": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/InboundSettings"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         }
       },
@@ -2704,6 +2851,10 @@ public enum OpenRPCDocument {
               ]
             },
             "description": "Its status overrides by pattern (`{}`: the defaults)."
+          },
+          "inbound": {
+            "$ref": "#/components/schemas/InboundSettings",
+            "description": "Present for IN webhooks only."
           }
         }
       },
@@ -4251,6 +4402,91 @@ public enum OpenRPCDocument {
           "generic": {
             "type": "object",
             "description": "Required for scheme generic, refused otherwise: `{header, prefix?, encoding?: hex|base64, algorithm?: sha256|sha1|sha512, timestamp_header?, id_header?, signed_content?}` (signed_content defaults to `{timestamp}.{body}` with a timestamp header, `{body}` without)."
+          }
+        }
+      },
+      "InboundVerifyResult": {
+        "title": "InboundVerifyResult",
+        "type": "object",
+        "required": [
+          "valid",
+          "scheme"
+        ],
+        "description": "The result of `inbound.verify`.",
+        "properties": {
+          "valid": {
+            "type": "boolean"
+          },
+          "scheme": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "stripe",
+              "github",
+              "slack",
+              "shopify",
+              "twilio",
+              "standard_webhooks",
+              "generic",
+              null
+            ],
+            "description": "The scheme checked; null for `unknown_webhook` and `no_secret`."
+          },
+          "reason": {
+            "type": "string",
+            "enum": [
+              "missing_signature",
+              "malformed_signature",
+              "bad_signature",
+              "timestamp_out_of_tolerance",
+              "replayed",
+              "unknown_webhook",
+              "no_secret"
+            ],
+            "description": "Why the request is not valid; absent when it is."
+          },
+          "event_id": {
+            "type": "string",
+            "description": "The event id the request carries (for replay protection), when it has one."
+          },
+          "timestamp": {
+            "type": "integer",
+            "description": "The signed timestamp (seconds since 1970), for schemes that carry one."
+          },
+          "signed_with": {
+            "type": "string",
+            "enum": [
+              "current",
+              "previous"
+            ],
+            "description": "Which secret made the signature; only when valid."
+          }
+        }
+      },
+      "InboundSettings": {
+        "title": "InboundSettings",
+        "type": "object",
+        "additionalProperties": false,
+        "description": "How `inbound.verify` checks an IN webhook's requests; refused on OUT webhooks (an empty object aside). `webhook.get` shows only what is set.",
+        "properties": {
+          "tolerance_seconds": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 604800,
+            "default": 300,
+            "description": "How far a signed timestamp may be from the time of receipt, either way."
+          },
+          "replay_window_seconds": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 604800,
+            "description": "How long the event id of a request without a timestamp is remembered; default twice the tolerance."
+          },
+          "generic": {
+            "type": "object",
+            "description": "Required when the credential's scheme is generic: `{header, prefix?, encoding?: hex|base64, algorithm?: sha256|sha1|sha512, timestamp_header?, id_header?, signed_content?}` (signed_content defaults to `{timestamp}.{body}` with a timestamp header, `{body}` without)."
           }
         }
       }

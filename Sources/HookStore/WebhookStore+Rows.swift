@@ -6,7 +6,7 @@ extension WebhookStore {
     /// The columns `webhook(from:)` reads, in order. The legacy credential is not among them.
     static let columns = """
         code, direction, type, url, method, auth_type, credential_source, credential_ref, headers, \
-        timeout_seconds, enabled, description, created_at, updated_at, alerting, validate_method, allow_insecure_http, delivery
+        timeout_seconds, enabled, description, created_at, updated_at, alerting, validate_method, allow_insecure_http, delivery, inbound
         """
 
     /// Insert or update in one statement. `?14` is both `created_at` (insert only) and `updated_at`.
@@ -14,8 +14,8 @@ extension WebhookStore {
     static let upsertSQL = """
         INSERT INTO webhooks (code, direction, type, url, method, auth_type, credential_source, credential_ref,
                               legacy_credential, headers, timeout_seconds, enabled, description, created_at, updated_at,
-                              alerting, validate_method, allow_insecure_http, delivery)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17, ?18)
+                              alerting, validate_method, allow_insecure_http, delivery, inbound)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17, ?18, ?19)
         ON CONFLICT (code, direction) DO UPDATE SET
             type = excluded.type, url = excluded.url, method = excluded.method, auth_type = excluded.auth_type,
             credential_source = excluded.credential_source, credential_ref = excluded.credential_ref,
@@ -25,7 +25,8 @@ extension WebhookStore {
             headers = excluded.headers, timeout_seconds = excluded.timeout_seconds, enabled = excluded.enabled,
             description = excluded.description, updated_at = excluded.updated_at,
             alerting = excluded.alerting, validate_method = excluded.validate_method,
-            allow_insecure_http = excluded.allow_insecure_http, delivery = excluded.delivery
+            allow_insecure_http = excluded.allow_insecure_http, delivery = excluded.delivery,
+            inbound = excluded.inbound
         RETURNING \(columns)
         """
 
@@ -84,13 +85,22 @@ extension WebhookStore {
         } catch {
             throw fail("delivery", "\(error.field): \(error.reason)")
         }
+        let inbound: InboundSettings
+        do throws(WebhookValidationError) {
+            guard case .object(let members)? = try? JSONValue.parse(row.text(at: 18) ?? "") else {
+                throw WebhookValidationError(field: "inbound", reason: "is not a JSON object")
+            }
+            inbound = try InboundSettings(json: members)
+        } catch {
+            throw fail("inbound", "\(error.field): \(error.reason)")
+        }
         // Webhook's initializer fills a default reference when given nil; the stored value
         // (nil for `database`) is the truth, so set it afterwards.
         var webhook = Webhook(
             key: key, type: type, url: row.text(at: 3), method: method, authType: authType, credentialSource: source,
             headers: headers, timeoutSeconds: row.double(at: 9), enabled: row.integer(at: 10) == 1,
             description: row.text(at: 11) ?? "", alerting: alerting, validateMethod: validateMethod,
-            allowInsecureHTTP: row.integer(at: 16) == 1, delivery: delivery, createdAt: createdAt, updatedAt: updatedAt)
+            allowInsecureHTTP: row.integer(at: 16) == 1, delivery: delivery, inbound: inbound, createdAt: createdAt, updatedAt: updatedAt)
         webhook.credentialReference = row.text(at: 7)
         return webhook
     }

@@ -55,6 +55,13 @@ extension WebhookStore {
             sql: """
                 ALTER TABLE webhooks ADD COLUMN delivery TEXT NOT NULL DEFAULT '{}';
                 """),
+        // v5: how `inbound.verify` checks an IN webhook's requests (`tolerance_seconds`,
+        // `replay_window_seconds`, `generic`) as one JSON object; '{}' for every existing row: the defaults.
+        SQLiteMigration(
+            version: 5, summary: "add inbound settings",
+            sql: """
+                ALTER TABLE webhooks ADD COLUMN inbound TEXT NOT NULL DEFAULT '{}';
+                """),
     ]
 
     /// The newest schema version this hookd knows.

@@ -65,6 +65,7 @@ public final class WebhookStore: Sendable {
             .text(Self.encodeHeaders(webhook.headers)), .double(webhook.timeoutSeconds), .bool(webhook.enabled),
             .text(webhook.description), .text(now), .text(webhook.alerting.json.compactText), .text(webhook.validateMethod),
             .bool(webhook.allowInsecureHTTP), .text(JSONValue.object(webhook.delivery.json).compactText),
+            .text(JSONValue.object(webhook.inbound.json).compactText),
         ]
         return try database.withLock { database throws(StoreError) -> Webhook in
             let statement = try database.prepare(Self.upsertSQL, operation: "upsert webhook \(webhook.key)")

@@ -108,7 +108,7 @@ enum RegistryFile {
     /// Fields that describe a webhook; timestamps are the registry's own business.
     static let fields = [
         "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled", "description",
-        "alerting", "validate_method", "allow_insecure_http",
+        "alerting", "validate_method", "allow_insecure_http", "inbound",
     ] + DeliveryOverrides.fields
 
     static func read(_ path: String) throws -> [JSONObject] {

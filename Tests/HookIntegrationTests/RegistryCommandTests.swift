@@ -26,7 +26,8 @@ struct RegistryCommandTests {
         _ = try client.upsertWebhook(["code": "STRIPE", "url": "https://api.stripe.test/v1", "auth_type": "bearer",
                                       "credential": ["source": "env"], "headers": ["X-Tenant": "acme"], "timeout_seconds": 7.5])
         _ = try client.upsertWebhook(["code": "GITHUB", "direction": "IN", "type": "SERVICE", "auth_type": "hmac",
-                                      "credential": ["source": "database", "value": ["secret": "whsec_db_only", "scheme": "github"]]])
+                                      "credential": ["source": "database", "value": ["secret": "whsec_db_only", "scheme": "github"]],
+                                      "inbound": ["tolerance_seconds": 120, "generic": ["header": "X-Signature"]]])
         let exported = try hookrpc(["webhook", "export"], source)
         #expect(exported.status == 0)
         #expect(exported.output.hasPrefix("webhooks:\n"))
@@ -48,6 +49,8 @@ struct RegistryCommandTests {
             }
         }
         #expect(try definitions(target) == definitions(source))
+        #expect(exported.output.contains(#"inbound: {"generic":"#) || exported.output.contains(#"inbound: {"tolerance_seconds":120"#),
+                "the IN webhook's inbound settings are exported: \(exported.output)")
     }
 
     @Test func aBadFileIsRefusedBeforeAnythingIsSent() throws {

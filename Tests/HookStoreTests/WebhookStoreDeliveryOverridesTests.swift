@@ -25,9 +25,10 @@ struct WebhookStoreDeliveryOverridesTests {
             let path = directory + "/registry.db"
             try makeVersion3File(at: path)
             let store = try WebhookStore(path: path)
-            #expect(store.appliedMigrations == [4])
-            #expect(store.schemaVersion == 4)
+            #expect(store.appliedMigrations == [4, 5])
+            #expect(store.schemaVersion == 5)
             let old = try #require(try store.webhook(key("OLD")))
+            #expect(old.inbound == InboundSettings(), "a webhook stored before v5 has the default inbound settings")
             #expect(old.delivery.isEmpty)
             #expect(old.description == "from v3")
             #expect(try SQLiteDatabase(path: path).singleText("SELECT delivery FROM webhooks WHERE code = 'OLD'", operation: "test") == "{}")

@@ -54,6 +54,8 @@ public struct Webhook: Sendable, Equatable {
     /// How deliveries to it go where `delivery.*` is not what it needs (`retry`, `breaker`,
     /// `max_in_flight`, `rate_per_second`); empty: the global settings.
     public var delivery: DeliveryOverrides
+    /// How `inbound.verify` checks an IN webhook's requests (`inbound`); empty: the defaults.
+    public var inbound: InboundSettings
     /// ISO 8601 times, set by the store.
     public var createdAt: String?
     public var updatedAt: String?
@@ -63,7 +65,8 @@ public struct Webhook: Sendable, Equatable {
         credentialSource: CredentialSourceKind = .infisical, credentialReference: String? = nil,
         headers: [String: String] = [:], timeoutSeconds: Double = 10, enabled: Bool = true, description: String = "",
         alerting: AlertOverrides = AlertOverrides(), validateMethod: String = "HEAD", allowInsecureHTTP: Bool = false,
-        delivery: DeliveryOverrides = DeliveryOverrides(), createdAt: String? = nil, updatedAt: String? = nil
+        delivery: DeliveryOverrides = DeliveryOverrides(), inbound: InboundSettings = InboundSettings(),
+        createdAt: String? = nil, updatedAt: String? = nil
     ) {
         self.key = key
         self.type = type
@@ -80,6 +83,7 @@ public struct Webhook: Sendable, Equatable {
         self.validateMethod = validateMethod
         self.allowInsecureHTTP = allowInsecureHTTP
         self.delivery = delivery
+        self.inbound = inbound
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -125,6 +129,7 @@ public struct Webhook: Sendable, Equatable {
             "allow_insecure_http": .bool(allowInsecureHTTP),
         ]
         for member in delivery.definitionMembers { object[member.key] = member.value }
+        if key.direction == .inbound { object["inbound"] = .object(inbound.json) }
         object["created_at"] = createdAt.map(JSONValue.string) ?? .null
         object["updated_at"] = updatedAt.map(JSONValue.string) ?? .null
         return .object(object)

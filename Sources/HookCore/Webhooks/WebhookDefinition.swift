@@ -11,7 +11,7 @@ public struct WebhookDefinition: Sendable, Equatable {
     /// `created_at` and `updated_at` are accepted (and ignored) so an exported webhook re-imports.
     static let fields = Set([
         "code", "direction", "type", "url", "method", "auth_type", "credential", "headers", "timeout_seconds", "enabled",
-        "description", "alerting", "validate_method", "allow_insecure_http", "created_at", "updated_at",
+        "description", "alerting", "validate_method", "allow_insecure_http", "inbound", "created_at", "updated_at",
     ]).union(DeliveryOverrides.fields)
 
     /// The methods `validate.one` may request an endpoint with: ones that change nothing.
@@ -123,11 +123,19 @@ public struct WebhookDefinition: Sendable, Equatable {
         for field in DeliveryOverrides.fields {
             if let value = object[field] { try delivery.read(field, value) }
         }
+        var inbound = InboundSettings()
+        switch object["inbound"] {
+        case nil, .null?: break
+        case .object(let members)? where direction == .inbound: inbound = try InboundSettings(json: members)
+        case .object(let members)? where members.isEmpty: break
+        case .object?: throw WebhookValidationError(field: "inbound", reason: "applies to direction IN only (how inbound.verify checks requests)")
+        case let other?: throw WebhookValidationError(field: "inbound", reason: "must be an object {tolerance_seconds?, replay_window_seconds?, generic?}, found \(other.typeName)")
+        }
         webhook = Webhook(
             key: key, type: type, url: url, method: method, authType: authType, credentialSource: source,
             credentialReference: reference, headers: headers, timeoutSeconds: timeout, enabled: enabled,
             description: try Self.string(object, "description") ?? "", alerting: alerting, validateMethod: validateMethod,
-            allowInsecureHTTP: allowInsecureHTTP, delivery: delivery)
+            allowInsecureHTTP: allowInsecureHTTP, delivery: delivery, inbound: inbound)
         legacyCredentialValue = legacyValue
     }
 

@@ -19,6 +19,9 @@ enum MethodCatalogue {
         ValidationMethods.register(into: &methods, service: validation)
         let fleet = FleetIdempotency.make(configuration: state.configuration, host: alerts.engine.host, queuePath: delivery.queue.path, logger: logger)
         DeliveryMethods.register(into: &methods, engine: delivery, fleet: fleet, incidents: incidents)
+        let inbound = InboundVerification.make(configuration: state.configuration, credentials: credentials, alerts: alerts,
+                                               incidents: incidents, logger: logger)
+        InboundMethods.register(into: &methods, verification: inbound)
         return methods
     }
 }
