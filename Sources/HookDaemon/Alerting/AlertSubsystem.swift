@@ -138,6 +138,16 @@ final class AlertSubsystem: Sendable {
         if !events.isEmpty { dispatcher.submit(events) }
     }
 
+    /// Records one call outcome as `alert.record` does: in the window, in the counts shared
+    /// through Redis, and the alerts it caused sent. Returns what the engine made of it.
+    @discardableResult
+    func record(_ call: CallRecord) -> AlertEngine.Outcome {
+        let outcome = engine.record(call)
+        if outcome.counted { shared?.note(call, at: outcome.callTime) }
+        send(outcome.events)
+        return outcome
+    }
+
     /// Judges a change in a webhook's deliveries (breaker, disable, a dead delivery) and sends the
     /// alerts it caused.
     func note(_ change: DeliveryAlertChange) {

@@ -395,15 +395,10 @@ extension DeliveryEngine {
                      alerts: AlertSubsystem, logger: Logger) throws(StoreError) -> DeliveryEngine {
         let logging = configuration.structuredLogging
         let masker = Masker(enabled: logging.maskSensitive, extraHeaderNames: logging.extraMaskedHeaders, extraKeys: logging.extraMaskedKeys)
-        let (engine, shared) = (alerts.engine, alerts.shared)
         let dependencies = Dependencies(
             registry: credentials.registry, credentials: credentials.service, masker: masker,
             emit: { topic, render in alerts.emit(topic: topic, render) },
-            recordCall: { call in
-                let outcome = engine.record(call)
-                if outcome.counted { shared?.note(call, at: outcome.callTime) }
-                alerts.send(outcome.events)
-            },
+            recordCall: { call in alerts.record(call) },
             reportAlertChange: { change in alerts.note(change) },
             logger: logger)
         let http = HTTPClient(configuration: .init(caFile: configuration.validation.caFile, maxConcurrentTransfers: maximumInFlight,

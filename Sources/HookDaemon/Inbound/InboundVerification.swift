@@ -207,8 +207,6 @@ final class InboundVerification: Sendable {
         let status = valid ? 200 : (reason == Self.replayed ? 409 : 401)
         let call = CallRecord(webhookCode: code, direction: .inbound, success: valid, duration: max(0, duration), statusCode: status,
                               timestamp: moment)
-        let outcome = alerts.engine.record(call)
-        if outcome.counted { alerts.shared?.note(call, at: outcome.callTime) }
-        alerts.send(outcome.events)
+        alerts.record(call)
     }
 }

@@ -13,15 +13,13 @@ enum AlertMethods {
         // Answered on the event loop: O(1) window update; notifications leave on tasks of their own.
         table.registerDirect(MethodName.alertRecord) { params, _, output throws(RPCError) in
             let call = try callRecord(params)
-            let outcome = engine.record(call)
+            let outcome = alerts.record(call)  // a refused call is neither counted nor alerted
             if outcome.refusedNewCode {
                 let limit = engine.settings.maxCodes
                 throw RPCError(.overloaded, "too many webhook codes tracked (limit \(limit)); quiet codes are let go after the window",
                                details: ["reason": "too_many_codes", "limit": .integer(Int64(limit))])
             }
-            if outcome.counted { alerts.shared?.note(call, at: outcome.callTime) }
             let events = outcome.events
-            alerts.send(events)
             if call.isAuthFailure && invalidateOnAuthFailure, let key = try? WebhookKey(code: call.webhookCode, direction: call.direction),
                alerts.shouldInvalidate(key) {
                 // A refused credential was most likely rotated: fetch it afresh next time, on every host.
