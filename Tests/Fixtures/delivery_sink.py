@@ -63,8 +63,9 @@ GET    /__test__/webhook-ids     200 ["dlv_...", ...]: each recorded request's
 GET    /__test__/count           200 {"count": n}; ``?path=`` as above.
 GET    /__test__/concurrency     200 {"open": n, "max": m}: requests being answered
                                  now, and the most there were at once (a request
-                                 is open from its recording until its answer is
-                                 written or its connection closed); ``?path=``
+                                 is open from its recording until just before its
+                                 answer is written, or until its connection is
+                                 closed unanswered); ``?path=``
                                  for one path's (counted since its script was
                                  last set), else over every path since start.
 DELETE /__test__/requests        204; forgets the recorded requests (not the
@@ -292,6 +293,14 @@ class Handler(BaseHTTPRequestHandler):
             for key in (path, ""):
                 STATE.open[key] = STATE.open.get(key, 0) + 1
                 STATE.max_open[key] = max(STATE.max_open.get(key, 0), STATE.open[key])
+        def close() -> None:
+            with STATE.lock:
+                for key in (path, ""):
+                    STATE.open[key] -= 1
+
+        # Closed just before the answer is written: the client cannot send its next request
+        # before it has this answer, so requests one after another never count as two at once.
+        closed = False
         try:
             if script.delay_ms and STATE.stopping.wait(script.delay_ms / 1000.0):
                 self.close_connection = True
@@ -300,11 +309,12 @@ class Handler(BaseHTTPRequestHandler):
             if script.retry_after is not None and not 200 <= status <= 299:
                 extra["Retry-After"] = script.retry_after
             answer = script.body if script.body is not None else json.dumps({"status": status}).encode()
+            close()
+            closed = True
             self.answer(status, answer, headers=extra)
         finally:
-            with STATE.lock:
-                for key in (path, ""):
-                    STATE.open[key] -= 1
+            if not closed:
+                close()
 
     def control(self, path: str, query: str) -> None:
         try:
