@@ -30,7 +30,7 @@ struct CredentialReferencePolicyTests {
         #expect(policy.holdsOwnSecret(#"{"token":"st.own-client-secret-1"}"#))
         #expect(policy.holdsOwnSecret("short"), "a short secret matches only as the whole value")
         #expect(!policy.holdsOwnSecret("not-short-at-all"), "a short secret is not searched inside")
-        #expect(!policy.holdsOwnSecret("sk_live_other"))
+        #expect(!policy.holdsOwnSecret("sk_fake_other"))
         #expect(!policy.holdsOwnSecret(""), "an empty own secret matches nothing")
     }
 

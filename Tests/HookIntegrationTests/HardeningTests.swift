@@ -126,7 +126,7 @@ struct CredentialReferenceTests {
         var environment = ProcessInfo.processInfo.environment
         environment["HOOKD_CRED_LEAK"] = ownSecret
         environment["INFISICAL_CLIENT_SECRET"] = ownSecret
-        environment["STRIPE_LIVE_KEY"] = "sk_live_allowed_by_pattern_1"
+        environment["STRIPE_LIVE_KEY"] = "sk_fake_allowed_by_pattern_1"
         environment.merge(extraEnvironment) { $1 }
         let configuration = """
             infisical:
@@ -176,7 +176,7 @@ struct CredentialReferenceTests {
         let daemon = try Self.daemon(directory: try TestEnvironment.makeTemporaryDirectory())
         _ = try daemon.client().upsertWebhook(["code": "STRIPE", "url": "https://example.test/hook", "auth_type": "bearer",
                                                "credential": ["source": "env", "ref": "STRIPE_LIVE_KEY"]])
-        #expect(try daemon.client().credential(code: "STRIPE")["credential"]?["token"] == "sk_live_allowed_by_pattern_1")
+        #expect(try daemon.client().credential(code: "STRIPE")["credential"]?["token"] == "sk_fake_allowed_by_pattern_1")
     }
 
     /// A file written after the webhook was registered, holding hookd's own secret: refused at read

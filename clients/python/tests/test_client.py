@@ -607,7 +607,7 @@ def test_a_server_of_another_user_gets_no_secret_bearing_call(monkeypatch: pytes
         client = HookRPC(path, timeout=5)
         assert client.call("system.echo", {"value": 1}) == {"value": "from-impostor"}, "not secret-bearing: sent"
         for method, params in (("credential.get", {"code": "STRIPE"}),
-                               ("webhook.upsert", {"code": "X", "credential": {"source": "database", "value": "sk_live_1"}})):
+                               ("webhook.upsert", {"code": "X", "credential": {"source": "database", "value": "sk_fake_1"}})):
             with pytest.raises(hookrpc.HookRPCUntrustedServerError) as info:
                 client.call(method, params)
             assert info.value.server_uid == 65534
@@ -616,7 +616,7 @@ def test_a_server_of_another_user_gets_no_secret_bearing_call(monkeypatch: pytes
             client.batch([("system.echo", {"value": 2}), ("credential.get", {"code": "STRIPE"})])
         with open(path + ".log") as log:
             sent = log.read()
-        assert "credential.get" not in sent and "sk_live_1" not in sent, sent
+        assert "credential.get" not in sent and "sk_fake_1" not in sent, sent
         monkeypatch.setenv("HOOKD_TRUSTED_UID", "65534")
         assert client.call("credential.get", {"code": "STRIPE"}) == {"value": "from-impostor"}, "trusted when named"
         client.close()

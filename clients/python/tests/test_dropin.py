@@ -60,7 +60,7 @@ LOG_TIMEOUT_S = 5.0
 TOKEN = "sk_test_dropin_4c21a9"
 SIGNING_SECRET = "whsec_dropin_6f0e9a1b"
 #: The key the application puts in its logged URL and Authorization header.
-APP_KEY = "sk_live_app_9e8d7c"
+APP_KEY = "sk_fake_app_9e8d7c"
 SECRETS = (TOKEN, SIGNING_SECRET, APP_KEY)
 
 #: Variables that would let the application's processes see this checkout or another daemon.
