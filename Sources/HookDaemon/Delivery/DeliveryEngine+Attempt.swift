@@ -238,18 +238,14 @@ extension DeliveryEngine {
         _ credential: JSONValue, scheme declared: SignatureScheme? = nil, generic: GenericSignatureSettings? = nil,
         messageID: String, timestamp: Int, body: [UInt8], url: String
     ) -> Result<[(name: String, value: String)], PreparationProblem> {
-        guard case .object(let fields) = credential, let secret = fields["secret"]?.stringValue else {
-            return .failure(PreparationProblem(kind: "credential_malformed", isFinal: false))
-        }
-        let scheme = declared ?? fields["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:)) ?? .standardWebhooks
+        let scheme = declared ?? credential["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:)) ?? .standardWebhooks
         guard scheme != .twilio, scheme != .generic || generic != nil else {
             // generic needs its settings (a webhook's `signing.generic`), twilio form parameters a delivery has not.
             return .failure(PreparationProblem(kind: "signing_unsupported", isFinal: true))
         }
         do {
-            var keys = SigningKeys(current: try SigningKey(secret: secret, scheme: scheme))
-            if let previous = fields["previous_secret"]?.stringValue, let expiry = fields["previous_expires_at"]?.doubleValue {
-                keys = SigningKeys(current: keys.current, previous: .init(key: try SigningKey(secret: previous, scheme: scheme), expiresAt: expiry))
+            guard let keys = try SigningKeys.fromCredential(credential, scheme: scheme) else {
+                return .failure(PreparationProblem(kind: "credential_malformed", isFinal: false))
             }
             return .success(try WebhookSigner.headers(scheme: scheme, generic: generic, keys: keys, messageID: messageID,
                                                       timestamp: timestamp, body: body, url: url))

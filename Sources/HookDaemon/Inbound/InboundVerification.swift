@@ -84,14 +84,13 @@ final class InboundVerification: Sendable {
             default: throw RPCError(error, incidents: incidents, method: MethodName.inboundVerify)
             }
         }
-        guard case .object(let fields) = credential, let secret = fields["secret"]?.stringValue else {
-            return finishUnverified(request, reason: Self.noSecret)
-        }
-        let scheme = fields["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:)) ?? .standardWebhooks
+        let scheme = credential["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:)) ?? .standardWebhooks
         let keys: SigningKeys
         do throws(SigningKeyError) {
-            keys = try Self.keys(secret: secret, previous: fields["previous_secret"]?.stringValue,
-                                 previousExpiresAt: fields["previous_expires_at"].flatMap { ISO8601.seconds(from: $0) }, scheme: scheme)
+            guard let found = try SigningKeys.fromCredential(credential, scheme: scheme, acceptingAnyForm: true) else {
+                return finishUnverified(request, reason: Self.noSecret)
+            }
+            keys = found
         } catch {
             throw RPCError(.credentialUnavailable, "credential of \(key): field 'secret' \(error.description)")
         }
@@ -121,25 +120,6 @@ final class InboundVerification: Sendable {
         log(request, scheme: scheme.rawValue, valid: valid, reason: reason, verification: verification, scope: scope, at: finished)
         record(code: key.code, valid: valid, reason: reason, duration: finished - started, at: finished)
         return result
-    }
-
-    /// The keys a credential's secrets give for `scheme`. A secret that breaks its provider's form
-    /// is used as its UTF-8 bytes (the providers' published examples do), except for Standard
-    /// Webhooks, whose key is the base64 after `whsec_` and cannot be guessed.
-    static func keys(secret: String, previous: String?, previousExpiresAt: Double?, scheme: SignatureScheme) throws(SigningKeyError) -> SigningKeys {
-        func key(_ text: String) throws(SigningKeyError) -> SigningKey {
-            do throws(SigningKeyError) {
-                return try SigningKey(secret: text, scheme: scheme)
-            } catch {
-                if scheme == .standardWebhooks { throw error }
-                return SigningKey(bytes: Array(text.utf8))
-            }
-        }
-        var keys = SigningKeys(current: try key(secret))
-        if let previous, let previousExpiresAt {
-            keys.previous = SigningKeys.Previous(key: try key(previous), expiresAt: previousExpiresAt)
-        }
-        return keys
     }
 
     /// Enters a valid request's event id: in memory first (a replay to this host is answered at
