@@ -145,6 +145,12 @@ struct ValidatingReader {
         position += 1
         var hasEscapes = false
         while position < count {
+            // Printable ASCII other than '"' and '\\' is most of any string: skip it in a tight
+            // loop on a local index before judging the byte that ends the run.
+            var index = position
+            while index < count, Self.isPlainStringByte(bytes[index]) { index += 1 }
+            position = index
+            guard position < count else { break }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
@@ -162,6 +168,11 @@ struct ValidatingReader {
             }
         }
         throw failure("premature end of input in a string")
+    }
+
+    @inline(__always)
+    private static func isPlainStringByte(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
     }
 
     private mutating func readEscape() throws(JSONParseError) {

@@ -20,22 +20,12 @@ struct DeliverCommand: ParsableCommand {
         guard let waitMode = HookClient.DeliveryWait(rawValue: wait) else {
             throw ValidationError("--wait must be accepted, first_attempt or final")
         }
-        let text: String
-        if payload == "@-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        } else if payload.hasPrefix("@") {
-            guard let data = FileManager.default.contents(atPath: String(payload.dropFirst())) else {
-                throw ValidationError("cannot read \(payload.dropFirst())")
-            }
-            text = String(decoding: data, as: UTF8.self)
-        } else {
-            text = payload
-        }
+        let text = String(decoding: try argumentBytes(payload), as: UTF8.self)
         guard let value = try? JSONValue.parse(text) else { throw ValidationError("the payload is not valid JSON") }
         var headerFields: [String: String] = [:]
         for header in headers {
-            guard let colon = header.firstIndex(of: ":") else { throw ValidationError("--header wants 'Name: value', got '\(header)'") }
-            headerFields[String(header[..<colon])] = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let field = try headerField(header)
+            headerFields[field.name] = field.value
         }
         // hookd may wait up to its default 30 s for the attempt: give the socket a little more.
         let client = HookClient(socketPath: options.socket, timeoutSeconds: max(options.timeout, waitMode == .accepted ? 0 : 35))

@@ -13,14 +13,14 @@ struct HookRPCCommand: ParsableCommand {
         commandName: "hookrpc",
         abstract: "Call hookd, the local webhook operations daemon.",
         discussion: """
-            Exit status: 0 on success, 1 when hookd answers with an error (its message on stderr), \
+            Exit status: 0 on success, 1 when hookd answers with an error (its message on stderr) or `verify` finds a request invalid, \
             3 when hookd cannot be reached.
             """,
         version: hookdVersion,
         subcommands: [Call.self, Methods.self, Health.self, CredentialCommand.self, WebhookCommand.self, MetricsCommand.self,
                       TestAlertCommand.self, ConfigCommand.self, AlertsCommand.self, SilenceCommand.self, LogsCommand.self,
                       ValidateCommand.self, ValidateAllCommand.self, CheckSourceCommand.self, DeliverCommand.self, DeliveriesCommand.self,
-                      DeliveryCommand.self, CancelCommand.self, ReplayCommand.self, DeliveryStatsCommand.self])
+                      DeliveryCommand.self, CancelCommand.self, ReplayCommand.self, DeliveryStatsCommand.self, VerifyCommand.self])
 }
 
 /// The webhook a subcommand is about: `CODE [--direction OUT|IN]`.

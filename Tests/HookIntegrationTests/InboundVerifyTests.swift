@@ -332,4 +332,79 @@ struct InboundVerifyTests {
         let metrics = try setup.daemon.client().call("alert.metrics", params: ["webhook_code": "SHOPIFY"])
         #expect(metrics["auth_failures"] == 5, "\(metrics.compactText)")
     }
+
+    // GitHub's published example: secret "It's a Secret to Everybody", body "Hello, World!".
+    static let githubExample = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+
+    @Test func theSwiftClientSendsAnyBytesAndReadsTheVerdict() throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let client = setup.daemon.client()
+        let example = try client.verifyInbound(code: "GITHUB", headers: [("X-Hub-Signature-256", Self.githubExample)], body: Array("Hello, World!".utf8))
+        #expect(example.valid && example.scheme == "github" && example.signedWith == "current" && example.reason == nil)
+        // Not UTF-8, so it goes as body_base64: hmac.new(b"It's a Secret to Everybody", b"\xff\xfe\x00binary", hashlib.sha256).hexdigest()
+        let binary: [UInt8] = [0xFF, 0xFE, 0x00] + Array("binary".utf8)
+        let signature = "sha256=5710f02483cb88293d6b64b120e4e13455621824ab7711188e752deda4579321"
+        #expect(try client.verifyInbound(code: "GITHUB", headers: [("x-hub-signature-256", signature)], body: binary).valid)
+        let tampered = try client.verifyInbound(code: "GITHUB", headers: [("X-Hub-Signature-256", signature)], body: binary + [0])
+        #expect(!tampered.valid && tampered.reason == "bad_signature" && tampered.scheme == "github")
+        let stripe = try client.verifyInbound(code: "STRIPE", headers: [("Stripe-Signature", "t=1700000000,v1=\(Self.stripeCurrent)")],
+                                              body: Array(Self.body.utf8), receivedAt: 1_700_000_001)
+        #expect(stripe.valid && stripe.timestamp == 1_700_000_000 && stripe.eventID == "1700000000.\(Self.stripeCurrent)")
+        let twilio = try client.verifyInbound(
+            code: "TWILIO", headers: [("X-Twilio-Signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")], body: [],
+            url: "https://mycompany.com/myapp.php?foo=1&bar=2",
+            params: [("CallSid", "CA1234567890ABCDE"), ("Caller", "+14158675309"), ("Digits", "1234"), ("From", "+14158675309"), ("To", "+18005551212")])
+        #expect(twilio.valid, "twilio's published example")
+        // A name given twice goes as one array (twilio-python's duplicate-parameter example).
+        let repeated = try client.verifyInbound(
+            code: "TWILIO", headers: [("X-Twilio-Signature", "IK+Dwps556ElfBT0I3Rgjkr1wJU=")], body: [], url: "https://mycompany.com/myapp.php?foo=1&bar=2",
+            params: [("Sid", "CA123"), ("Digits", "5678"), ("SidAccount", "AC123"), ("Digits", "1234")])
+        #expect(repeated.valid)
+        #expect(try client.verifyInbound(code: "NOSUCH", headers: [], body: []).reason == "unknown_webhook")
+        #expect(throws: HookClientError.self) { try client.verifyInbound(code: "bad code", headers: [], body: []) }
+    }
+
+    @Test func hookrpcVerifyExitsZeroForAValidRequestAndOneForAnInvalidOne() throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let bodyPath = "\(setup.directory)/body.txt"
+        try Data("Hello, World!".utf8).write(to: URL(fileURLWithPath: bodyPath))
+        func hookrpc(_ arguments: [String]) throws -> (status: Int32?, output: String) {
+            let child = try ChildProcess(executable: TestEnvironment.hookrpcPath, arguments: arguments + ["--socket", setup.daemon.socketPath],
+                                         outputPath: "\(setup.directory)/hookrpc-\(UUID().uuidString.prefix(6)).out")
+            return (child.waitForExit(seconds: 15), child.output)
+        }
+        let valid = try hookrpc(["verify", "GITHUB", "--header", "X-Hub-Signature-256: \(Self.githubExample)", "--body", "@\(bodyPath)"])
+        #expect(valid.status == 0 && valid.output.contains("valid (github, signed with the current secret)"), "\(valid)")
+        let tampered = try hookrpc(["verify", "GITHUB", "--header", "X-Hub-Signature-256: \(Self.githubExample)", "--body", "Hello, World?"])
+        #expect(tampered.status == 1 && tampered.output.contains("invalid: bad_signature (github)"), "\(tampered)")
+        let json = try hookrpc(["verify", "STRIPE", "--header", "Stripe-Signature: t=1700000000,v1=\(Self.stripeCurrent)", "--body", Self.body,
+                                "--received-at", "2023-11-14T22:13:30Z", "--json"])
+        let verdict = try JSONValue.parse(json.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(json.status == 0 && verdict["valid"] == true && verdict["timestamp"] == 1_700_000_000, "\(json)")
+        let late = try hookrpc(["verify", "STRIPE", "--header", "Stripe-Signature: t=1700000000,v1=\(Self.stripeCurrent)", "--body", Self.body,
+                                "--received-at", "1700000061"])
+        #expect(late.status == 1 && late.output.contains("timestamp_out_of_tolerance"), "\(late)")
+        // A caller's mistakes: nothing is sent, and the message says what is wrong.
+        let noColon = try hookrpc(["verify", "GITHUB", "--header", "X-Hub-Signature-256", "--body", "x"])
+        #expect(noColon.status != 0 && noColon.status != 1 && noColon.output.contains("'Name: value'"), "\(noColon)")
+        let badTime = try hookrpc(["verify", "GITHUB", "--body", "x", "--received-at", "yesterday"])
+        #expect(badTime.status != 0 && badTime.status != 1 && badTime.output.contains("--received-at"), "\(badTime)")
+        let missing = try hookrpc(["verify", "GITHUB", "--body", "@\(setup.directory)/no-such-file"])
+        #expect(missing.status != 0 && missing.status != 1 && missing.output.contains("cannot read"), "\(missing)")
+    }
+
+    @Test func aChangedDefinitionAppliesAtOnceThoughDefinitionsAreKeptInMemory() throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let client = setup.daemon.client()
+        let headers = [(name: "X-Hub-Signature-256", value: Self.githubExample)]
+        // The second call is answered from memory (definition and secret), on the event loop.
+        for _ in 0..<2 { #expect(try client.verifyInbound(code: "GITHUB", headers: headers, body: Array("Hello, World!".utf8)).valid) }
+        #expect(try client.deleteWebhook(code: "GITHUB", direction: "IN"))
+        #expect(try client.verifyInbound(code: "GITHUB", headers: headers, body: Array("Hello, World!".utf8)).reason == "unknown_webhook")
+        _ = try client.upsertWebhook(["code": "GITHUB", "direction": "IN", "type": "SERVICE", "auth_type": "bearer", "credential": ["source": "env"]])
+        #expect(try client.verifyInbound(code: "GITHUB", headers: headers, body: Array("Hello, World!".utf8)).reason == "no_secret")
+    }
 }

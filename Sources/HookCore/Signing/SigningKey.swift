@@ -48,9 +48,16 @@ public struct SigningKey: Sendable, Equatable, CustomStringConvertible, CustomRe
             guard secret.utf8.count == 32, SignatureText.bytes(hex: secret) != nil else { throw .notThirtyTwoHexDigits }
         case .github, .shopify, .generic:
             guard secret.utf8.count >= minimumSecretLength else { throw .tooShort(minimum: minimumSecretLength) }
-            guard !secret.contains(where: \.isWhitespace) else { throw .containsWhitespace }
+            guard !containsWhitespace(secret) else { throw .containsWhitespace }
         }
         return Array(secret.utf8)
+    }
+
+    /// Whether the secret holds whitespace; ASCII (the rule for secrets) needs no Unicode table,
+    /// and no grapheme breaking either way (this runs for every inbound request).
+    private static func containsWhitespace(_ text: String) -> Bool {
+        guard text.utf8.contains(where: { $0 >= 0x80 }) else { return text.utf8.contains { $0 == 0x20 || (0x09...0x0D).contains($0) } }
+        return text.unicodeScalars.contains { $0.properties.isWhitespace }
     }
 
     public var description: String { "SigningKey(\(bytes.count) bytes)" }

@@ -8,6 +8,7 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
     private let store: WebhookStore
     private let queue = BlockingQueue(label: "hookd.store")
     private let changes = Atomic<Int>(0)
+    private let recent = Mutex<[WebhookKey: RecentRead]>([:])
 
     /// Grows with every change made through this registry, so a copy of a definition read
     /// earlier (the delivery engine's) knows when it is out of date.
@@ -23,6 +24,41 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
         } catch {
             throw .registryFailed(error.description)
         }
+    }
+
+    /// A definition as read from the store lately: `webhook` is nil when there was none.
+    struct RecentRead: Sendable {
+        var webhook: Webhook?
+        fileprivate var readAt: Double
+        fileprivate var generation: Int
+    }
+
+    /// How long a definition read from the store serves hot callers (delivery attempts,
+    /// `inbound.verify`). A change made through hookd applies at once; one written into the SQLite
+    /// file by another process, within this time.
+    static let recentLifetime: Double = 1
+
+    /// The webhook as read within `recentLifetime` with no change made since, without waiting;
+    /// nil when it must be read again (`recentWebhook`).
+    func cachedWebhook(_ key: WebhookKey) -> RecentRead? {
+        let generation = generation
+        let now = SystemClock.monotonicSeconds()
+        guard let read = recent.withLock({ $0[key] }), read.generation == generation, now - read.readAt < Self.recentLifetime else { return nil }
+        return read
+    }
+
+    /// The webhook, read from the store at most once per `recentLifetime` unless it changed.
+    func recentWebhook(_ key: WebhookKey) async throws(CredentialError) -> Webhook? {
+        if let read = cachedWebhook(key) { return read.webhook }
+        // The generation is taken before the read: a change that lands meanwhile makes this copy stale at once.
+        let readAt = SystemClock.monotonicSeconds()
+        let generation = generation
+        let webhook = try await self.webhook(key)
+        recent.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[key] = RecentRead(webhook: webhook, readAt: readAt, generation: generation)
+        }
+        return webhook
     }
 
     func read(_ reference: String?, for webhook: Webhook) async throws(CredentialSourceError) -> String? {

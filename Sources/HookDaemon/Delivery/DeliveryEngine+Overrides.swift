@@ -11,7 +11,7 @@ extension DeliveryEngine {
         let directions: [WebhookDirection] = direction.map { [$0] } ?? [.outbound, .inbound]
         for direction in directions {
             guard let key = try? WebhookKey(code: code, direction: direction) else { return DeliveryOverrides() }
-            if let cached = state.definitions[key] { return cached.webhook?.delivery ?? DeliveryOverrides() }
+            if let cached = state.definitions[key] { return cached?.delivery ?? DeliveryOverrides() }
         }
         return DeliveryOverrides()
     }

@@ -60,9 +60,9 @@ final class DeliveryEngine: Service, Sendable {
         var refreshed: Set<DeliveryRecord.ID> = []
         /// Webhooks found disabled: their deliveries stay in the queue until they are enabled.
         var disabled: Set<String> = []
-        /// Definitions read from the registry lately, so that a burst of attempts for one
-        /// webhook reads it once (`definitionLifetime`).
-        var definitions: [WebhookKey: (webhook: Webhook?, readAt: Double, generation: Int)] = [:]
+        /// The definitions last read from the registry (`definition(_:)`): their delivery
+        /// settings are the ones in force.
+        var definitions: [WebhookKey: Webhook?] = [:]
         var totalRunning: Int { running.values.reduce(0, +) }
     }
 
@@ -111,24 +111,13 @@ final class DeliveryEngine: Service, Sendable {
     /// Stops the HTTP client, for callers that run no `ServiceGroup` (tests); `run()` does it itself.
     func shutdown() async { await http.shutdown() }
 
-    /// How long a definition read from the registry is used for attempts. A change made through
-    /// hookd (upsert, delete, a 410's disable) applies at once; one written into the SQLite file
-    /// by another process, within this time.
-    static let definitionLifetime: Double = 1
-
-    /// The webhook as the registry holds it, read at most once per `definitionLifetime` unless
-    /// the registry changed meanwhile.
+    /// The webhook as the registry holds it (read at most once per `WebhookRegistry.recentLifetime`
+    /// unless it changed), kept as the definition whose delivery settings are in force.
     func definition(_ key: WebhookKey) async throws(CredentialError) -> Webhook? {
-        let now = SystemClock.monotonicSeconds()
-        let generation = dependencies.registry.generation
-        if let cached = scheduler.withLock({ $0.definitions[key] }), cached.generation == generation,
-           now - cached.readAt < Self.definitionLifetime {
-            return cached.webhook
-        }
-        let webhook = try await dependencies.registry.webhook(key)
+        let webhook = try await dependencies.registry.recentWebhook(key)
         scheduler.withLock { state in
             if state.definitions.count > 10_000 { state.definitions.removeAll() }
-            state.definitions[key] = (webhook, now, generation)
+            state.definitions.updateValue(webhook, forKey: key)
         }
         return webhook
     }

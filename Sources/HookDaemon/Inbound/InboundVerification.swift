@@ -59,16 +59,49 @@ final class InboundVerification: Sendable {
                                    incidents: incidents, logger: logger)
     }
 
+    /// Bodies up to this size are checked on the connection's event loop when nothing has to be
+    /// waited for; a larger one's HMAC runs in a task, so that it never holds other connections up.
+    static let inlineBodyLimit = 64 * 1024
+
     /// Checks one request: `{valid, scheme, reason?, event_id?, timestamp?, signed_with?}`.
+    ///
+    /// Answered at once (`.value`) when the definition and the secret are in memory and no Redis
+    /// claim is needed, the common case on the hot path; otherwise the rest runs later (`.later`).
     /// - Throws: `RPCError` for a caller's mistake (`-32602`: no `url` for twilio, no
     ///   `inbound.generic` for generic) or a registry or credential source that failed; an
     ///   invalid signature, an unknown webhook and a missing secret are results.
-    func verify(_ request: Request) async throws(RPCError) -> JSONValue {
+    func start(_ request: Request) throws(RPCError) -> MethodResult {
         let started = SystemClock.wallSeconds()
+        guard request.body.count <= Self.inlineBodyLimit, let read = registry.cachedWebhook(request.key) else {
+            return .later { () throws(RPCError) -> JSONValue in try await self.verify(request, started: started) }
+        }
+        guard let webhook = read.webhook else { return .value(finishUnverified(request, reason: Self.unknownWebhook)) }
+        guard webhook.authType == .hmac else { return .value(finishUnverified(request, reason: Self.noSecret)) }
+        guard let hit = credentials.cachedLookup(request.key) else {
+            return .later { () throws(RPCError) -> JSONValue in try await self.verify(request, started: started) }
+        }
+        let judged: Judgement
+        switch try judge(request, webhook: webhook, credential: hit.credential.credential) {
+        case .unverified(let reason): return .value(finishUnverified(request, reason: reason))
+        case .judged(let found): judged = found
+        }
+        guard let claim = judged.claim else { return .value(finish(request, judged, replayed: false, scope: nil, started: started)) }
+        let first = memory.claim(claim.memoryKey, window: claim.window, now: SystemClock.wallSeconds())
+        guard first, fleet != nil else {
+            return .value(finish(request, judged, replayed: !first, scope: fleet == nil ? .host : .fleet, started: started))
+        }
+        return .later { () throws(RPCError) -> JSONValue in
+            let (first, scope) = await self.claimAcrossHosts(claim)
+            return self.finish(request, judged, replayed: !first, scope: scope, started: started)
+        }
+    }
+
+    /// The whole check, waiting for the registry, the credential and Redis as needed.
+    private func verify(_ request: Request, started: Double) async throws(RPCError) -> JSONValue {
         let key = request.key
         let webhook: Webhook
         do throws(CredentialError) {
-            guard let found = try await registry.webhook(key) else { return finishUnverified(request, reason: Self.unknownWebhook) }
+            guard let found = try await registry.recentWebhook(key) else { return finishUnverified(request, reason: Self.unknownWebhook) }
             webhook = found
         } catch {
             throw RPCError(error, incidents: incidents, method: MethodName.inboundVerify)
@@ -84,15 +117,51 @@ final class InboundVerification: Sendable {
             default: throw RPCError(error, incidents: incidents, method: MethodName.inboundVerify)
             }
         }
+        let judged: Judgement
+        switch try judge(request, webhook: webhook, credential: credential) {
+        case .unverified(let reason): return finishUnverified(request, reason: reason)
+        case .judged(let found): judged = found
+        }
+        guard let claim = judged.claim else { return finish(request, judged, replayed: false, scope: nil, started: started) }
+        guard memory.claim(claim.memoryKey, window: claim.window, now: SystemClock.wallSeconds()) else {
+            return finish(request, judged, replayed: true, scope: fleet == nil ? .host : .fleet, started: started)
+        }
+        let (first, scope) = fleet == nil ? (true, ReplayScope.host) : await claimAcrossHosts(claim)
+        return finish(request, judged, replayed: !first, scope: scope, started: started)
+    }
+
+    /// A request's signature as judged, and the event id a valid one must claim.
+    private struct Judgement: Sendable {
+        var scheme: SignatureScheme
+        var verification: SignatureVerification
+        var claim: EventClaim?
+    }
+
+    /// A valid request's event id, remembered for `window` seconds.
+    private struct EventClaim: Sendable {
+        var code: String
+        var eventID: String
+        var window: Double
+        var memoryKey: String { "\(code)\u{1F}\(eventID)" }
+    }
+
+    private enum JudgeOutcome {
+        case judged(Judgement)
+        /// Nothing to verify with: the reason is a result.
+        case unverified(String)
+    }
+
+    /// Checks the signature with the webhook's secret and settings (no waiting).
+    private func judge(_ request: Request, webhook: Webhook, credential: JSONValue) throws(RPCError) -> JudgeOutcome {
         let scheme = credential["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:)) ?? .standardWebhooks
         let keys: SigningKeys
         do throws(SigningKeyError) {
             guard let found = try SigningKeys.fromCredential(credential, scheme: scheme, acceptingAnyForm: true) else {
-                return finishUnverified(request, reason: Self.noSecret)
+                return .unverified(Self.noSecret)
             }
             keys = found
         } catch {
-            throw RPCError(.credentialUnavailable, "credential of \(key): field 'secret' \(error.description)")
+            throw RPCError(.credentialUnavailable, "credential of \(request.key): field 'secret' \(error.description)")
         }
         let verification: SignatureVerification
         do throws(SignatureInputError) {
@@ -106,31 +175,33 @@ final class InboundVerification: Sendable {
                 throw RPCError(WebhookValidationError(field: "inbound.generic", reason: "is required in the webhook's definition: \(error.description)"))
             }
         }
-        var reason = verification.reason?.rawValue
-        var scope: ReplayScope? = nil
+        var claim: EventClaim? = nil
         if verification.valid, let eventID = verification.eventID {
             let window = webhook.inbound.replayWindow(timestamp: verification.timestamp, now: request.receivedAt)
-            let claimed = await claim(code: key.code, eventID: eventID, window: window)
-            scope = claimed.scope
-            if !claimed.first { reason = Self.replayed }
+            claim = EventClaim(code: request.key.code, eventID: eventID, window: window)
         }
+        return .judged(Judgement(scheme: scheme, verification: verification, claim: claim))
+    }
+
+    /// The answer to a judged request, logged and recorded for alerting.
+    private func finish(_ request: Request, _ judged: Judgement, replayed: Bool, scope: ReplayScope?, started: Double) -> JSONValue {
+        let verification = judged.verification
+        let reason = replayed ? Self.replayed : verification.reason?.rawValue
         let valid = reason == nil
-        let result = Self.result(valid: valid, scheme: scheme.rawValue, reason: reason, verification: verification)
+        let result = Self.result(valid: valid, scheme: judged.scheme.rawValue, reason: reason, verification: verification)
         let finished = SystemClock.wallSeconds()
-        log(request, scheme: scheme.rawValue, valid: valid, reason: reason, verification: verification, scope: scope, at: finished)
-        record(code: key.code, valid: valid, reason: reason, duration: finished - started, at: finished)
+        log(request, scheme: judged.scheme.rawValue, valid: valid, reason: reason, verification: verification, scope: scope, at: finished)
+        record(code: request.key.code, valid: valid, reason: reason, duration: finished - started, at: finished)
         return result
     }
 
-    /// Enters a valid request's event id: in memory first (a replay to this host is answered at
-    /// once), then in Redis when it is on. Redis failing falls back to this host's memory.
-    private func claim(code: String, eventID: String, window: Double) async -> (first: Bool, scope: ReplayScope) {
-        let now = SystemClock.wallSeconds()
-        guard memory.claim("\(code)\u{1F}\(eventID)", window: window, now: now) else { return (false, fleet == nil ? .host : .fleet) }
+    /// Enters an event id (already new to this host) in Redis. Redis failing falls back to this
+    /// host's memory, with a warning.
+    private func claimAcrossHosts(_ claim: EventClaim) async -> (first: Bool, scope: ReplayScope) {
         guard let fleet else { return (true, .host) }
-        let seconds = Int(window.rounded(.up))
+        let seconds = Int(claim.window.rounded(.up))
         let answer = await blocking.run { () -> Result<Bool, RedisError> in
-            Result { () throws(RedisError) in try fleet.claim(code: code, eventID: eventID, windowSeconds: seconds) }
+            Result { () throws(RedisError) in try fleet.claim(code: claim.code, eventID: claim.eventID, windowSeconds: seconds) }
         }
         switch answer {
         case .success(let first): return (first, .fleet)

@@ -8,8 +8,7 @@ import HookRPC
 enum InboundMethods {
     static func register(into table: inout MethodTable, verification: InboundVerification) {
         table.register(MethodName.inboundVerify) { params, _ throws(RPCError) in
-            let request = try Self.request(params)
-            return .later { () throws(RPCError) -> JSONValue in try await verification.verify(request) }
+            try verification.start(try Self.request(params))
         }
     }
 
