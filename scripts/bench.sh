@@ -78,7 +78,8 @@ p50_ratio = statistics.median(a["p50_us"] / b["p50_us"] for a, b in zip(hookd, r
 print(f"{name:<40} {h['ops_per_second']:>11,.0f} {h['p50_us']:>7.1f} {h['p99_us']:>8.1f} "
       f"{r['ops_per_second']:>11,.0f} {r['p50_us']:>7.1f} {r['p99_us']:>8.1f} {ops_ratio:>6.2f}x {p50_ratio:>6.2f}x")
 with open(summary_file, "a") as summary:
-    summary.write(json.dumps({"name": name, "ops_ratio": ops_ratio, "p50_ratio": p50_ratio}) + "\n")
+    summary.write(json.dumps({"name": name, "ops_ratio": ops_ratio, "p50_ratio": p50_ratio,
+                              "hookd_ops": h["ops_per_second"], "hookd_p50_us": h["p50_us"]}) + "\n")
 if texts[2] == "{}":
     sys.exit(0)
 # redis-benchmark --csv: "GET","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",...
@@ -263,6 +264,44 @@ for label in ("no Slack channel", "Slack answering"):
     ratio = statistics.median(h["p99_us"] / b["p99_us"] for b, h in zip(sides[label], hanging))
     print(f"{'p99 hanging / ' + label:<40} {ratio:>12.2f}x  (median of the per-round ratios; goal 0.8 to 1.2)")
 PY
+
+# ---------------------------------------------------------------- inbound verification (issue 13)
+# inbound.verify of a GitHub-signed 1 KiB body (HMAC-SHA256 over the body; a webhook_inbound log line
+# and an alerting outcome per call), driven by loadgen like redis GET; then through the Python
+# WebHooks shim against the same check done in the handler with hmac.compare_digest.
+echo
+echo "== Inbound: inbound.verify (github, 1 KiB body) vs redis GET; the Python shim vs hmac in-process"
+inbound_secret="bench-inbound-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+HOOKD_CRED_BENCH_VERIFY_IN="{\"secret\":\"$inbound_secret\",\"scheme\":\"github\"}" \
+  "$bin/hookd" --socket "$work/inbound.sock" --state-dir "$work/state-inbound" 2> "$work/hookd-inbound.log" &
+track_pid $!
+wait_for 10 "hookd (inbound)" "$bin/hookrpc" health --socket "$work/inbound.sock" || exit 1
+"$bin/hookrpc" webhook upsert --socket "$work/inbound.sock" --json \
+  '{"code":"BENCH_VERIFY","direction":"IN","type":"SERVICE","auth_type":"hmac","credential":{"source":"env"}}' >/dev/null || exit 1
+verify_request=$(python3 - "$inbound_secret" <<'PY'
+import hashlib, hmac, json, sys
+body = json.dumps({"action": "opened", "number": 1347, "pull_request": {"title": "x" * 900, "state": "open"}})
+signature = "sha256=" + hmac.new(sys.argv[1].encode(), body.encode(), hashlib.sha256).hexdigest()
+print(json.dumps({"jsonrpc": "2.0", "method": "inbound.verify", "id": 1, "params": {
+    "code": "BENCH_VERIFY", "headers": {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}, "body": body}}))
+PY
+)
+"$bin/hookrpc" call inbound.verify --socket "$work/inbound.sock" "$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["params"]))' "$verify_request")" \
+  | grep -q '"valid":true' || { echo "inbound.verify did not accept the bench's own signature" >&2; exit 1; }
+header shape
+compare "inbound.verify, 1 connection" 1 1 100000 "$work/inbound.sock" "$verify_request" "GET hookbench:key"
+compare "inbound.verify, 50 connections" 50 1 300000 "$work/inbound.sock" "$verify_request" "GET hookbench:key"
+python3 - "$work/summary.jsonl" <<'PY'
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    row = json.loads(line)
+    rows[row["name"]] = row
+one, fifty = rows["inbound.verify, 1 connection"], rows["inbound.verify, 50 connections"]
+print(f"{'inbound.verify p50, 1 connection':<40} {one['hookd_p50_us']:>11.1f} µs  (goal <= 100 µs)")
+print(f"{'inbound.verify, 50 connections':<40} {fifty['hookd_ops']:>11,.0f} /s  (goal >= 30 000/s)")
+PY
+PYTHONPATH="$repo/clients/python" python3 "$repo/scripts/bench_inbound.py" --socket "$work/inbound.sock" || exit 1
 
 # ---------------------------------------------------------------- validation (issue 5)
 # validate-all over 200 webhooks whose endpoints take 100 ms each, at concurrency 1, 8 and 32:

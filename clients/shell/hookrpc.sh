@@ -17,6 +17,13 @@
 #   hookrpc_validate_one CODE [DIRECTION]   hookrpc_validate_all [DIRECTION [CONCURRENCY [CODE...]]]
 #   hookrpc_check_source CODE [DIRECTION]
 #
+# Delivery:
+#   hookrpc_deliver CODE PAYLOAD_JSON [WAIT]
+#
+# Inbound (hookd checks a received webhook's signature; the secret stays in hookd):
+#   hookrpc_verify CODE BODY_FILE [HEADER...]   HEADER is 'Name: value'; URL from $HOOKRPC_VERIFY_URL
+#                                               returns 0 valid, 1 invalid (the result JSON on stdout)
+#
 # Alerting:
 #   hookrpc_alert_record CODE SUCCESS DURATION [STATUS]   (a notification: fire and forget)
 #   hookrpc_alert_metrics [CODE]           hookrpc_alert_list
@@ -24,7 +31,8 @@
 # Return codes of hookrpc_call / hookrpc_notify / hookrpc_raw / hookrpc_health (and of the
 # wrappers, which return 2 for a wrong number of arguments):
 #   0  success (hookrpc_call prints the result as compact JSON on stdout)
-#   1  hookd answered with an error: "hookd error CODE (KIND): MESSAGE" on stderr
+#   1  hookd answered with an error: "hookd error CODE (KIND): MESSAGE" on stderr;
+#      for hookrpc_verify also an invalid signature (the result, valid false, on stdout)
 #   2  usage error or PARAMS_JSON is not a single JSON object (nothing was sent)
 #   3  transport failure: no socket, connection refused, timeout, no reply
 #
@@ -34,6 +42,7 @@
 #   HOOKRPC_TIMEOUT      seconds one call may take in total (default 10, fractions allowed)
 #   HOOKRPC_VALIDATE_TIMEOUT  the same for hookrpc_validate_one / hookrpc_validate_all
 #                        (default 300: one check may take its webhook's timeout_seconds)
+#   HOOKRPC_VERIFY_URL   hookrpc_verify: the full URL the sender requested (twilio needs it)
 #   HOOKD_TRUSTED_UID    uids (comma-separated) besides root and this user that may own the
 #                        socket (and the directories above it) for credential.get and
 #                        webhook.upsert; otherwise those return 3 and send nothing
@@ -499,6 +508,79 @@ hookrpc_deliver() {
     fi
     local _hookrpc_timeout_name=HOOKRPC_DELIVER_TIMEOUT _hookrpc_timeout_default=35
     hookrpc_call webhook.deliver "$params"
+}
+
+# ---------------------------------------------------------------- inbound
+# hookd checks a received webhook's signature with the IN webhook's hmac credential (scheme,
+# tolerance and replay protection from its definition), so the signing secret never leaves it.
+
+# hookrpc_verify CODE BODY_FILE [HEADER...]
+# Asks hookd whether the request (its exact body in BODY_FILE, its headers as 'Name: value'
+# arguments) is genuinely from CODE's sender; prints inbound.verify's result, e.g.
+# {"valid":true,"scheme":"github","signed_with":"current"} or {"valid":false,"scheme":"stripe",
+# "reason":"bad_signature"}. The body goes base64-encoded, so any bytes work (the request line
+# is limited to hookd's 1 MiB by default). A header given twice is sent once with its values
+# joined by ", ". $HOOKRPC_VERIFY_URL, when set, is sent as the url (twilio). A twilio form POST
+# also needs its params: use hookrpc_call inbound.verify for that. Needs base64 (coreutils) and
+# jq >= 1.6 (--rawfile).
+# Returns 0 valid; 1 invalid (the result on stdout) or a hookd error (on stderr, as
+# hookrpc_call); 2 usage error: no CODE, BODY_FILE not a readable file, a HEADER not
+# 'Name: value' (nothing sent); 3 transport failure.
+hookrpc_verify() {
+    local usage="usage: hookrpc_verify CODE BODY_FILE ['Name: value'...]"
+    if (($# < 2)) || [[ -z $1 || -z $2 ]]; then
+        printf '%s\n' "$usage" >&2
+        return 2
+    fi
+    local code=$1 file=$2 header names=() values=()
+    shift 2
+    if [[ ! -f $file || ! -r $file ]]; then
+        printf '%s\nhookrpc: BODY_FILE %q is not a readable file\n' "$usage" "$file" >&2
+        return 2
+    fi
+    # A field name is a token (RFC 9110): no space, no colon; the value loses surrounding blanks.
+    local syntax="^([-!#\$%&'*+.^_\`|~0-9A-Za-z]+):[[:blank:]]*(.*)\$"
+    for header in "$@"; do
+        if [[ ! $header =~ $syntax ]]; then
+            printf "%s\nhookrpc: HEADER must be 'Name: value', got %q\n" "$usage" "$header" >&2
+            return 2
+        fi
+        names+=("${BASH_REMATCH[1]}")
+        header=${BASH_REMATCH[2]}
+        values+=("${header%"${header##*[![:blank:]]}"}")
+    done
+    _hookrpc_require_tools || return
+    local encoded params rc=0
+    encoded=$(mktemp "${TMPDIR:-/tmp}/hookrpc-body.XXXXXX") || {
+        printf 'hookrpc: cannot create a temporary file\n' >&2
+        return 3
+    }
+    if ! base64 -w0 -- "$file" >"$encoded"; then
+        rm -f -- "$encoded"
+        printf 'hookrpc: cannot read BODY_FILE %s\n' "$file" >&2
+        return 2
+    fi
+    # --rawfile, not --arg: a body's base64 may be longer than one command-line argument may be.
+    params=$(jq -cn --arg code "$code" --rawfile body "$encoded" --arg url "${HOOKRPC_VERIFY_URL:-}" \
+        --argjson count "${#names[@]}" '
+        ($ARGS.positional[:$count]) as $names | ($ARGS.positional[$count:]) as $values
+        | {code: $code,
+           headers: (reduce range(0; $count) as $i ({};
+               . as $seen | ($names[$i] | ascii_downcase) as $low
+               | ([$seen | keys_unsorted[] | select(ascii_downcase == $low)] | first) as $known
+               | if $known == null then . + {($names[$i]): $values[$i]}
+                 else .[$known] += ", " + $values[$i] end)),
+           body_base64: $body}
+        + (if $url == "" then {} else {url: $url} end)' --args -- ${names[@]+"${names[@]}"} ${values[@]+"${values[@]}"}) || rc=$?
+    rm -f -- "$encoded"
+    if ((rc != 0)); then
+        printf 'hookrpc: cannot build the request (jq exited with %s)\n' "$rc" >&2
+        return 2
+    fi
+    local result
+    result=$(hookrpc_call inbound.verify "$params") || return
+    printf '%s\n' "$result"
+    jq -e '.valid == true' >/dev/null 2>&1 <<<"$result" || return 1
 }
 
 # ---------------------------------------------------------------- alerting

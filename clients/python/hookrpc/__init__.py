@@ -23,6 +23,11 @@ Delivery: ``rpc.webhook_deliver(code, payload, wait=...)``, ``rpc.delivery_get(i
 ``ObjHook.deliver(payload)`` queues, ``ObjHook.call(payload)`` waits for the first
 attempt and returns a :class:`DeliveryResponse` (``status_code``, ``ok``, ``json()``, ...).
 
+Inbound: ``rpc.inbound_verify(code, headers, body, ...)`` has hookd check a received
+webhook's signature (the secret stays in hookd); :class:`WebHooks` is the shim for the
+application's inbound side (``verify(...)`` returns a :class:`VerificationResult`, truthy when
+valid) and :func:`verify_wsgi_request` does the same from a WSGI ``environ``.
+
 Alerting: ``rpc.alert_record(...)``, ``rpc.alert_metrics(code)`` and friends;
 :class:`ObjWebhookAlert` is the drop-in shim for the legacy ``ObjWebhookAlert``
 (its ``record_webhook_call`` is a fire-and-forget notification that never raises).
@@ -57,6 +62,7 @@ from .errors import (
 )
 from .objhook import ObjHook
 from .paths import SYSTEM_SOCKET_PATH, resolve_socket_path
+from .webhooks import VerificationResult, WebHooks, verify_wsgi_request
 
 __version__ = "0.1.0"
 
@@ -77,6 +83,9 @@ __all__ = [
     "Notification",
     "ObjHook",
     "ObjWebhookAlert",
+    "VerificationResult",
+    "WebHooks",
     "__version__",
     "resolve_socket_path",
+    "verify_wsgi_request",
 ]

@@ -30,20 +30,24 @@ import socket
 import struct
 import threading
 import time
+from datetime import datetime
 from types import TracebackType
 from typing import (
     Any,
     Callable,
     Dict,
+    Iterable,
     Iterator,
     List,
     Mapping,
     NamedTuple,
     Optional,
+    Protocol,
     Sequence,
     Tuple,
     Type,
     Union,
+    cast,
 )
 
 from .errors import (
@@ -83,6 +87,29 @@ _RECV_CHUNK = 65536
 _MSG_NOSIGNAL: int = getattr(socket, "MSG_NOSIGNAL", 0)
 
 Params = Optional[Mapping[str, Any]]
+
+
+class HeaderItems(Protocol):
+    """Any headers object whose ``items()`` gives ``(name, value)`` pairs (repeats included)."""
+
+    def items(self) -> Iterable[Tuple[Any, Any]]: ...
+
+
+#: Request headers for :meth:`HookRPC.inbound_verify`: a mapping, a headers object with
+#: ``items()`` (``wsgiref.headers.Headers``, werkzeug's ``Headers``/``EnvironHeaders``,
+#: ``email.message.Message``, Django's ``request.headers``) or ``(name, value)`` pairs.
+InboundHeaders = Union[Mapping[str, Any], HeaderItems, Iterable[Tuple[Any, Any]]]
+
+#: A request body as received: bytes (exact), or text (sent as its UTF-8 bytes).
+InboundBody = Union[bytes, bytearray, memoryview, str]
+
+#: Form parameters for :meth:`HookRPC.inbound_verify`: a mapping of name to a value or a
+#: list of values, a multi-dict with ``lists()`` (werkzeug's ``MultiDict``, Django's
+#: ``QueryDict``), or ``(name, value)`` pairs such as ``urllib.parse.parse_qsl`` returns.
+InboundParams = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
+
+#: When a request was received: seconds since 1970, ISO 8601 text with a zone, or an aware datetime.
+ReceivedAt = Union[int, float, str, datetime]
 
 
 #: Calls whose request or answer is a secret: sent only to a trusted server (see ``_send``).
@@ -226,6 +253,112 @@ def _members(result: Any, method: str, key: str) -> List[Dict[str, Any]]:
     if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
         raise HookRPCProtocolError(f"{method} returned {result!r}, expected {{'{key}': [...]}}")
     return members
+
+
+def _inbound_headers(headers: InboundHeaders) -> Dict[str, Any]:
+    """``headers`` as the JSON object inbound.verify takes.
+
+    Names that differ only in case are one header: the first spelling is kept and the values
+    are joined with ``", "`` (how HTTP combines a repeated field). Bytes are decoded (UTF-8,
+    else Latin-1); other values go as they are, for hookd to judge. No value appears in an
+    error message (a signature is one).
+    """
+    if isinstance(headers, (str, bytes, bytearray)):
+        raise TypeError("headers must be a mapping or (name, value) pairs, not a string")
+    items_method = getattr(headers, "items", None)
+    pairs: Iterable[Any] = items_method() if callable(items_method) else cast(Iterable[Any], headers)
+    merged: Dict[str, Any] = {}
+    spelling: Dict[str, str] = {}  # lower-case name -> the name as first given
+    for pair in pairs:
+        try:
+            name, value = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"headers must be (name, value) pairs, got a {type(pair).__name__}") from None
+        name, value = _header_text(name), _header_text(value)
+        if not isinstance(name, str):
+            raise TypeError(f"a header name must be a str, got a {type(name).__name__}")
+        first = spelling.setdefault(name.lower(), name)
+        if first not in merged:
+            merged[first] = value
+        elif isinstance(merged[first], str) and isinstance(value, str):
+            merged[first] = merged[first] + ", " + value
+        else:  # not text: hookd refuses it, naming the header
+            merged[first] = [merged[first], value]
+    return merged
+
+
+def _header_text(value: Any) -> Any:
+    """Bytes as text (UTF-8, else Latin-1, as HTTP/1.1 header bytes); anything else unchanged."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raw = bytes(value)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+    return value
+
+
+def _inbound_params(params: InboundParams) -> Dict[str, Any]:
+    """Form parameters as the JSON object inbound.verify takes: a repeated name's values as a list."""
+    if isinstance(params, (str, bytes, bytearray)):
+        raise TypeError("params must be a mapping or (name, value) pairs, not a string")
+    lists_method = getattr(params, "lists", None)  # werkzeug MultiDict, Django QueryDict: every value
+    items_method = getattr(params, "items", None)
+    pairs: Iterable[Any]
+    if callable(lists_method):
+        pairs = lists_method()
+    elif callable(items_method):
+        pairs = items_method()
+    else:
+        pairs = cast(Iterable[Any], params)
+    result: Dict[str, Any] = {}
+    for pair in pairs:
+        try:
+            name, value = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"params must be (name, value) pairs, got a {type(pair).__name__}") from None
+        if isinstance(value, tuple):
+            value = list(value)
+        if name in result:
+            before = result[name]
+            result[name] = (before if isinstance(before, list) else [before]) + (
+                value if isinstance(value, list) else [value])
+        else:
+            result[name] = value
+    return result
+
+
+def _inbound_verify_params(code: str, headers: InboundHeaders, body: InboundBody, url: Optional[str],
+                           params: Optional[InboundParams], received_at: Optional[ReceivedAt]) -> Dict[str, Any]:
+    """inbound.verify's params. A body that is valid UTF-8 goes as ``body`` (text), any other as
+    ``body_base64``, so hookd sees the exact bytes either way."""
+    request: Dict[str, Any] = {"code": code, "headers": _inbound_headers(headers)}
+    if isinstance(body, str):
+        try:
+            body.encode("utf-8")
+            request["body"] = body
+        except UnicodeEncodeError:  # lone surrogates: the bytes a surrogateescape decode stood for
+            request["body_base64"] = base64.b64encode(_encode_raw_line(body)).decode("ascii")
+    elif isinstance(body, (bytes, bytearray, memoryview)):
+        raw = bytes(body)
+        try:
+            request["body"] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            request["body_base64"] = base64.b64encode(raw).decode("ascii")
+    else:
+        raise TypeError(f"body must be bytes or str, got {type(body).__name__}")
+    if url is not None:
+        request["url"] = url
+    if params is not None:
+        request["params"] = _inbound_params(params)
+    if received_at is not None:
+        if isinstance(received_at, datetime):
+            if received_at.utcoffset() is None:
+                raise ValueError("received_at must be an aware datetime (with a time zone)")
+            request["received_at"] = received_at.timestamp()
+        else:
+            request["received_at"] = received_at
+    return request
 
 
 def _preview(data: bytes, limit: int = 200) -> str:
@@ -773,6 +906,31 @@ class HookRPC:
         """``delivery.stats``: ``{queued, in_flight, retrying, delivered, dead, cancelled,
         oldest_queued_age_s}``, with ``code`` also ``breaker: {state, opened_at?}``."""
         return _object(self.call("delivery.stats", {} if code is None else {"code": code}), "delivery.stats")
+
+    # ------------------------------------------------------------------ inbound
+    # inbound.verify: hookd checks a received webhook's signature with the IN webhook's hmac
+    # credential, so the signing secret never leaves hookd. An invalid signature is a result
+    # (``valid`` False with a ``reason``); bad params raise HookRPCError -32602 with
+    # ``e.data["parameter"]`` naming the field. :class:`hookrpc.WebHooks` wraps this for
+    # request handlers.
+
+    def inbound_verify(self, code: str, headers: InboundHeaders, body: InboundBody,
+                       url: Optional[str] = None, params: Optional[InboundParams] = None,
+                       received_at: Optional[ReceivedAt] = None) -> Dict[str, Any]:
+        """``inbound.verify``: ``{valid, scheme, reason?, event_id?, timestamp?, signed_with?}``.
+
+        ``headers`` as received (names match case-insensitively; a name given twice is sent
+        once, its values joined with ``", "`` as HTTP combines them). ``body``: the exact
+        bytes received (a body that is not UTF-8 goes as ``body_base64``), or text. ``url``:
+        the full URL the sender requested (needed for ``twilio``). ``params``: a form POST's
+        parameters (``twilio``; a repeated name becomes a list). ``received_at``: when the
+        request arrived (default: now), to check a captured request later. Arguments passed
+        as ``None`` are left out. ``reason`` is ``missing_signature``,
+        ``malformed_signature``, ``bad_signature``, ``timestamp_out_of_tolerance``,
+        ``replayed``, ``unknown_webhook`` or ``no_secret``.
+        """
+        return _object(self.call("inbound.verify", _inbound_verify_params(
+            code, headers, body, url, params, received_at)), "inbound.verify")
 
     # ------------------------------------------------------------------ internals
     # Everything below expects self._lock to be held.

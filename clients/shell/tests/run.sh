@@ -560,6 +560,96 @@ validate_usage hookrpc_validate_all OUT 1.5
 validate_usage hookrpc_validate_all OUT 8 SH_A ''
 if ((validate_usage_ok)); then ok "validation functions: wrong arguments exit 2 with usage, nothing sent"; else not_ok "validation functions: wrong arguments exit 2 with usage, nothing sent" "$validate_usage_detail"; fi
 
+# ---------------------------------------------------------------- inbound verification
+# An IN webhook whose hmac secret (fake) hookd holds as a database credential; the GitHub
+# signature is made here by openssl, independently of hookd.
+sh_gh_secret=tok_fake_sh_github_inbound_51c2
+run hookrpc_webhook_upsert "$(jq -cn --arg v "$(jq -cn --arg s "$sh_gh_secret" '{secret: $s, scheme: "github"}')" \
+    '{code: "SH_GITHUB_IN", direction: "IN", type: "SERVICE", auth_type: "hmac", credential: {source: "database", value: $v}}')"
+check "inbound: an IN webhook with a github hmac credential is registered" "exit $RC, out [$OUT], err [$ERR]" \
+    jq -e '.code == "SH_GITHUB_IN" and .direction == "IN"' <<<"${OUT:-null}"
+printf '{"ref":"refs/heads/main","note":"caf\xc3\xa9"}' >"$tmp/inbound-body.json"
+printf '\xff\xfe\x00binary\x80' >"$tmp/inbound-body.bin"
+printf '{"ref":"refs/heads/main","note":"cafe"}' >"$tmp/inbound-tampered.json"
+github_signature() { # FILE: sha256=<hex HMAC-SHA256 of the file's bytes>
+    printf 'sha256=%s' "$(openssl dgst -sha256 -hmac "$sh_gh_secret" <"$1" | awk '{print $NF}')"
+}
+if command -v openssl >/dev/null; then
+    sig=$(github_signature "$tmp/inbound-body.json")
+    run hookrpc_verify SH_GITHUB_IN "$tmp/inbound-body.json" "X-Hub-Signature-256: $sig" "X-GitHub-Event: push"
+    check "hookrpc_verify: a valid github signature (openssl) exits 0 and prints the result" "exit $RC, out [$OUT], err [$ERR]" \
+        test "$RC" = 0 -a "$(jq -c . <<<"${OUT:-null}")" = '{"valid":true,"scheme":"github","signed_with":"current"}'
+    run hookrpc_verify SH_GITHUB_IN "$tmp/inbound-body.bin" "x-hub-signature-256:$(github_signature "$tmp/inbound-body.bin")"
+    check "hookrpc_verify: a body that is not UTF-8 (sent as body_base64), any header case, no blank" \
+        "exit $RC, out [$OUT], err [$ERR]" test "$RC" = 0
+    run hookrpc_verify SH_GITHUB_IN "$tmp/inbound-tampered.json" "X-Hub-Signature-256: $sig"
+    if ((RC == 1)) && [[ -z $ERR ]] && jq -e '.valid == false and .reason == "bad_signature"' >/dev/null <<<"${OUT:-null}"; then
+        ok "hookrpc_verify: a tampered body exits 1 with the refusal on stdout"
+    else
+        not_ok "hookrpc_verify: a tampered body exits 1 with the refusal on stdout" "exit $RC, out [$OUT], err [$ERR]"
+    fi
+    run hookrpc_verify SH_GITHUB_IN "$tmp/inbound-body.json" "X-Hub-Signature-256: sha256=$(printf '0%.0s' {1..64})"
+    check "hookrpc_verify: a tampered signature header exits 1" "exit $RC, out [$OUT]" \
+        test "$RC" = 1 -a "$(jq -r .reason <<<"${OUT:-null}")" = bad_signature
+    if ! grep -q "$sh_gh_secret" "$tmp/hookd.log"; then ok "inbound: the secret is not in hookd's log"; else not_ok "inbound: the secret is not in hookd's log" "found"; fi
+else
+    skip "hookrpc_verify with a github signature" "openssl is not installed"
+fi
+run hookrpc_verify SH_NO_SUCH_IN "$tmp/inbound-body.json"
+check "hookrpc_verify: an unknown webhook exits 1, reason unknown_webhook" "exit $RC, out [$OUT], err [$ERR]" \
+    test "$RC" = 1 -a "$(jq -r .reason <<<"${OUT:-null}")" = unknown_webhook
+run hookrpc_verify sh_lower_case "$tmp/inbound-body.json"
+if ((RC == 1)) && [[ -z $OUT && $ERR == "hookd error -32602 (invalid_params): "*"'code'"* ]]; then
+    ok "hookrpc_verify: a hookd error exits 1 with the error on stderr"
+else
+    not_ok "hookrpc_verify: a hookd error exits 1 with the error on stderr" "exit $RC, out [$OUT], err [$ERR]"
+fi
+verify_usage_ok=1
+verify_usage_detail=
+for args in "" "SH_GITHUB_IN" "SH_GITHUB_IN $tmp/no-such-body" "SH_GITHUB_IN $tmp" \
+    "SH_GITHUB_IN $tmp/inbound-body.json X-Hub-Signature-256=sha256=00" "SH_GITHUB_IN $tmp/inbound-body.json :value"; do
+    # shellcheck disable=SC2086 # word splitting of the test's argument list is intended
+    HOOKRPC_SOCKET_PATH=$missing run hookrpc_verify $args
+    if ((RC != 2)) || [[ $ERR != usage:* || -n $OUT ]]; then
+        verify_usage_ok=0
+        verify_usage_detail+="[$args]: exit $RC, err [$ERR]; "
+    fi
+done
+HOOKRPC_SOCKET_PATH=$missing run hookrpc_verify SH_GITHUB_IN "$tmp/inbound-body.json" "X-Hub-Signature-256 sha256=00"
+if ((RC != 2)) || [[ $ERR != *"HEADER must be 'Name: value'"* ]]; then
+    verify_usage_ok=0
+    verify_usage_detail+="[a header without a colon]: exit $RC, err [$ERR]; "
+fi
+if ((verify_usage_ok)); then ok "hookrpc_verify: bad arguments or header syntax exit 2, nothing sent"; else not_ok "hookrpc_verify: bad arguments or header syntax exit 2, nothing sent" "$verify_usage_detail"; fi
+HOOKRPC_SOCKET_PATH=$missing run hookrpc_verify SH_GITHUB_IN "$tmp/inbound-body.json" "X-Hub-Signature-256: sha256=00"
+if ((RC == 3)) && [[ $ERR == *"$missing"* && -z $OUT ]]; then
+    ok "hookrpc_verify: a missing socket exits 3 naming the path"
+else
+    not_ok "hookrpc_verify: a missing socket exits 3 naming the path" "exit $RC, err [$ERR]"
+fi
+# What it sends, seen by a spy socket that records and never answers (so the call exits 3).
+ispy=$tmp/inbound-spy.sock
+socat -u "UNIX-LISTEN:$ispy,fork" "OPEN:$tmp/inbound-spy.log,creat,append" 2>/dev/null &
+ispy_pid=$!
+track_pid "$ispy_pid"
+if wait_socket "$ispy" "$ispy_pid"; then
+    HOOKRPC_SOCKET_PATH=$ispy HOOKRPC_TIMEOUT=2 HOOKRPC_VERIFY_URL='https://hooks.example.test/in?x=1' \
+        run hookrpc_verify SH_GITHUB_IN "$tmp/inbound-body.bin" 'X-Twice: a' 'x-twice:  b  ' 'Content-Type: application/octet-stream'
+    sleep 0.3
+    sent=$(jq -c '[.method, .params]' "$tmp/inbound-spy.log" 2>/dev/null)
+    want=$(jq -cn --arg b "$(base64 -w0 "$tmp/inbound-body.bin")" '["inbound.verify", {code: "SH_GITHUB_IN",
+        headers: {"X-Twice": "a, b", "Content-Type": "application/octet-stream"}, body_base64: $b,
+        url: "https://hooks.example.test/in?x=1"}]')
+    if ((RC == 3)) && [[ $sent == "$want" ]]; then
+        ok "hookrpc_verify: sends the body as base64, a repeated header once, the URL from HOOKRPC_VERIFY_URL"
+    else
+        not_ok "hookrpc_verify: sends the body as base64, a repeated header once, the URL from HOOKRPC_VERIFY_URL" "exit $RC, sent [$sent], want [$want]"
+    fi
+else
+    not_ok "hookrpc_verify: what it sends" "could not start the socat spy listener"
+fi
+stop_pid "$ispy_pid"
+
 # ---------------------------------------------------------------- alerting
 # hookd runs with the seed's alerting defaults: high_failure_rate above 10 % with at least
 # 10 calls in the window, auth_failures at 5 answers of 401/403, the log channel.
