@@ -4,7 +4,8 @@ import HookJSON
 import Synchronization
 import HookNumbers
 
-/// Reads webhook credentials from Infisical with a Universal Auth machine identity.
+/// Reads webhook credentials from Infisical with a Universal Auth machine identity, and writes
+/// them for the migration tool.
 ///
 /// The access token is obtained once, renewed before it expires (and replaced by a fresh login
 /// when renewal is refused), and shared by every read; concurrent logins collapse into one.
@@ -40,28 +41,101 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
 
     public func read(_ reference: String?, for webhook: Webhook) async throws(CredentialSourceError) -> String? {
         guard let name = reference ?? Webhook.defaultReference(for: webhook.key, in: .infisical) else { return nil }
+        return try await readSecret(name)
+    }
+
+    /// The secret's current value straight from Infisical (no cache); nil when it does not exist.
+    public func readSecret(_ name: String) async throws(CredentialSourceError) -> String? {
+        let response = try await authorized(what: "reading \(name)") { accessToken in self.secretRequest(name, token: accessToken) }
+        switch response.statusCode {
+        case 200:
+            guard let value = try? JSONValue.parse(response.body), let secret = value["secret"]?["secretValue"]?.stringValue else {
+                throw CredentialSourceError(.unavailable, "infisical: unexpected response reading \(name)")
+            }
+            return secret
+        case 404:
+            return nil
+        default:
+            throw CredentialSourceError(.unavailable, "infisical: \(response.statusCode) reading \(name): \(Self.message(in: response))")
+        }
+    }
+
+    /// What creating a secret found.
+    public enum CreateOutcome: Sendable, Equatable {
+        case created
+        /// The name is taken (Infisical never overwrites on create): nothing was written.
+        case alreadyExists
+    }
+
+    /// Creates the secret (`POST`), retried like reads; a name already taken is `.alreadyExists`.
+    /// - Throws: `.unauthorized` when the identity may not write there (a read-only identity).
+    public func createSecret(_ name: String, value: String) async throws(CredentialSourceError) -> CreateOutcome {
+        let response = try await write("POST", name, value: value, what: "creating \(name)")
+        switch response.statusCode {
+        case 200, 201: return .created
+        case 400 where Self.message(in: response).lowercased().contains("already exist"): return .alreadyExists
+        default: throw CredentialSourceError(.unavailable, "infisical: \(response.statusCode) creating \(name): \(Self.message(in: response))")
+        }
+    }
+
+    /// Replaces the value of an existing secret (`PATCH`; Infisical keeps the old one as a version).
+    /// - Returns: false when there is no such secret.
+    public func updateSecret(_ name: String, value: String) async throws(CredentialSourceError) -> Bool {
+        let response = try await write("PATCH", name, value: value, what: "updating \(name)")
+        switch response.statusCode {
+        case 200: return true
+        case 404: return false
+        default: throw CredentialSourceError(.unavailable, "infisical: \(response.statusCode) updating \(name): \(Self.message(in: response))")
+        }
+    }
+
+    /// Deletes the secret (`DELETE`). - Returns: false when there was none.
+    public func deleteSecret(_ name: String) async throws(CredentialSourceError) -> Bool {
+        let response = try await write("DELETE", name, value: nil, what: "deleting \(name)")
+        switch response.statusCode {
+        case 200: return true
+        case 404: return false
+        default: throw CredentialSourceError(.unavailable, "infisical: \(response.statusCode) deleting \(name): \(Self.message(in: response))")
+        }
+    }
+
+    /// A write to `/api/v4/secrets/{name}` (or v3's raw path) with the project, environment and
+    /// folder in the body, as Infisical's write routes take them.
+    private func write(_ method: String, _ name: String, value: String?, what: String) async throws(CredentialSourceError) -> HTTPResponse {
+        var body: JSONObject = [
+            configuration.api == .v4 ? "projectId" : "workspaceId": .string(configuration.projectID),
+            "environment": .string(configuration.environment), "secretPath": .string(configuration.secretPath),
+        ]
+        if let value { body["secretValue"] = .string(value) }
+        let encoded = JSONValue.object(body).encoded()
+        let path = configuration.api == .v4 ? "/api/v4/secrets/" : "/api/v3/secrets/raw/"
+        let url = configuration.siteURL + path + PercentEncoding.encode(name)
+        let response = try await authorized(what: what) { accessToken in
+            HTTPRequest(method: method, url: url, headers: [("Authorization", "Bearer \(accessToken)"), ("Content-Type", "application/json"),
+                                                            ("Accept", "application/json")],
+                        body: encoded, timeoutSeconds: self.configuration.timeoutSeconds)
+        }
+        return response
+    }
+
+    /// Sends a request with the access token, logging in afresh once when Infisical no longer
+    /// takes the token; a second refusal is the identity's access, reported as `.unauthorized`.
+    private func authorized(what: String, _ request: (String) -> HTTPRequest) async throws(CredentialSourceError) -> HTTPResponse {
         let deadline = now() + configuration.retryBudgetSeconds
         var reloggedIn = false
         while true {
             let accessToken = try await validToken()
-            let response = try await exchange(secretRequest(name, token: accessToken), deadline: deadline, what: "reading \(name)")
+            let response = try await exchange(request(accessToken), deadline: deadline, what: what)
             switch response.statusCode {
-            case 200:
-                guard let value = try? JSONValue.parse(response.body), let secret = value["secret"]?["secretValue"]?.stringValue else {
-                    throw CredentialSourceError(.unavailable, "infisical: unexpected response reading \(name)")
-                }
-                return secret
-            case 404:
-                return nil
             case 401 where !reloggedIn, 403 where !reloggedIn:
                 // Infisical answers 403 (TokenError) for an expired or unknown token and 401 for a
                 // revoked one: log in afresh, once, before judging the identity's access.
                 token.withLock { $0 = nil }
                 reloggedIn = true
             case 401, 403:
-                throw CredentialSourceError(.unauthorized, "infisical: access to \(name) refused (\(response.statusCode)); check the identity's project access")
+                throw CredentialSourceError(.unauthorized, "infisical: \(what) refused (\(response.statusCode)): \(Self.message(in: response)); check the identity's project access")
             default:
-                throw CredentialSourceError(.unavailable, "infisical: \(response.statusCode) reading \(name): \(Self.message(in: response))")
+                return response
             }
         }
     }

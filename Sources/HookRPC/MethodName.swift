@@ -32,6 +32,11 @@ public enum MethodName {
     public static let deliveryStats = "delivery.stats"
     public static let deliveryReplay = "delivery.replay"
     public static let inboundVerify = "inbound.verify"
+    public static let migratePlan = "migrate.plan"
+    public static let migrateRun = "migrate.run"
+    public static let migrateVerify = "migrate.verify"
+    public static let migrateRollback = "migrate.rollback"
+    public static let migrateStatus = "migrate.status"
 
     /// Calls whose request or answer is a secret (a credential value): clients send them only to
     /// a server running as root or as themselves (`SO_PEERCRED`), unless `HOOKD_TRUSTED_UID` says otherwise.
@@ -47,6 +52,7 @@ public enum MethodName {
         validateOne, validateAll,
         webhookDeliver, deliveryGet, deliveryList, deliveryCancel, deliveryStats, deliveryReplay,
         inboundVerify,
+        migratePlan, migrateRun, migrateVerify, migrateRollback, migrateStatus,
     ]
 }
 

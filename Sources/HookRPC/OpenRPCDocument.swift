@@ -2252,6 +2252,423 @@ public enum OpenRPCDocument {
           "$ref": "#/components/errors/internal_error"
         }
       ]
+    },
+    {
+      "name": "migrate.plan",
+      "summary": "Show what moving credentials into Infisical would do; writes nothing.",
+      "description": "One row per webhook whose credential is in `from` (and not auth `none`): its target secret (`infisical.secret_naming`, default `WEBHOOK_<CODE>_<DIRECTION>`, or `naming` for this call), folder and environment, and the action a run would take. Reads the current value from its source and the target from Infisical (no cache); values are compared canonically by SHA-256 and never shown. Needs Infisical configured (`invalid_config` otherwise).",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "codes",
+          "description": "Only these webhook codes (each 1 to 64 characters of A-Z, 0-9 and _). Absent or null: every one in scope.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT`, `IN` or `ALL` (both). Absent or null: `ALL`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "OUT",
+              "IN",
+              "ALL",
+              null
+            ],
+            "default": "ALL"
+          }
+        },
+        {
+          "name": "from",
+          "description": "Where the credentials are today: `database` (the legacy value in the registry), `env` or `file`. Absent or null: `database`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "database",
+              "env",
+              "file",
+              null
+            ],
+            "default": "database"
+          }
+        },
+        {
+          "name": "naming",
+          "description": "A naming template for this call: `<CODE>`/`<code>` and `<DIRECTION>`/`<direction>` stand for the webhook's. Absent or null: `infisical.secret_naming`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/MigrationPlanResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/invalid_config"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "migrate.run",
+      "summary": "Move credentials into Infisical, each webhook journaled step by step, resumable after a crash.",
+      "description": "For each planned webhook, `concurrency` at a time: (1) create the secret (`POST`; `PATCH` only with `overwrite`), retried like reads; (2) read it back through the normal read path and compare (SHA-256) - a mismatch leaves the webhook on its old source; (3) switch the registry row to `source: infisical, ref: <name>` in one transaction, keeping the old credential in `credential_backup`; (4) invalidate the credential everywhere and warm the new one; (5) one audit line with the caller's uid. Each step is committed to the journal before the next, so a run after a crash resumes (reading first: a secret already holding the value is not written again). A `skip_same` webhook switches without a write (`written: false`). A create answered `already exists` after a retried 5xx counts as written when the stored value equals ours. A `credential.get` during the run always gets the old or the new credential. `dry_run` plans and writes nothing anywhere.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "codes",
+          "description": "Only these webhook codes (each 1 to 64 characters of A-Z, 0-9 and _). Absent or null: every one in scope.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT`, `IN` or `ALL` (both). Absent or null: `ALL`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "OUT",
+              "IN",
+              "ALL",
+              null
+            ],
+            "default": "ALL"
+          }
+        },
+        {
+          "name": "from",
+          "description": "Where the credentials are today: `database` (the legacy value in the registry), `env` or `file`. Absent or null: `database`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "database",
+              "env",
+              "file",
+              null
+            ],
+            "default": "database"
+          }
+        },
+        {
+          "name": "dry_run",
+          "description": "Only say what would happen; nothing is written. Absent or null: false.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        },
+        {
+          "name": "overwrite",
+          "description": "Replace a secret that holds a different value (`PATCH`). Absent or null: false (such a webhook is a `conflict`).",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        },
+        {
+          "name": "concurrency",
+          "description": "Webhooks migrated at once, 1 to 32. Absent or null: 4.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 32
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/MigrationRunResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/invalid_config"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "migrate.verify",
+      "summary": "Prove every migrated webhook again: the secret is there, equal, pointed at, and validation unchanged.",
+      "description": "For every webhook the journal says migrated (or those in `codes`): Infisical holds the secret (read from Infisical, not a cache) with the value moved (SHA-256), the registry points at it, and `validate.one`'s status equals the one recorded just before the webhook migrated.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "codes",
+          "description": "Only these webhook codes (each 1 to 64 characters of A-Z, 0-9 and _). Absent or null: every one in scope.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/MigrationVerifyResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/invalid_config"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "migrate.rollback",
+      "summary": "Put migrated webhooks back on the credential they had, optionally deleting the secrets the migration created.",
+      "description": "Restores each migrated webhook's backed-up source, reference and legacy value in one transaction and invalidates its credential everywhere; one audit line each. With `delete_secret`, deletes the Infisical secret when the migration created it - never one it found or only overwrote (the reply says so).",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "codes",
+          "description": "Only these webhook codes (each 1 to 64 characters of A-Z, 0-9 and _). Absent or null: every one in scope.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "delete_secret",
+          "description": "Also delete the secrets the migration created. Absent or null: false.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/MigrationRollbackResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/invalid_config"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "migrate.status",
+      "summary": "The migration journal: what is planned, in progress (with its step), migrated, rolled back or failed.",
+      "description": "Every journaled webhook with its state and step, and those still in `from` with no journal row as `planned`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "codes",
+          "description": "Only these webhook codes (each 1 to 64 characters of A-Z, 0-9 and _). Absent or null: every one in scope.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "direction",
+          "description": "`OUT`, `IN` or `ALL` (both). Absent or null: `ALL`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "OUT",
+              "IN",
+              "ALL",
+              null
+            ],
+            "default": "ALL"
+          }
+        },
+        {
+          "name": "from",
+          "description": "Where the credentials are today: `database` (the legacy value in the registry), `env` or `file`. Absent or null: `database`.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "database",
+              "env",
+              "file",
+              null
+            ],
+            "default": "database"
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/MigrationStatusResult"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/invalid_config"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
     }
   ],
   "components": {
@@ -4487,6 +4904,382 @@ public enum OpenRPCDocument {
           "generic": {
             "type": "object",
             "description": "Required when the credential's scheme is generic: `{header, prefix?, encoding?: hex|base64, algorithm?: sha256|sha1|sha512, timestamp_header?, id_header?, signed_content?}` (signed_content defaults to `{timestamp}.{body}` with a timestamp header, `{body}` without)."
+          }
+        }
+      },
+      "MigrationPlanResult": {
+        "type": "object",
+        "required": [
+          "webhooks",
+          "summary"
+        ],
+        "properties": {
+          "webhooks": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "code",
+                "direction",
+                "source",
+                "secret_name",
+                "secret_path",
+                "environment",
+                "action"
+              ],
+              "properties": {
+                "code": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                },
+                "direction": {
+                  "$ref": "#/components/schemas/WebhookDirection"
+                },
+                "source": {
+                  "$ref": "#/components/schemas/CredentialSourceKind"
+                },
+                "secret_name": {
+                  "type": "string"
+                },
+                "secret_path": {
+                  "type": "string"
+                },
+                "environment": {
+                  "type": "string"
+                },
+                "action": {
+                  "enum": [
+                    "create",
+                    "skip_same",
+                    "conflict",
+                    "unreadable"
+                  ],
+                  "description": "`create`: the name is free. `skip_same`: the secret already holds the identical value (compared canonically by SHA-256, never shown); a run switches to it without a write. `conflict`: the name holds a different value; never overwritten without `overwrite`. `unreadable`: the current credential could not be read (`reason`)."
+                },
+                "reason": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "summary": {
+            "type": "object",
+            "properties": {
+              "total": {
+                "type": "integer"
+              },
+              "create": {
+                "type": "integer"
+              },
+              "skip_same": {
+                "type": "integer"
+              },
+              "conflict": {
+                "type": "integer"
+              },
+              "unreadable": {
+                "type": "integer"
+              }
+            }
+          }
+        }
+      },
+      "MigrationRunResult": {
+        "type": "object",
+        "required": [
+          "dry_run",
+          "results",
+          "summary"
+        ],
+        "properties": {
+          "dry_run": {
+            "type": "boolean"
+          },
+          "results": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "code",
+                "direction",
+                "secret_name",
+                "outcome",
+                "written"
+              ],
+              "properties": {
+                "code": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                },
+                "direction": {
+                  "$ref": "#/components/schemas/WebhookDirection"
+                },
+                "secret_name": {
+                  "type": "string"
+                },
+                "outcome": {
+                  "enum": [
+                    "migrated",
+                    "skipped",
+                    "conflict",
+                    "failed"
+                  ]
+                },
+                "written": {
+                  "type": "boolean",
+                  "description": "A write was sent to Infisical (false when the secret already held the value)."
+                },
+                "reason": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "summary": {
+            "type": "object",
+            "properties": {
+              "total": {
+                "type": "integer"
+              },
+              "migrated": {
+                "type": "integer"
+              },
+              "skipped": {
+                "type": "integer"
+              },
+              "conflict": {
+                "type": "integer"
+              },
+              "failed": {
+                "type": "integer"
+              }
+            }
+          }
+        }
+      },
+      "MigrationVerifyResult": {
+        "type": "object",
+        "required": [
+          "results",
+          "summary"
+        ],
+        "properties": {
+          "results": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "code",
+                "direction",
+                "secret_name",
+                "ok",
+                "present",
+                "equal",
+                "registry",
+                "validation_after"
+              ],
+              "properties": {
+                "code": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                },
+                "direction": {
+                  "$ref": "#/components/schemas/WebhookDirection"
+                },
+                "secret_name": {
+                  "type": "string"
+                },
+                "ok": {
+                  "type": "boolean"
+                },
+                "present": {
+                  "type": "boolean"
+                },
+                "equal": {
+                  "type": "boolean"
+                },
+                "registry": {
+                  "type": "boolean"
+                },
+                "validation_before": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "validation_after": {
+                  "type": "string"
+                },
+                "reason": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "summary": {
+            "type": "object",
+            "properties": {
+              "ok": {
+                "type": "integer"
+              },
+              "failed": {
+                "type": "integer"
+              },
+              "total": {
+                "type": "integer"
+              }
+            }
+          }
+        }
+      },
+      "MigrationRollbackResult": {
+        "type": "object",
+        "required": [
+          "results",
+          "summary"
+        ],
+        "properties": {
+          "results": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "code",
+                "direction",
+                "secret_name",
+                "outcome",
+                "secret_deleted"
+              ],
+              "properties": {
+                "code": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                },
+                "direction": {
+                  "$ref": "#/components/schemas/WebhookDirection"
+                },
+                "secret_name": {
+                  "type": "string"
+                },
+                "outcome": {
+                  "enum": [
+                    "rolled_back",
+                    "failed"
+                  ]
+                },
+                "secret_deleted": {
+                  "type": "boolean"
+                },
+                "reason": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "summary": {
+            "type": "object",
+            "properties": {
+              "rolled_back": {
+                "type": "integer"
+              },
+              "failed": {
+                "type": "integer"
+              },
+              "total": {
+                "type": "integer"
+              }
+            }
+          }
+        }
+      },
+      "MigrationStatusResult": {
+        "type": "object",
+        "required": [
+          "webhooks",
+          "summary"
+        ],
+        "properties": {
+          "webhooks": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "code",
+                "direction",
+                "state",
+                "secret_name"
+              ],
+              "properties": {
+                "code": {
+                  "$ref": "#/components/schemas/WebhookCode"
+                },
+                "direction": {
+                  "$ref": "#/components/schemas/WebhookDirection"
+                },
+                "state": {
+                  "enum": [
+                    "planned",
+                    "in_progress",
+                    "migrated",
+                    "rolled_back",
+                    "failed"
+                  ]
+                },
+                "step": {
+                  "enum": [
+                    "writing",
+                    "reading_back",
+                    "invalidating"
+                  ]
+                },
+                "secret_name": {
+                  "type": "string"
+                },
+                "secret_path": {
+                  "type": "string"
+                },
+                "environment": {
+                  "type": "string"
+                },
+                "source": {
+                  "type": "string"
+                },
+                "written": {
+                  "type": "boolean"
+                },
+                "created_secret": {
+                  "type": "boolean"
+                },
+                "validation_before": {
+                  "type": "string"
+                },
+                "reason": {
+                  "type": "string"
+                },
+                "updated_at": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "summary": {
+            "type": "object",
+            "properties": {
+              "total": {
+                "type": "integer"
+              },
+              "planned": {
+                "type": "integer"
+              },
+              "in_progress": {
+                "type": "integer"
+              },
+              "migrated": {
+                "type": "integer"
+              },
+              "rolled_back": {
+                "type": "integer"
+              },
+              "failed": {
+                "type": "integer"
+              }
+            }
           }
         }
       }

@@ -62,6 +62,41 @@ extension WebhookStore {
             sql: """
                 ALTER TABLE webhooks ADD COLUMN inbound TEXT NOT NULL DEFAULT '{}';
                 """),
+        // v6: the migration tool's journal (one row per webhook moved into Infisical: state, step,
+        // target, a SHA-256 of the value written, never the value) and the credential each
+        // migrated webhook had before (`credential_backup`: source, reference and the legacy
+        // value, kept in this 0600 file for rollback). Both go with their webhook.
+        SQLiteMigration(
+            version: 6, summary: "add the migration journal and credential backups",
+            sql: """
+                CREATE TABLE migration_journal (
+                    code              TEXT    NOT NULL,
+                    direction         TEXT    NOT NULL,
+                    state             TEXT    NOT NULL,
+                    step              TEXT,
+                    secret_name       TEXT    NOT NULL,
+                    secret_path       TEXT    NOT NULL,
+                    environment       TEXT    NOT NULL,
+                    value_sha256      TEXT    NOT NULL,
+                    created_secret    INTEGER NOT NULL DEFAULT 0,
+                    written           INTEGER NOT NULL DEFAULT 0,
+                    validation_before TEXT,
+                    reason            TEXT,
+                    updated_at        TEXT    NOT NULL,
+                    PRIMARY KEY (code, direction),
+                    FOREIGN KEY (code, direction) REFERENCES webhooks (code, direction) ON DELETE CASCADE
+                );
+                CREATE TABLE credential_backup (
+                    code              TEXT    NOT NULL,
+                    direction         TEXT    NOT NULL,
+                    credential_source TEXT    NOT NULL,
+                    credential_ref    TEXT,
+                    legacy_credential TEXT,
+                    backed_up_at      TEXT    NOT NULL,
+                    PRIMARY KEY (code, direction),
+                    FOREIGN KEY (code, direction) REFERENCES webhooks (code, direction) ON DELETE CASCADE
+                );
+                """),
     ]
 
     /// The newest schema version this hookd knows.

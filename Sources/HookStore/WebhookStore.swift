@@ -16,7 +16,7 @@ import Synchronization
 /// (`NIOThreadPool`) or a thread of your own, never on an event loop or in a hot path.
 public final class WebhookStore: Sendable {
     /// The connection; only ever touched under this lock, which is what makes it safe to share.
-    private let database: Mutex<SQLiteDatabase>
+    let database: Mutex<SQLiteDatabase>
     /// The database file.
     public let path: String
     /// The schema version of the open database (`PRAGMA user_version`), after migrations.

@@ -60,6 +60,30 @@ PATCH /api/v4/secrets/{name}, PATCH /api/v3/secrets/raw/{name}
     shows secretValue "", but the stored value is unchanged.
     POST and PATCH trim secretValue the way Infisical does: surrounding
     whitespace goes, but a final "\n" is kept.
+DELETE /api/v4/secrets/{name}       {projectId, environment, secretPath?="/", type?="shared"}
+DELETE /api/v3/secrets/raw/{name}   {workspaceId, environment, secretPath?="/", type?}
+    The fields are in the JSON body, as for POST and PATCH (not the query).
+    200 {"secret": {...}}: the deleted secret as it was (its last version and
+    value, "secretValueHidden": false, no secretPath/tags/secretMetadata, the
+    same shape as PATCH's answer).  A missing secret gets
+    404 {"error": "NotFound", "message": "Secret not found"} (Infisical's
+    delete message; it differs from the read and update ones).  A missing
+    folder gets 404 with error "DeleteSecret".  The name is free again
+    afterwards: a POST of it creates version 1.
+
+Writes (POST, PATCH, DELETE) are all of request kind "write" (stats, failNext
+kinds, failWrite).  /__test__/stats also counts them per operation.
+
+Permissions: an identity made with "readOnly": true (see /__test__/identities)
+can log in and read, but every write it makes gets Infisical's CASL
+ForbiddenError answer:
+    403 {"reqId", "statusCode": 403, "error": "PermissionDenied",
+         "message": "You are not allowed to <action> on secrets", "details": []}
+with <action> "create" (POST), "edit" (PATCH) or "delete" (DELETE).  "details"
+lists the identity's rules for that action, which for a read-only role is none.
+As in Infisical, this check runs after the folder and secret look-ups, so a
+read-only create of a name that exists gets 400 "Secret already exist", and a
+read-only update or delete of a missing secret gets 404.
 
 Error bodies follow Infisical's error handler:
     {"reqId": "req-...", "statusCode": N, "message": ..., "error": ...}
@@ -80,6 +104,7 @@ then project permission, then folder, then secret.
     since PR #2828.
   * v4/v3 GET with no environment: 400 {"error": "BadRequest", "message": "Missing environment"}.
     v3 with no workspaceId: 400 "You must provide projectSlug or workspaceId".
+  * A read-only identity's write: 403 PermissionDenied (see Permissions above).
   * An identity that is not a member of the project:
     403 {"error": "Identity is not a member of the specified project with ID '<id>'",
     "message": "You are not allowed to access this resource"}.
@@ -101,9 +126,11 @@ Test controls (outside Infisical's API: every path begins /__test__/)
 --------------------------------------------------------------------
 POST   /__test__/identities  {"clientId", "clientSecret", "expiresIn"?=7200,
                               "accessTokenMaxTTL"?=2592000, "projects"?: [projectId, ...],
-                              "identityId"?, "lockoutEnabled"?=true}
-       Creates or replaces an identity.  "projects" absent or null means
-       every project is allowed; otherwise a read or write on any other
+                              "identityId"?, "lockoutEnabled"?=true, "readOnly"?=false}
+       Creates or replaces an identity.  "readOnly": true gives it a
+       viewer-like role: reads work, writes get 403 PermissionDenied (see
+       Permissions above).  "projects" absent or null means every project is
+       allowed; otherwise a read or write on any other
        project gets 403.  expiresIn 0 gives tokens that never expire, and
        accessTokenMaxTTL 0 means no max TTL.  Fractional seconds are
        accepted, for fast tests.
@@ -125,15 +152,54 @@ POST   /__test__/config   Merges into the config; answers with the whole config:
                     The next n API requests (of the given kinds, all kinds
                     by default) fail with that status.  This happens before
                     authentication.
+        "failWrite": {"nth": N (>= 1, default 1), "status": 400..599,
+                      "afterCommit": bool (false), "retryAfter": s?}  or null to clear
+                    One-shot: the Nth write request (POST, PATCH or DELETE on a
+                    secret) from now fails with that status (the same error
+                    bodies as failNext); 1 = the next write.  Writes already
+                    failed by "down" or failNext do not count.  GET config shows
+                    the countdown: "nth" drops by one per write that passes, and
+                    the entry becomes null when it fires.
+                    afterCommit false: the write fails before authentication and
+                    nothing is applied.  afterCommit true: the write runs in
+                    full (applied if it would have succeeded, with its version
+                    and stats) and only its answer is replaced by the error, as
+                    when a response is lost.  Whatever the write itself would
+                    have answered (200, 400, 403, ...) is discarded.
+        "failReadBack": {"name": NAME, "status": 400..599, "count": n (1)}  or null
+                    The next n read requests (GET, v4 or v3, any project,
+                    environment or path) of the secret NAME fail with that
+                    status, before authentication.  Status 404 answers
+                    Infisical's "Secret with name 'NAME' not found" body; other
+                    statuses the failNext bodies.  Reads of other names are not
+                    affected and do not count.  Cleared once n reads have failed.
+        "readBackValue": {"name": NAME, "value": V}  or null to clear
+                    Every successful read of the secret NAME (any project,
+                    environment, path or version) answers secretValue V instead
+                    of the stored value, until cleared: a read-back mismatch.
+                    The stored value, versions and writes are unaffected.
+                    (V shows in GET /__test__/config, never in the log.)
+        Fault order for one request: delayMs, down, failNext, then failWrite /
+        failReadBack, then authentication and the API's own checks.
         "down": bool       every API request gets 503
         "lockoutAttempts": int (3), "lockoutSeconds": num (300),
         "lockoutCounterResetSeconds": num (30)}
 GET    /__test__/config
 GET    /__test__/stats   {"requests": {"login", "renew", "read", "write"},
                           "reads_by_secret": {name: n}, "writes_by_secret": {name: n},
+                          "writes_by_op": {"create", "update", "delete"},
+                          "creates_by_secret": {name: n}, "updates_by_secret": {name: n},
+                          "deletes_by_secret": {name: n},
+                          "committed_by_op": {"create", "update", "delete"},
+                          "committed_by_secret": {name: n},
                           "responses_by_status": {"200": n, ...}}
-       Counts every API request received, including failed and injected
-       ones.
+       "requests", "*_by_secret" (but committed_by_secret) and "writes_by_op"
+       count every API request received, including failed and injected ones;
+       requests.write = creates + updates + deletes, so a dry run asserts
+       requests.write == 0.  "committed_*" count only the writes that changed
+       the stored secrets (including failWrite afterCommit ones, whose answer
+       was an error).  Names are the {secretName} of the URL (an update's
+       newSecretName is not counted separately).
 POST   /__test__/reset-stats
 POST   /__test__/expire-tokens   Every token issued so far expires now.
        Using one then gets 403 TokenError (Infisical's expired-JWT answer),
@@ -194,6 +260,7 @@ DEFAULT_MAX_TTL = 2592000
 HIDDEN_MASK = "<hidden-by-infisical>"
 
 KINDS = ("login", "renew", "read", "write")
+WRITE_OPS = ("create", "update", "delete")   # the operations counted under kind "write"
 
 
 # --------------------------------------------------------------------------
@@ -360,6 +427,9 @@ class State:
             "delayMs": 0,
             "readAnswerDelayMs": 0,
             "failNext": None,
+            "failWrite": None,
+            "failReadBack": None,
+            "readBackValue": None,
             "down": False,
             "lockoutAttempts": 3,
             "lockoutSeconds": 300,
@@ -373,8 +443,20 @@ class State:
             "requests": {k: 0 for k in KINDS},
             "reads_by_secret": {},
             "writes_by_secret": {},
+            "writes_by_op": {k: 0 for k in WRITE_OPS},
+            "creates_by_secret": {},
+            "updates_by_secret": {},
+            "deletes_by_secret": {},
+            "committed_by_op": {k: 0 for k in WRITE_OPS},
+            "committed_by_secret": {},
             "responses_by_status": {},
         }
+
+    def count_committed(self, op: str, name: str) -> None:
+        """A write that changed the stored secrets (caller holds the lock)."""
+        self.stats["committed_by_op"][op] += 1
+        by = self.stats["committed_by_secret"]
+        by[name] = by.get(name, 0) + 1
 
     # ---- identities ------------------------------------------------------
     def add_identity(self, body: Dict[str, Any]) -> Dict[str, Any]:
@@ -388,6 +470,9 @@ class State:
         max_ttl = num(body.get("accessTokenMaxTTL", DEFAULT_MAX_TTL), "accessTokenMaxTTL")
         if max_ttl > 0 and ttl > max_ttl:
             raise bad_request("Access token TTL cannot be greater than max TTL")
+        read_only = body.get("readOnly", False)
+        if not isinstance(read_only, bool):
+            raise bad_request("readOnly must be a boolean")
         projects = body.get("projects")
         if projects is not None:
             if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
@@ -401,6 +486,7 @@ class State:
             "maxTTL": max_ttl,
             "projects": None if projects is None else list(projects),
             "lockoutEnabled": bool(body.get("lockoutEnabled", True)),
+            "readOnly": read_only,
         }
         self.identities[client_id] = identity
         self.lockouts.pop(client_id, None)
@@ -553,6 +639,8 @@ def route(method: str, path: str) -> Optional[Tuple[str, str, Optional[str]]]:
                 return ("write", "create_" + version, name)
             if method == "PATCH":
                 return ("write", "update_" + version, name)
+            if method == "DELETE":
+                return ("write", "delete_" + version, name)
             return None
     return None
 
@@ -617,6 +705,8 @@ class Handler(BaseHTTPRequestHandler):
         return body
 
     def send_json(self, status: int, obj: Any, headers: Optional[Dict[str, str]] = None) -> None:
+        if getattr(self, "_swallow_answer", False):
+            return  # failWrite afterCommit: the write ran, its answer is lost
         data = json.dumps(obj).encode("utf-8")
         if getattr(self, "_api_kind", None) == "read" and status == 200:
             with self.state.lock:
@@ -696,8 +786,13 @@ class Handler(BaseHTTPRequestHandler):
             st.stats["requests"][kind] += 1
             if kind == "read" and name is not None:
                 st.stats["reads_by_secret"][name] = st.stats["reads_by_secret"].get(name, 0) + 1
-            if kind == "write" and name is not None:
-                st.stats["writes_by_secret"][name] = st.stats["writes_by_secret"].get(name, 0) + 1
+            op = handler.split("_", 1)[0] if kind == "write" else None
+            if op is not None:
+                st.stats["writes_by_op"][op] += 1
+                if name is not None:
+                    st.stats["writes_by_secret"][name] = st.stats["writes_by_secret"].get(name, 0) + 1
+                    by_op = st.stats[op + "s_by_secret"]
+                    by_op[name] = by_op.get(name, 0) + 1
             delay_ms = st.config.get("delayMs") or 0
         if delay_ms > 0:
             time.sleep(delay_ms / 1000.0)  # outside the lock: requests stay concurrent
@@ -712,7 +807,38 @@ class Handler(BaseHTTPRequestHandler):
                 if fail["count"] <= 0:
                     st.config["failNext"] = None
                 raise self.injected_error(status, retry_after)
-        getattr(self, "api_" + handler)(name, query, raw)
+            after_commit_error: Optional[ApiError] = None
+            fw = st.config.get("failWrite")
+            if kind == "write" and fw:
+                if fw["nth"] > 1:
+                    fw["nth"] -= 1
+                else:
+                    st.config["failWrite"] = None
+                    err = self.injected_error(fw["status"], fw.get("retryAfter"))
+                    if not fw.get("afterCommit"):
+                        raise err
+                    after_commit_error = err
+            frb = st.config.get("failReadBack")
+            if kind == "read" and frb and frb["name"] == name:
+                frb["count"] -= 1
+                if frb["count"] <= 0:
+                    st.config["failReadBack"] = None
+                if frb["status"] == 404:
+                    raise not_found("Secret with name '%s' not found" % name)
+                raise self.injected_error(frb["status"], None)
+        if after_commit_error is None:
+            getattr(self, "api_" + handler)(name, query, raw)
+            return
+        # The write runs to completion (applied or refused on its own merits), then its
+        # answer is replaced by the injected error: a write whose answer was lost.
+        self._swallow_answer = True
+        try:
+            getattr(self, "api_" + handler)(name, query, raw)
+        except ApiError:
+            pass
+        finally:
+            self._swallow_answer = False
+        raise after_commit_error
 
     @staticmethod
     def injected_error(status: int, retry_after: Any) -> ApiError:
@@ -830,6 +956,13 @@ class Handler(BaseHTTPRequestHandler):
                            % project, "You are not allowed to access this resource")
 
     @staticmethod
+    def check_write_permission(identity: Dict[str, Any], action: str) -> None:
+        """A read-only identity: CASL's ForbiddenError, as Infisical's error handler answers it."""
+        if identity.get("readOnly"):
+            raise ApiError(403, "PermissionDenied", "You are not allowed to %s on secrets" % action,
+                           details=[])
+
+    @staticmethod
     def secret_json(sec: Dict[str, Any], value: Optional[str] = None,
                     hidden: bool = False, with_path: bool = True,
                     version: Optional[int] = None) -> Dict[str, Any]:
@@ -914,6 +1047,9 @@ class Handler(BaseHTTPRequestHandler):
                 if version not in sec["history"]:
                     raise not_found("Secret with name '%s' not found" % name)
                 value = sec["history"][version]
+            rbv = st.config.get("readBackValue")
+            if rbv and rbv["name"] == name:
+                value = rbv["value"]
             out = self.secret_json(sec, value=value, hidden=(view == "false"), version=version)
         self.send_json(200, {"secret": out})
 
@@ -965,13 +1101,16 @@ class Handler(BaseHTTPRequestHandler):
             if create:
                 if sec is not None:
                     raise bad_request("Secret already exist")
+                self.check_write_permission(identity, "create")
                 sec = st.make_secret(project, env, path, name, value or "", comment or "")
                 st.secrets[key] = sec
+                st.count_committed("create", name)
                 out = self.secret_json(sec, with_path=False)
                 out.pop("secretValueHidden", None)
             else:
                 if sec is None:
                     raise not_found("Secret with name %s not found" % name)
+                self.check_write_permission(identity, "edit")
                 if new_name == "":
                     raise bad_request("New secret name cannot be empty")
                 if new_name and new_name != name:
@@ -981,6 +1120,7 @@ class Handler(BaseHTTPRequestHandler):
                     sec["key"] = new_name
                     st.secrets[(project, env, path, new_name)] = sec
                 st.update_secret(sec, value, comment)
+                st.count_committed("update", name)
                 # Infisical echoes `inputSecret.secretValue || ""`
                 out = self.secret_json(sec, value=value or "", with_path=False)
         self.send_json(200, {"secret": out})
@@ -996,6 +1136,56 @@ class Handler(BaseHTTPRequestHandler):
 
     def api_update_v3(self, name: str, _q: Any, raw: bytes) -> None:
         self.write_common(name, raw, "v3", create=False)
+
+    def delete_common(self, name: str, raw: bytes, version: str) -> None:
+        identity = self.auth()
+        body = self.parse_json(raw)
+        issues: List[Dict[str, Any]] = []
+        if version == "v4":
+            project = require_str(body, "projectId", issues)
+        else:
+            project = optional_str(body, "workspaceId", issues)
+        env = require_str(body, "environment", issues)
+        path_in = optional_str(body, "secretPath", issues)
+        type_ = body.get("type", "shared")
+        if type_ not in ("shared", "personal"):
+            issues.append({"code": "invalid_enum_value", "options": ["shared", "personal"],
+                           "received": type_, "path": ["type"], "message": "Invalid enum value."})
+        if not name:
+            issues.append({"code": "too_small", "minimum": 1, "type": "string", "inclusive": True,
+                           "exact": False, "path": ["secretName"],
+                           "message": "String must contain at least 1 character(s)"})
+        if issues:
+            raise validation_error(issues)
+        project = (project or "").strip()
+        env = (env or "").strip()
+        if not project:
+            raise bad_request("You must provide projectSlug or workspaceId")
+        path = normalize_path(path_in)
+        st = self.state
+        with st.lock:
+            self.check_project(identity, project)
+            if not st.folder_exists(project, env, path):
+                raise not_found("Folder with path '%s' in environment with slug '%s' not found"
+                                % (path, env), "DeleteSecret")
+            if type_ != "shared":
+                raise bad_request("Must be user to delete personal secret")
+            key = (project, env, path, name)
+            sec = st.secrets.get(key)
+            if sec is None:
+                raise not_found("Secret not found")
+            self.check_write_permission(identity, "delete")
+            st.secrets.pop(key)
+            st.count_committed("delete", name)
+            # Infisical answers with the deleted row: its last version and (decrypted) value.
+            out = self.secret_json(sec, with_path=False)
+        self.send_json(200, {"secret": out})
+
+    def api_delete_v4(self, name: str, _q: Any, raw: bytes) -> None:
+        self.delete_common(name, raw, "v4")
+
+    def api_delete_v3(self, name: str, _q: Any, raw: bytes) -> None:
+        self.delete_common(name, raw, "v3")
 
     def auth(self) -> Dict[str, Any]:
         with self.state.lock:
@@ -1057,8 +1247,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def apply_config(st: State, body: Dict[str, Any]) -> None:
     cfg = st.config
-    known = {"delayMs", "readAnswerDelayMs", "failNext", "down", "lockoutAttempts", "lockoutSeconds",
-             "lockoutCounterResetSeconds"}
+    known = {"delayMs", "readAnswerDelayMs", "failNext", "failWrite", "failReadBack", "readBackValue",
+             "down", "lockoutAttempts", "lockoutSeconds", "lockoutCounterResetSeconds"}
     unknown = set(body) - known
     if unknown:
         raise bad_request("unknown config keys: %s" % ", ".join(sorted(unknown)))
@@ -1092,6 +1282,58 @@ def apply_config(st: State, body: Dict[str, Any]) -> None:
                 num(ra, "failNext.retryAfter")
             cfg["failNext"] = {"status": status, "count": count, "retryAfter": ra,
                                "kinds": kinds} if count > 0 else None
+    if "failWrite" in body:
+        fw = body["failWrite"]
+        if fw is None:
+            cfg["failWrite"] = None
+        else:
+            if not isinstance(fw, dict):
+                raise bad_request("failWrite must be an object or null")
+            status = error_status(fw.get("status"), "failWrite.status")
+            nth = fw.get("nth", 1)
+            if isinstance(nth, bool) or not isinstance(nth, int) or nth < 1:
+                raise bad_request("failWrite.nth must be an integer >= 1")
+            after = fw.get("afterCommit", False)
+            if not isinstance(after, bool):
+                raise bad_request("failWrite.afterCommit must be a boolean")
+            ra = fw.get("retryAfter")
+            if ra is not None and not isinstance(ra, str):
+                num(ra, "failWrite.retryAfter")
+            cfg["failWrite"] = {"nth": nth, "status": status, "afterCommit": after, "retryAfter": ra}
+    if "failReadBack" in body:
+        frb = body["failReadBack"]
+        if frb is None:
+            cfg["failReadBack"] = None
+        else:
+            if not isinstance(frb, dict):
+                raise bad_request("failReadBack must be an object or null")
+            name = frb.get("name")
+            if not isinstance(name, str) or not name:
+                raise bad_request("failReadBack.name is required")
+            status = error_status(frb.get("status"), "failReadBack.status")
+            count = frb.get("count", 1)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise bad_request("failReadBack.count must be a non-negative integer")
+            cfg["failReadBack"] = {"name": name, "status": status, "count": count} if count > 0 else None
+    if "readBackValue" in body:
+        rbv = body["readBackValue"]
+        if rbv is None:
+            cfg["readBackValue"] = None
+        else:
+            if not isinstance(rbv, dict):
+                raise bad_request("readBackValue must be an object or null")
+            name = rbv.get("name")
+            if not isinstance(name, str) or not name:
+                raise bad_request("readBackValue.name is required")
+            if not isinstance(rbv.get("value"), str):
+                raise bad_request("readBackValue.value must be a string")
+            cfg["readBackValue"] = {"name": name, "value": rbv["value"]}
+
+
+def error_status(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 599:
+        raise bad_request("%s must be an HTTP error status" % what)
+    return value
 
 
 def load_state(st: State, path: str) -> None:

@@ -87,6 +87,12 @@ class Fake:
         self.tokens_seen.append(data["accessToken"])
         return data["accessToken"]
 
+    def token_for(self, client_id, client_secret):
+        status, _, data = self.login(client_id, client_secret)
+        assert status == 200, data
+        self.tokens_seen.append(data["accessToken"])
+        return data["accessToken"]
+
     def renew(self, token):
         status, headers, data = self.request("POST", "/api/v1/auth/token/renew", {"accessToken": token})
         if status == 200:
@@ -112,6 +118,18 @@ class Fake:
         if path is not None:
             q.append("secretPath=" + path)
         return self.request("GET", "/api/v3/secrets/raw/%s?%s" % (name, "&".join(q)), token=token)
+
+    def write_v4(self, method, name, token, value=None, project=PROJECT, env=ENV, path="/"):
+        body = {"projectId": project, "environment": env, "secretPath": path}
+        if value is not None:
+            body["secretValue"] = value
+        return self.request(method, "/api/v4/secrets/" + name, body, token=token)
+
+    def write_v3(self, method, name, token, value=None, project=PROJECT, env=ENV, path="/"):
+        body = {"workspaceId": project, "environment": env, "secretPath": path}
+        if value is not None:
+            body["secretValue"] = value
+        return self.request(method, "/api/v3/secrets/raw/" + name, body, token=token)
 
     def log(self):
         with open(self.log_path, "r", encoding="utf-8", errors="replace") as fh:
@@ -646,6 +664,195 @@ def test_write_trims_value_like_infisical(ready):
     assert ready.read_v4("T2", ready.tok)[2]["secret"]["secretValue"] == "pem-ish\n"
 
 
+def test_delete_v4_found_and_missing(ready):
+    assert ready.write_v4("PATCH", "DB_PASSWORD", ready.tok, "second")[0] == 200
+    status, _, data = ready.write_v4("DELETE", "DB_PASSWORD", ready.tok)
+    assert status == 200
+    sec = data["secret"]
+    assert sec["secretKey"] == "DB_PASSWORD" and sec["version"] == 2
+    assert sec["secretValue"] == "second" and sec["secretValueHidden"] is False
+    assert sec["workspace"] == PROJECT and sec["environment"] == ENV
+    status, _, data = ready.read_v4("DB_PASSWORD", ready.tok)
+    assert status == 404
+    # missing: Infisical's delete answers its own message
+    status, _, data = ready.write_v4("DELETE", "DB_PASSWORD", ready.tok)
+    assert status == 404
+    assert_error_shape(data, 404)
+    assert data["error"] == "NotFound" and data["message"] == "Secret not found"
+    # the name is free again: a create starts over at version 1
+    status, _, data = ready.write_v4("POST", "DB_PASSWORD", ready.tok, "again")
+    assert status == 200 and data["secret"]["version"] == 1
+
+
+def test_delete_v3_and_checks(ready):
+    ready.put_secret("V3_DEL", "v3-value", path="/hookd")
+    status, _, data = ready.write_v3("DELETE", "V3_DEL", ready.tok, path="/hookd/")
+    assert status == 200 and data["secret"]["secretValue"] == "v3-value"
+    assert ready.read_v3("V3_DEL", ready.tok, path="/hookd")[0] == 404
+    assert ready.write_v3("DELETE", "V3_DEL", ready.tok, path="/hookd")[0] == 404
+    # auth first, then validation, then the folder
+    assert ready.write_v4("DELETE", "DB_PASSWORD", None)[0] == 401
+    status, _, data = ready.request("DELETE", "/api/v4/secrets/DB_PASSWORD", {"projectId": PROJECT},
+                                    token=ready.tok)
+    assert status == 422 and data["message"][0]["path"] == ["environment"]
+    status, _, data = ready.request("DELETE", "/api/v3/secrets/raw/DB_PASSWORD", {"environment": ENV},
+                                    token=ready.tok)
+    assert status == 400 and data["message"] == "You must provide projectSlug or workspaceId"
+    status, _, data = ready.write_v4("DELETE", "DB_PASSWORD", ready.tok, path="/nope")
+    assert status == 404 and data["error"] == "DeleteSecret" and "Folder with path" in data["message"]
+    assert ready.read_v4("DB_PASSWORD", ready.tok)[0] == 200     # nothing was deleted
+
+
+def test_read_only_identity_gets_403_on_every_write_kind(fake):
+    fake.add_identity(readOnly=True)
+    fake.put_secret("DB_PASSWORD", SECRET_VALUE)
+    tok = fake.token()
+    for method, name, action in (("POST", "NEW_ONE", "create"), ("PATCH", "DB_PASSWORD", "edit"),
+                                 ("DELETE", "DB_PASSWORD", "delete")):
+        for write in (fake.write_v4, fake.write_v3):
+            status, _, data = write(method, name, tok, None if method == "DELETE" else "x")
+            assert status == 403, (method, data)
+            assert_error_shape(data, 403)
+            assert data["error"] == "PermissionDenied"
+            assert data["message"] == "You are not allowed to %s on secrets" % action
+            assert data["details"] == []
+    # reads still work, and nothing changed
+    status, _, data = fake.read_v4("DB_PASSWORD", tok)
+    assert status == 200 and data["secret"]["secretValue"] == SECRET_VALUE
+    assert data["secret"]["version"] == 1
+    assert fake.read_v3("DB_PASSWORD", tok)[0] == 200
+    assert fake.read_v4("NEW_ONE", tok)[0] == 404
+    # Infisical's order: the existence checks come before the permission check
+    status, _, data = fake.write_v4("POST", "DB_PASSWORD", tok, "x")
+    assert status == 400 and data["message"] == "Secret already exist"
+    assert fake.write_v4("PATCH", "MISSING", tok, "x")[0] == 404
+    assert fake.write_v4("DELETE", "MISSING", tok)[0] == 404
+    st = fake.stats()
+    assert st["committed_by_op"] == {"create": 0, "update": 0, "delete": 0}
+    # readOnly defaults to false; replacing the identity lifts it
+    fake.add_identity()
+    tok = fake.token()
+    assert fake.write_v4("POST", "NEW_ONE", tok, "x")[0] == 200
+    status, _, data = fake.request("POST", "/__test__/identities",
+                                   {"clientId": "c", "clientSecret": "s", "readOnly": "yes"})
+    assert status == 400
+
+
+def test_fail_write_nth_before_commit(ready):
+    cfg = ready.config(failWrite={"nth": 2, "status": 503})
+    assert cfg["failWrite"] == {"nth": 2, "status": 503, "afterCommit": False, "retryAfter": None}
+    assert ready.read_v4("DB_PASSWORD", ready.tok)[0] == 200      # reads do not count
+    assert ready.write_v4("POST", "W1", ready.tok, "one")[0] == 200
+    assert ready.control("GET", "config")["failWrite"]["nth"] == 1
+    status, _, data = ready.write_v4("POST", "W2", ready.tok, "two")
+    assert status == 503
+    assert_error_shape(data, 503)
+    assert ready.control("GET", "config")["failWrite"] is None    # one-shot
+    assert ready.read_v4("W2", ready.tok)[0] == 404               # nothing applied
+    status, _, data = ready.write_v4("POST", "W2", ready.tok, "two")
+    assert status == 200 and data["secret"]["version"] == 1
+    # any write kind counts; null clears
+    ready.config(failWrite={"nth": 1, "status": 500})
+    status, _, data = ready.write_v4("DELETE", "W1", ready.tok)
+    assert status == 500 and data["error"] == "InternalServerError"
+    assert ready.read_v4("W1", ready.tok)[0] == 200
+    ready.config(failWrite={"nth": 1, "status": 500})
+    ready.config(failWrite=None)
+    assert ready.write_v4("PATCH", "W1", ready.tok, "patched")[0] == 200
+    status, _, _ = ready.request("POST", "/__test__/config", {"failWrite": {"nth": 0, "status": 500}})
+    assert status == 400
+
+
+def test_fail_write_after_commit_applies_the_write(ready):
+    ready.config(failWrite={"nth": 1, "status": 500, "afterCommit": True})
+    status, _, data = ready.write_v4("POST", "LOST_ANSWER", ready.tok, "committed-value")
+    assert status == 500
+    assert_error_shape(data, 500)
+    # the write was applied: a retried create finds the name taken, and a read sees the value
+    status, _, data = ready.write_v4("POST", "LOST_ANSWER", ready.tok, "committed-value")
+    assert status == 400 and data["message"] == "Secret already exist"
+    status, _, data = ready.read_v4("LOST_ANSWER", ready.tok)
+    assert status == 200 and data["secret"]["secretValue"] == "committed-value"
+    assert data["secret"]["version"] == 1
+    st = ready.stats()
+    assert st["creates_by_secret"] == {"LOST_ANSWER": 2}
+    assert st["committed_by_secret"] == {"LOST_ANSWER": 1}
+    # after commit on an update and a delete
+    ready.config(failWrite={"nth": 1, "status": 503, "afterCommit": True})
+    assert ready.write_v4("PATCH", "LOST_ANSWER", ready.tok, "v2")[0] == 503
+    status, _, data = ready.read_v4("LOST_ANSWER", ready.tok)
+    assert data["secret"]["secretValue"] == "v2" and data["secret"]["version"] == 2
+    ready.config(failWrite={"nth": 1, "status": 502, "afterCommit": True})
+    assert ready.write_v3("DELETE", "LOST_ANSWER", ready.tok)[0] == 502
+    assert ready.read_v4("LOST_ANSWER", ready.tok)[0] == 404
+    # a write that fails on its own merits still answers the injected status
+    ready.config(failWrite={"nth": 1, "status": 500, "afterCommit": True})
+    assert ready.write_v4("PATCH", "NO_SUCH", ready.tok, "x")[0] == 500
+    assert ready.stats()["committed_by_op"] == {"create": 1, "update": 1, "delete": 1}
+
+
+def test_fail_read_back(ready):
+    ready.put_secret("OTHER", "other-value")
+    cfg = ready.config(failReadBack={"name": "DB_PASSWORD", "status": 500, "count": 2})
+    assert cfg["failReadBack"] == {"name": "DB_PASSWORD", "status": 500, "count": 2}
+    assert ready.read_v4("OTHER", ready.tok)[0] == 200            # other names unaffected
+    status, _, data = ready.read_v4("DB_PASSWORD", ready.tok)
+    assert status == 500
+    assert_error_shape(data, 500)
+    assert ready.read_v3("DB_PASSWORD", ready.tok)[0] == 500
+    assert ready.read_v4("DB_PASSWORD", ready.tok)[0] == 200      # count used up
+    assert ready.control("GET", "config")["failReadBack"] is None
+    assert ready.write_v4("PATCH", "DB_PASSWORD", ready.tok, "x")[0] == 200  # writes unaffected
+    ready.config(failReadBack={"name": "DB_PASSWORD", "status": 404})
+    status, _, data = ready.read_v4("DB_PASSWORD", ready.tok)
+    assert status == 404 and data["message"] == "Secret with name 'DB_PASSWORD' not found"
+    assert ready.read_v4("DB_PASSWORD", ready.tok)[0] == 200      # count defaults to 1
+    ready.config(failReadBack={"name": "DB_PASSWORD", "status": 503, "count": 5})
+    ready.config(failReadBack=None)
+    assert ready.read_v4("DB_PASSWORD", ready.tok)[0] == 200
+
+
+def test_read_back_value(ready):
+    ready.config(readBackValue={"name": "DB_PASSWORD", "value": "not-what-was-written"})
+    for read in (ready.read_v4, ready.read_v3):
+        status, _, data = read("DB_PASSWORD", ready.tok)
+        assert status == 200 and data["secret"]["secretValue"] == "not-what-was-written"
+    # the stored value is untouched: an update still versions it, reads keep the override
+    status, _, data = ready.write_v4("PATCH", "DB_PASSWORD", ready.tok, "written")
+    assert status == 200 and data["secret"]["secretValue"] == "written"
+    status, _, data = ready.read_v4("DB_PASSWORD", ready.tok)
+    assert data["secret"]["secretValue"] == "not-what-was-written" and data["secret"]["version"] == 2
+    ready.config(readBackValue=None)
+    status, _, data = ready.read_v4("DB_PASSWORD", ready.tok)
+    assert data["secret"]["secretValue"] == "written"
+
+
+def test_write_stats_by_op_and_secret(ready):
+    ready.control("POST", "reset-stats")
+    assert ready.write_v4("POST", "A", ready.tok, "a")[0] == 200
+    assert ready.write_v4("POST", "A", ready.tok, "a")[0] == 400        # refused, still counted
+    assert ready.write_v4("PATCH", "A", ready.tok, "a2")[0] == 200
+    assert ready.write_v3("PATCH", "A", ready.tok, "a3")[0] == 200
+    assert ready.write_v4("DELETE", "A", ready.tok)[0] == 200
+    assert ready.write_v4("DELETE", "B", ready.tok)[0] == 404
+    st = ready.stats()
+    assert st["requests"]["write"] == 6
+    assert st["writes_by_op"] == {"create": 2, "update": 2, "delete": 2}
+    assert st["writes_by_secret"] == {"A": 5, "B": 1}
+    assert st["creates_by_secret"] == {"A": 2}
+    assert st["updates_by_secret"] == {"A": 2}
+    assert st["deletes_by_secret"] == {"A": 1, "B": 1}
+    assert st["committed_by_op"] == {"create": 1, "update": 2, "delete": 1}
+    assert st["committed_by_secret"] == {"A": 4}
+    # a read-only run: the write counters stay 0
+    ready.control("POST", "reset-stats")
+    ready.read_v4("DB_PASSWORD", ready.tok)
+    st = ready.stats()
+    assert st["requests"]["write"] == 0
+    assert st["writes_by_op"] == {"create": 0, "update": 0, "delete": 0}
+    assert st["writes_by_secret"] == {} and st["committed_by_secret"] == {}
+
+
 # ---------------------------------------------------------------------------
 # controls: secrets, state file
 # ---------------------------------------------------------------------------
@@ -677,6 +884,25 @@ def test_state_file(tmp_path):
         assert stop_server(server) == 0
 
 
+def test_state_file_read_only_identity_and_faults(tmp_path):
+    state = {
+        "identities": [{"clientId": "viewer", "clientSecret": "viewer-secret", "readOnly": True}],
+        "secrets": [{"projectId": "p", "environment": "dev", "name": "K", "value": "file-value"}],
+        "config": {"failWrite": {"nth": 3, "status": 503}, "readBackValue": {"name": "K", "value": "other"}},
+    }
+    server = start_server(tmp_path, state)
+    try:
+        tok = server.token_for("viewer", "viewer-secret")
+        status, _, data = server.write_v4("PATCH", "K", tok, "x", project="p", env="dev")
+        assert status == 403 and data["error"] == "PermissionDenied"
+        status, _, data = server.read_v4("K", tok, project="p", env="dev")
+        assert status == 200 and data["secret"]["secretValue"] == "other"
+        cfg = server.control("GET", "config")
+        assert cfg["failWrite"]["nth"] == 2 and cfg["failWrite"]["status"] == 503
+    finally:
+        assert stop_server(server) == 0
+
+
 # ---------------------------------------------------------------------------
 # the log never contains secret material
 # ---------------------------------------------------------------------------
@@ -698,11 +924,16 @@ def test_log_has_no_secret_values_or_tokens(tmp_path):
         server.read_v4("DB_PASSWORD", "bogus-token-zz99")
         server.config(failNext={"status": 429, "count": 1})
         server.read_v4("DB_PASSWORD", tok)
+        server.config(readBackValue={"name": "W", "value": "readback-value-99cc"})
+        server.read_v4("W", tok)
+        server.config(failWrite={"nth": 1, "status": 500, "afterCommit": True})
+        server.request("DELETE", "/api/v4/secrets/W", {"projectId": PROJECT, "environment": ENV},
+                       token=tok)
     finally:
         assert stop_server(server) == 0
     log = server.log()
     secrets_used = [CLIENT_SECRET, SECRET_VALUE, "written-value-77aa", "patched-value-88bb",
-                    "bogus-token-zz99"] + server.tokens_seen
+                    "bogus-token-zz99", "readback-value-99cc"] + server.tokens_seen
     assert len(server.tokens_seen) >= 2
     for s in secrets_used:
         assert s not in log, "log leaks %r" % s
@@ -712,4 +943,4 @@ def test_log_has_no_secret_values_or_tokens(tmp_path):
                 assert part not in log
     assert "Bearer" not in log
     api_lines = [l for l in log.splitlines() if "kind=" in l and "kind=control" not in l]
-    assert len(api_lines) == 9               # one line per API request
+    assert len(api_lines) == 11              # one line per API request

@@ -25,8 +25,8 @@ struct WebhookStoreDeliveryOverridesTests {
             let path = directory + "/registry.db"
             try makeVersion3File(at: path)
             let store = try WebhookStore(path: path)
-            #expect(store.appliedMigrations == [4, 5])
-            #expect(store.schemaVersion == 5)
+            #expect(store.appliedMigrations == [4, 5, 6])
+            #expect(store.schemaVersion == 6)
             let old = try #require(try store.webhook(key("OLD")))
             #expect(old.inbound == InboundSettings(), "a webhook stored before v5 has the default inbound settings")
             #expect(old.delivery.isEmpty)

@@ -61,17 +61,17 @@ struct WebhookStoreFileTests {
             let path = directory + "/registry.db"
             do {
                 let first = try WebhookStore(path: path)
-                #expect(first.appliedMigrations == [1, 2, 3, 4, 5])
-                #expect(first.schemaVersion == 5)
+                #expect(first.appliedMigrations == [1, 2, 3, 4, 5, 6])
+                #expect(first.schemaVersion == 6)
                 try first.upsert(try databaseDefinition("KEPT", value: "s3cr3t"), now: t1)
             }
             let second = try WebhookStore(path: path)
             #expect(second.appliedMigrations == [])
-            #expect(second.schemaVersion == 5)
+            #expect(second.schemaVersion == 6)
             #expect(second.schemaVersion == WebhookStore.supportedSchemaVersion)
             #expect(try second.webhook(key("KEPT"))?.createdAt == t1)
             #expect(try second.legacyCredential(for: key("KEPT")) == "s3cr3t")
-            #expect(try SQLiteDatabase(path: path).userVersion() == 5)
+            #expect(try SQLiteDatabase(path: path).userVersion() == 6)
         }
     }
 

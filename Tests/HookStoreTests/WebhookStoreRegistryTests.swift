@@ -63,7 +63,7 @@ struct WebhookStoreRegistryTests {
                         '{}', 10, 1, 'from v1', '\(t1)', '\(t1)')
                 """, operation: "test: a v1 row")
             let store = try WebhookStore(path: path)
-            #expect(store.appliedMigrations == [2, 3, 4, 5])
+            #expect(store.appliedMigrations == [2, 3, 4, 5, 6])
             let old = try #require(try store.webhook(key("OLD")))
             #expect(old.description == "from v1" && old.credentialReference == "OLD_TOKEN")
             #expect(old.alerting.isEmpty && old.validateMethod == "HEAD")

@@ -1,3 +1,4 @@
+import HookCore
 import Foundation
 
 extension ConfigurationLoader {
@@ -55,6 +56,13 @@ extension ConfigurationLoader {
             case "ca_file": settings.caFile = try value.string()
             case "timeout_seconds": settings.timeoutSeconds = Double(try value.integer(in: 1...60))
             case "retry_budget_seconds": settings.retryBudgetSeconds = Double(try value.integer(in: 0...30))
+            case "secret_naming":
+                let template = try value.string()
+                do throws(WebhookValidationError) {
+                    settings.secretNaming = try SecretNaming(template)
+                } catch {
+                    throw value.error(error.reason)
+                }
             default: throw value.error("unknown key")
             }
         }

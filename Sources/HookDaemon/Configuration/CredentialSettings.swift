@@ -1,3 +1,4 @@
+import HookCore
 import HookRedis
 /// `cache.*` (and the seed's `redis.ttl`): the in-process tier and its policies.
 public struct CacheSettings: Sendable, Equatable {
@@ -51,6 +52,8 @@ public struct InfisicalSettings: Sendable, Equatable {
     public var timeoutSeconds = 5.0
     /// All tries of one read together, retries of 429/5xx included.
     public var retryBudgetSeconds = 3.0
+    /// The name the migration tool gives a webhook's secret (`secret_naming`).
+    public var secretNaming = SecretNaming.defaultNaming
 
     public init() {}
 

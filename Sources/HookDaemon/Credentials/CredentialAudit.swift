@@ -38,6 +38,19 @@ struct CredentialAudit: Sendable {
         file.appendEncoded { output in line.encode(into: &output) }
     }
 
+    /// One line per webhook a migration moved or rolled back: who asked (uid, gid, pid) and what
+    /// happened; never a value.
+    func recordMigration(_ peer: Peer, event: String, key: WebhookKey, fields: JSONObject) {
+        var line: JSONObject = [
+            "time": .string(ISO8601.format(SystemClock.wallSeconds(), fractionalDigits: 3)), "event": .string(event),
+            "uid": .integer(Int64(peer.userID)), "gid": .integer(Int64(peer.groupID)), "pid": .integer(Int64(peer.processID)),
+            "code": .string(key.code), "direction": .string(key.direction.rawValue),
+        ]
+        for member in fields { line[member.key] = member.value }
+        let value = JSONValue.object(line)
+        file.appendEncoded { output in value.encode(into: &output) }
+    }
+
     private struct Entry: Sendable {
         var time: Double
         var peer: Peer

@@ -88,6 +88,17 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
         try await queue.run { [store] () throws(StoreError) in try store.webhooks(direction: direction) }
     }
 
+    /// Reads through the store on its queue (the migration journal).
+    func reading<Value: Sendable>(_ body: @escaping @Sendable (WebhookStore) throws(StoreError) -> Value) async throws(StoreError) -> Value {
+        try await queue.run { [store] () throws(StoreError) -> Value in try body(store) }
+    }
+
+    /// Changes the store on its queue, as a change to the registry (copies read earlier go stale).
+    func changing<Value: Sendable>(_ body: @escaping @Sendable (WebhookStore) throws(StoreError) -> Value) async throws(StoreError) -> Value {
+        defer { changes.add(1, ordering: .releasing) }
+        return try await queue.run { [store] () throws(StoreError) -> Value in try body(store) }
+    }
+
     func delete(_ key: WebhookKey) async throws(StoreError) -> Bool {
         defer { changes.add(1, ordering: .releasing) }
         return try await queue.run { [store] () throws(StoreError) in try store.delete(key) }

@@ -22,6 +22,10 @@ enum MethodCatalogue {
         let inbound = InboundVerification.make(configuration: state.configuration, credentials: credentials, alerts: alerts,
                                                incidents: incidents, logger: logger)
         InboundMethods.register(into: &methods, verification: inbound)
+        let migration = MigrationService(registry: credentials.registry, credentials: credentials.service, sources: credentials.sources,
+                                         settings: state.configuration.infisical, naming: state.configuration.infisical.secretNaming,
+                                         validation: validation, audit: credentials.audit, logger: logger)
+        MigrationMethods.register(into: &methods, service: migration)
         return methods
     }
 }

@@ -69,4 +69,26 @@ extension JSONObject {
         }
         return direction
     }
+
+    /// An optional `direction` that may also be `ALL` (nil: both directions).
+    func directionOrAll(_ key: String = "direction") throws(JSONAccessError) -> WebhookDirection? {
+        let text = try optionalString(key) ?? "ALL"
+        guard text != "ALL" else { return nil }
+        guard let direction = WebhookDirection(rawValue: text) else {
+            throw JSONAccessError(key: key, problem: .invalid(reason: "must be OUT, IN or ALL"))
+        }
+        return direction
+    }
+
+    /// An optional array of webhook codes under `key`, each checked like every code.
+    func optionalCodes(_ key: String = "codes") throws(JSONAccessError) -> [String]? {
+        try optionalArray(key).map { values throws(JSONAccessError) in
+            try values.map { value throws(JSONAccessError) in
+                guard let code = value.stringValue, WebhookKey.isValidCode(code) else {
+                    throw JSONAccessError(key: key, problem: .invalid(reason: "must be webhook codes (1 to 64 characters of A-Z, 0-9 and _)"))
+                }
+                return code
+            }
+        }
+    }
 }

@@ -22,22 +22,8 @@ enum ValidationMethods {
             let codes: [String]?
             let concurrency: Int
             do throws(JSONAccessError) {
-                switch try params.optionalString("direction") ?? "ALL" {
-                case "ALL": direction = nil
-                case let text:
-                    guard let parsed = WebhookDirection(rawValue: text) else {
-                        throw JSONAccessError(key: "direction", problem: .invalid(reason: "must be OUT, IN or ALL"))
-                    }
-                    direction = parsed
-                }
-                codes = try params.optionalArray("codes").map { values throws(JSONAccessError) in
-                    try values.map { value throws(JSONAccessError) in
-                        guard let code = value.stringValue, WebhookKey.isValidCode(code) else {
-                            throw JSONAccessError(key: "codes", problem: .invalid(reason: "must be webhook codes (1 to 64 characters of A-Z, 0-9 and _)"))
-                        }
-                        return code
-                    }
-                }
+                direction = try params.directionOrAll()
+                codes = try params.optionalCodes()
                 let requested = try params.optionalInteger("concurrency") ?? Int64(service.defaultConcurrency)
                 guard (1...Int64(ValidationService.maximumConcurrency)).contains(requested) else {
                     throw JSONAccessError(key: "concurrency", problem: .invalid(reason: "must be 1 to \(ValidationService.maximumConcurrency)"))

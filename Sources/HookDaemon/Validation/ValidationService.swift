@@ -45,22 +45,7 @@ final class ValidationService: StoppableService, Sendable {
 
     /// Checks `webhooks` with at most `concurrency` at a time; results in the given order.
     func validate(_ webhooks: [Webhook], concurrency: Int) async -> [ValidationResult] {
-        await withTaskGroup(of: (Int, ValidationResult).self) { group in
-            var results = [ValidationResult?](repeating: nil, count: webhooks.count)
-            var next = 0
-            func startNext() {
-                guard next < webhooks.count else { return }
-                let (index, webhook) = (next, webhooks[next])
-                next += 1
-                group.addTask { (index, await self.validate(webhook)) }
-            }
-            for _ in 0..<min(max(concurrency, 1), webhooks.count) { startNext() }
-            for await (index, result) in group {
-                results[index] = result
-                startNext()
-            }
-            return results.compactMap { $0 }
-        }
+        await webhooks.concurrentMap(limit: concurrency) { webhook in await self.validate(webhook) }
     }
 
     /// The registry's webhooks of a direction (nil: both), narrowed to `codes` when given.
