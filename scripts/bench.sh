@@ -404,3 +404,36 @@ through = p50(lambda: hook.call({"id": "evt_bench"}))
 print(f"{'requests.post (keep-alive session), p50':<46} {direct:>9.1f} µs")
 print(f"{'ObjHook.call() (durable, logged, retried), p50':<46} {through:>9.1f} µs  ({through / direct:.2f}x requests.post)")
 PY
+
+# ---------------------------------------------------------------- migration (issue 14)
+# migrate.run against the Infisical test server answering each request after 75 ms: 20 webhooks at
+# concurrency 1, then 100 others at concurrency 8, against the ideal n × 75 ms ÷ concurrency (one
+# exchange a webhook). Each webhook takes four exchanges: target read, create, read-back, warm.
+echo
+echo "== Migration: migrate.run into the Infisical test server (75 ms a request)"
+curl -sf -X POST "$infisical/__test__/config" -d '{"delayMs":75}' >/dev/null || exit 1
+cat > "$work/migrate.yaml" <<YAML
+infisical: {site_url: "$infisical", client_id: bench, client_secret: bench-secret, project_id: bench, environment: prod}
+YAML
+"$bin/hookd" --config "$work/migrate.yaml" --socket "$work/migrate.sock" --state-dir "$work/state-migrate" 2> "$work/hookd-migrate.log" &
+track_pid $!
+wait_for 10 "hookd (migration)" "$bin/hookrpc" health --socket "$work/migrate.sock" || exit 1
+PYTHONPATH="$repo/clients/python" python3 - "$work/migrate.sock" <<'PY' || exit 1
+import sys, time
+from hookrpc import HookRPC
+with HookRPC(sys.argv[1], timeout=600) as client:
+    for index in range(120):
+        client.webhook_upsert(code=f"MIGRATE_{index:03d}", type="SERVICE", auth_type="bearer",
+                              credential={"source": "database", "value": f"tok_fake_bench_{index}"})
+    print(f"{'concurrency':<40} {'webhooks':>9} {'wall ms':>11} {'ideal ms':>11} {'ratio':>8} {'webhooks/s':>11}")
+    for concurrency, codes in ((1, range(0, 20)), (8, range(20, 120))):
+        names = [f"MIGRATE_{index:03d}" for index in codes]
+        started = time.monotonic()
+        result = client.call("migrate.run", {"codes": names, "concurrency": concurrency})
+        wall = (time.monotonic() - started) * 1000
+        migrated = result["summary"]["migrated"]
+        if migrated != len(names):
+            sys.exit(f"migration bench: {migrated} of {len(names)} migrated: {result['summary']}")
+        ideal = len(names) * 75 / concurrency
+        print(f"{concurrency:<40} {len(names):>9} {wall:>11,.0f} {ideal:>11,.0f} {wall / ideal:>7.2f}x {len(names) / wall * 1000:>11.1f}")
+PY

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import HookClient
 import HookJSON
 
@@ -58,7 +57,8 @@ struct ValidateAllCommand: ParsableCommand {
 
     func run() throws {
         let client = HookClient(socketPath: options.socket, timeoutSeconds: max(options.timeout, 600))
-        let progress = TerminalStyle(stream: STDERR_FILENO).isTerminal && !options.json ? ProgressLine(direction: direction) : nil
+        let progress = TerminalStyle(stream: STDERR_FILENO).isTerminal && !options.json
+            ? ProgressLine(label: "Validating webhooks (\(direction))…") : nil
         progress?.start()
         let result = try perform {
             defer { progress?.finish() }
@@ -104,97 +104,27 @@ enum ValidationExit {
     }
 }
 
-/// Colour for people on a terminal; plain text when piped or when `NO_COLOR` is set.
-struct TerminalStyle {
-    let isTerminal: Bool
-    let colours: Bool
+extension TerminalStyle {
+    /// A validation status's colour: VALID green, INVALID red, ERROR yellow, the rest dim.
+    func colour(_ text: String, for status: String) -> String { colour(text, tone: Self.tone(forStatus: status)) }
 
-    init(stream: Int32) {
-        isTerminal = isatty(stream) == 1
-        colours = isTerminal && (getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true)
-    }
-
-    func colour(_ text: String, for status: String) -> String {
-        guard colours else { return text }
-        let code = switch status {
-        case "VALID": "32"
-        case "INVALID": "31"
-        case "ERROR": "33"
-        default: "2"
+    static func tone(forStatus status: String) -> Tone {
+        switch status {
+        case "VALID": .good
+        case "INVALID": .bad
+        case "ERROR": .warning
+        default: .muted
         }
-        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 }
 
-/// The box-drawn table of `validate-all`: Webhook Code, Status, Message; heavy lines on a
-/// terminal (as the original validator's table), light ones when piped.
+/// The table of `validate-all`: Webhook Code, Status (coloured), Message.
 enum ValidationTable {
-    /// The box-drawing characters: corners and joints per row of lines, then the verticals.
-    private struct Box {
-        var top: (String, String, String), middle: (String, String, String), bottom: (String, String, String)
-        var horizontal: String, vertical: String
-
-        static let light = Box(top: ("┌", "┬", "┐"), middle: ("├", "┼", "┤"), bottom: ("└", "┴", "┘"), horizontal: "─", vertical: "│")
-        static let heavy = Box(top: ("┏", "┳", "┓"), middle: ("┣", "╋", "┫"), bottom: ("┗", "┻", "┛"), horizontal: "━", vertical: "┃")
-    }
-
     static func render(_ results: [JSONValue], style: TerminalStyle) -> String {
-        let box = style.isTerminal ? Box.heavy : Box.light
         let rows = results.map { result -> [String] in
-            let code = (result["code"]?.stringValue ?? "?") + (result["direction"] == "IN" ? " (IN)" : "")
-            return [code, result["status"]?.stringValue ?? "?", result["message"]?.stringValue ?? ""]
+            [BoxTable.webhookCell(result), result["status"]?.stringValue ?? "?", result["message"]?.stringValue ?? ""]
         }
-        let headers = ["Webhook Code", "Status", "Message"]
-        let widths = (0..<3).map { column in ([headers[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0 }
-        func line(_ joints: (String, String, String)) -> String {
-            joints.0 + widths.map { String(repeating: box.horizontal, count: $0 + 2) }.joined(separator: joints.1) + joints.2 + "\n"
-        }
-        func row(_ cells: [String], status: String? = nil) -> String {
-            var text = box.vertical
-            for (index, cell) in cells.enumerated() {
-                let padded = " " + cell.padding(to: widths[index]) + " "
-                text += (index == 1 && status != nil ? style.colour(padded, for: status ?? "") : padded) + box.vertical
-            }
-            return text + "\n"
-        }
-        var output = line(box.top) + row(headers) + line(box.middle)
-        for cells in rows { output += row(cells, status: cells[1]) }
-        return output + line(box.bottom)
-    }
-}
-
-/// The line `validate-all` keeps up to date on a terminal while hookd runs the checks (one call,
-/// so the elapsed time is what there is to show); erased before the table prints.
-final class ProgressLine: @unchecked Sendable {
-    // `timer` is only touched on `queue`, where its handler also runs: `finish` erases the line
-    // after any update in progress, never before.
-    private let direction: String
-    private let queue = DispatchQueue(label: "hookrpc.progress")
-    private var timer: DispatchSourceTimer?
-    private let started = ContinuousClock.now
-
-    init(direction: String) { self.direction = direction }
-
-    func start() {
-        queue.sync { startOnQueue() }
-    }
-
-    func finish() {
-        queue.sync {
-            timer?.cancel()
-            timer = nil
-            writeToStandardError("\r\u{1B}[K")
-        }
-    }
-
-    private func startOnQueue() {
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now(), repeating: .milliseconds(500))
-        timer.setEventHandler { [direction, started] in
-            let seconds = (ContinuousClock.now - started).components.seconds
-            writeToStandardError("\r\u{1B}[KValidating webhooks (\(direction))… \(seconds) s")
-        }
-        timer.resume()
-        self.timer = timer
+        return BoxTable.render(headers: ["Webhook Code", "Status", "Message"], rows: rows, style: style, colouredColumn: 1,
+                               tone: TerminalStyle.tone(forStatus:))
     }
 }

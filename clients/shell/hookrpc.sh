@@ -17,6 +17,12 @@
 #   hookrpc_validate_one CODE [DIRECTION]   hookrpc_validate_all [DIRECTION [CONCURRENCY [CODE...]]]
 #   hookrpc_check_source CODE [DIRECTION]
 #
+# Migration of legacy credentials into Infisical (replies name secrets, never a value):
+#   hookrpc_migrate plan|run|verify|rollback|status [OPTION...] [CODE...]
+#     plan:     --direction OUT|IN|ALL  --from database|env|file  --naming TEMPLATE
+#     run:      --direction  --from  --dry-run  --overwrite  --concurrency N
+#     rollback: --delete-secret          status: --from          verify: no options
+#
 # Delivery:
 #   hookrpc_deliver CODE PAYLOAD_JSON [WAIT]
 #
@@ -42,6 +48,8 @@
 #   HOOKRPC_TIMEOUT      seconds one call may take in total (default 10, fractions allowed)
 #   HOOKRPC_VALIDATE_TIMEOUT  the same for hookrpc_validate_one / hookrpc_validate_all
 #                        (default 300: one check may take its webhook's timeout_seconds)
+#   HOOKRPC_MIGRATE_TIMEOUT  the same for hookrpc_migrate plan/run/verify/rollback (default
+#                        86400: a run takes as long as there are webhooks; status: HOOKRPC_TIMEOUT)
 #   HOOKRPC_VERIFY_URL   hookrpc_verify: the full URL the sender requested (twilio needs it)
 #   HOOKD_TRUSTED_UID    uids (comma-separated) besides root and this user that may own the
 #                        socket (and the directories above it) for credential.get and
@@ -473,6 +481,118 @@ hookrpc_check_source() {
     local params
     params=$(_hookrpc_key_params hookrpc_check_source 1 "$@") || return
     hookrpc_call credential.source "$params"
+}
+
+# ---------------------------------------------------------------- migration into Infisical
+# hookd moves webhooks' credentials from the legacy database (or env, or file) into Infisical:
+# plan (reads only), run (write, read back, switch, invalidate, audit; journaled, resumable),
+# verify, rollback, status. Infisical must be configured in hookd (infisical.client_id, ...),
+# or every call exits 1 with -32010 (invalid_config). Same output and return codes as
+# hookrpc_call: a reply listing failed or conflicting webhooks still returns 0, so read
+# .summary (the hookrpc CLI's `migrate` turns it into exit 1 or 2).
+
+# hookrpc_migrate SUBCOMMAND [OPTION...] [CODE...]
+# Calls migrate.SUBCOMMAND (plan, run, verify, rollback or status) for the CODEs given (none:
+# every webhook) and prints the result JSON:
+#   plan     {webhooks: [{code, direction, source, secret_name, secret_path, environment,
+#            action: create|skip_same|conflict|unreadable, reason?}], summary: {total, create, ...}}
+#   run      {dry_run, results: [{code, direction, secret_name, outcome: migrated|skipped|conflict|
+#            failed, written, reason?}], summary: {total, migrated, skipped, conflict, failed}}
+#   verify   {results: [{code, direction, secret_name, ok, present, equal, registry,
+#            validation_before, validation_after, reason?}], summary: {ok, failed, total}}
+#   rollback {results: [{code, direction, secret_name, outcome: rolled_back|failed,
+#            secret_deleted, reason?}], summary: {rolled_back, failed, total}}
+#   status   {webhooks: [{code, direction, state, step?, secret_name, reason?, updated_at?, ...}],
+#            summary: {total, planned, in_progress, migrated, rolled_back, failed}}
+# OPTIONs come before the CODEs (`--` ends them), each only where it applies:
+#   --direction OUT|IN|ALL (plan, run)        --from database|env|file (plan, run, status)
+#   --naming TEMPLATE (plan)                  --concurrency N (run; hookd takes 1 to 32)
+#   --dry-run, --overwrite (run)              --delete-secret (rollback)
+# A run asks nothing: this function is for scripts (use --dry-run to see what it would do).
+# plan, run, verify and rollback are bounded by HOOKRPC_MIGRATE_TIMEOUT (default 86400 s),
+# status by HOOKRPC_TIMEOUT. Returns 2 for an unknown SUBCOMMAND, an OPTION the SUBCOMMAND
+# does not take or a bad value, an empty CODE (nothing sent); else as hookrpc_call.
+hookrpc_migrate() {
+    local usage='usage: hookrpc_migrate plan|run|verify|rollback|status [OPTION...] [CODE...]'
+    if (($# < 1)); then
+        printf '%s\n' "$usage" >&2
+        return 2
+    fi
+    local subcommand=$1 allowed
+    shift
+    # Each list has a blank before and after every option, so a match is a whole option.
+    case $subcommand in
+        plan) allowed=' --direction --from --naming ' ;;
+        run) allowed=' --direction --from --dry-run --overwrite --concurrency ' ;;
+        verify) allowed=' ' ;;
+        rollback) allowed=' --delete-secret ' ;;
+        status) allowed=' --from ' ;;
+        *)
+            printf '%s\nhookrpc: SUBCOMMAND must be plan, run, verify, rollback or status, got %q\n' "$usage" "$subcommand" >&2
+            return 2
+            ;;
+    esac
+    local option value expected direction='' from='' naming='' concurrency='' dry_run=0 overwrite=0 delete_secret=0 code
+    while (($# > 0)) && [[ $1 == -* ]]; do
+        option=$1
+        shift
+        [[ $option == -- ]] && break
+        if [[ $allowed != *" $option "* ]]; then
+            value=${allowed# }
+            value=${value% }
+            printf '%s\nhookrpc: hookrpc_migrate %s does not take %q (it takes: %s)\n' "$usage" "$subcommand" "$option" \
+                "${value:-no options}" >&2
+            return 2
+        fi
+        case $option in
+            --dry-run) dry_run=1 ;;
+            --overwrite) overwrite=1 ;;
+            --delete-secret) delete_secret=1 ;;
+            *)
+                if (($# < 1)) || [[ -z $1 ]]; then
+                    printf '%s\nhookrpc: %s needs a value\n' "$usage" "$option" >&2
+                    return 2
+                fi
+                value=$1
+                shift
+                expected=
+                case $option in
+                    --direction) if [[ $value =~ ^(OUT|IN|ALL)$ ]]; then direction=$value; else expected='OUT, IN or ALL'; fi ;;
+                    --from) if [[ $value =~ ^(database|env|file)$ ]]; then from=$value; else expected='database, env or file'; fi ;;
+                    --naming) naming=$value ;;
+                    --concurrency)
+                        if [[ $value =~ ^[0-9]{1,9}$ ]]; then concurrency=$value; else expected='a whole number (hookd takes 1 to 32)'; fi
+                        ;;
+                esac
+                if [[ -n $expected ]]; then
+                    printf '%s\nhookrpc: %s must be %s, got %q\n' "$usage" "$option" "$expected" "$value" >&2
+                    return 2
+                fi
+                ;;
+        esac
+    done
+    for code in "$@"; do
+        if [[ -z $code ]]; then
+            printf '%s\nhookrpc: a CODE must not be empty\n' "$usage" >&2
+            return 2
+        fi
+    done
+    _hookrpc_require_tools || return
+    local params
+    params=$(jq -cn --arg direction "$direction" --arg from "$from" --arg naming "$naming" --arg concurrency "$concurrency" \
+        --argjson dry_run "$dry_run" --argjson overwrite "$overwrite" --argjson delete_secret "$delete_secret" '
+        (if $direction == "" then {} else {direction: $direction} end)
+        + (if $from == "" then {} else {from: $from} end)
+        + (if $naming == "" then {} else {naming: $naming} end)
+        + (if $dry_run == 1 then {dry_run: true} else {} end)
+        + (if $overwrite == 1 then {overwrite: true} else {} end)
+        + (if $concurrency == "" then {} else {concurrency: ($concurrency | tonumber)} end)
+        + (if $delete_secret == 1 then {delete_secret: true} else {} end)
+        + ($ARGS.positional | if length == 0 then {} else {codes: .} end)' --args -- "$@") || return 2
+    if [[ $subcommand != status ]]; then
+        local _hookrpc_timeout_name=HOOKRPC_MIGRATE_TIMEOUT _hookrpc_timeout_default=86400
+    fi
+    hookrpc_call "migrate.$subcommand" "$params"
 }
 
 # ---------------------------------------------------------------- delivery

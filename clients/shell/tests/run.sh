@@ -560,6 +560,140 @@ validate_usage hookrpc_validate_all OUT 1.5
 validate_usage hookrpc_validate_all OUT 8 SH_A ''
 if ((validate_usage_ok)); then ok "validation functions: wrong arguments exit 2 with usage, nothing sent"; else not_ok "validation functions: wrong arguments exit 2 with usage, nothing sent" "$validate_usage_detail"; fi
 
+# ---------------------------------------------------------------- migration into Infisical
+# This hookd has no infisical: section, so every migrate.* method refuses with -32010 (invalid_config)
+# naming infisical.client_id; params hookd checks first still get -32602. What hookrpc_migrate
+# sends is seen by a spy socket, its bounds by a listener that never answers.
+migrate_refused_ok=1
+migrate_refused_detail=
+for args in "plan" "plan --direction OUT --from database SH_A" "run" "run --dry-run SH_A" "verify" "rollback --delete-secret" \
+    "status" "status --from env"; do
+    # shellcheck disable=SC2086 # word splitting of the test's argument list is intended
+    run hookrpc_migrate $args
+    if ((RC != 1)) || [[ -n $OUT || $ERR != "hookd error -32010 (invalid_config): "*infisical.client_id* ]]; then
+        migrate_refused_ok=0
+        migrate_refused_detail+="[$args]: exit $RC, out [$OUT], err [$ERR]; "
+    fi
+done
+if ((migrate_refused_ok)); then
+    ok "hookrpc_migrate without Infisical in hookd: every subcommand exits 1, invalid_config naming infisical.client_id"
+else
+    not_ok "hookrpc_migrate without Infisical in hookd: every subcommand exits 1, invalid_config naming infisical.client_id" "$migrate_refused_detail"
+fi
+run hookrpc_migrate run --concurrency 0 SH_A
+if ((RC == 1)) && [[ -z $OUT && $ERR == "hookd error -32602 (invalid_params): "*concurrency* ]]; then
+    ok "hookrpc_migrate run --concurrency 0: exit 1, invalid_params naming concurrency"
+else
+    not_ok "hookrpc_migrate run --concurrency 0: exit 1, invalid_params naming concurrency" "exit $RC, out [$OUT], err [$ERR]"
+fi
+run hookrpc_migrate verify sh_lower_case
+if ((RC == 1)) && [[ -z $OUT && $ERR == "hookd error -32602 (invalid_params): "*"'codes'"* ]]; then
+    ok "hookrpc_migrate with a CODE hookd refuses: exit 1, invalid_params naming codes"
+else
+    not_ok "hookrpc_migrate with a CODE hookd refuses: exit 1, invalid_params naming codes" "exit $RC, out [$OUT], err [$ERR]"
+fi
+
+mspy=$tmp/migrate-spy.sock
+socat -u "UNIX-LISTEN:$mspy,fork" "OPEN:$tmp/migrate-spy.log,creat,append" 2>/dev/null &
+mspy_pid=$!
+track_pid "$mspy_pid"
+if wait_socket "$mspy" "$mspy_pid"; then
+    migrate_spy_rcs=
+    mspied() {
+        HOOKRPC_SOCKET_PATH=$mspy HOOKRPC_TIMEOUT=5 HOOKRPC_MIGRATE_TIMEOUT=5 run "$@"
+        migrate_spy_rcs+=$RC
+    }
+    mspied hookrpc_migrate plan
+    mspied hookrpc_migrate plan --direction IN --from env --naming 'HOOK_<CODE>' SH_A SH_B
+    mspied hookrpc_migrate run
+    mspied hookrpc_migrate run --dry-run --overwrite --concurrency 8 --direction ALL --from file -- SH_A
+    mspied hookrpc_migrate verify SH_A 'X", "codes": "Y'
+    mspied hookrpc_migrate rollback
+    mspied hookrpc_migrate rollback --delete-secret SH_A
+    mspied hookrpc_migrate status --from env SH_A
+    sleep 0.3
+    sent=$(jq -sc 'map([.method, .params])' "$tmp/migrate-spy.log" 2>/dev/null)
+    want='[["migrate.plan",{}],["migrate.plan",{"direction":"IN","from":"env","naming":"HOOK_<CODE>","codes":["SH_A","SH_B"]}],["migrate.run",{}],["migrate.run",{"direction":"ALL","from":"file","dry_run":true,"overwrite":true,"concurrency":8,"codes":["SH_A"]}],["migrate.verify",{"codes":["SH_A","X\", \"codes\": \"Y"]}],["migrate.rollback",{}],["migrate.rollback",{"delete_secret":true,"codes":["SH_A"]}],["migrate.status",{"from":"env","codes":["SH_A"]}]]'
+    if [[ $sent == "$want" && $migrate_spy_rcs == 33333333 ]]; then
+        ok "hookrpc_migrate: methods and params as sent (options as typed fields, omitted ones left out, CODEs as strings)"
+    else
+        not_ok "hookrpc_migrate: methods and params as sent (options as typed fields, omitted ones left out, CODEs as strings)" \
+            "exit codes [$migrate_spy_rcs], sent [$sent], want [$want]"
+    fi
+else
+    not_ok "hookrpc_migrate: methods and params as sent (options as typed fields, omitted ones left out, CODEs as strings)" "could not start the socat spy listener"
+fi
+stop_pid "$mspy_pid"
+
+# plan/run/verify/rollback wait as long as a migration takes (HOOKRPC_MIGRATE_TIMEOUT, default a
+# day); status is a quick read, bounded by HOOKRPC_TIMEOUT.
+mhang=$tmp/migrate-hang.sock
+mkfifo "$tmp/migrate-hang.fifo"
+socat -U "UNIX-LISTEN:$mhang,fork" "OPEN:$tmp/migrate-hang.fifo" 2>/dev/null &
+mhang_pid=$!
+track_pid "$mhang_pid"
+if wait_socket "$mhang" "$mhang_pid"; then
+    start=$SECONDS
+    HOOKRPC_SOCKET_PATH=$mhang HOOKRPC_TIMEOUT=1 HOOKRPC_MIGRATE_TIMEOUT=2 run hookrpc_migrate run --dry-run
+    took=$((SECONDS - start))
+    if ((RC == 3 && took >= 1 && took <= 5)) && [[ $ERR == "hookrpc: timed out after 2s"* ]]; then
+        ok "hookrpc_migrate run: bounded by HOOKRPC_MIGRATE_TIMEOUT, not HOOKRPC_TIMEOUT"
+    else
+        not_ok "hookrpc_migrate run: bounded by HOOKRPC_MIGRATE_TIMEOUT, not HOOKRPC_TIMEOUT" "exit $RC after ${took}s, stderr [$ERR]"
+    fi
+    HOOKRPC_SOCKET_PATH=$mhang HOOKRPC_TIMEOUT=1 HOOKRPC_MIGRATE_TIMEOUT=30 run hookrpc_migrate status
+    if ((RC == 3)) && [[ $ERR == "hookrpc: timed out after 1s"* ]]; then
+        ok "hookrpc_migrate status: bounded by HOOKRPC_TIMEOUT"
+    else
+        not_ok "hookrpc_migrate status: bounded by HOOKRPC_TIMEOUT" "exit $RC, stderr [$ERR]"
+    fi
+else
+    not_ok "hookrpc_migrate: bounded by HOOKRPC_MIGRATE_TIMEOUT" "could not start the socat listener"
+fi
+stop_pid "$mhang_pid"
+HOOKRPC_SOCKET_PATH=$missing HOOKRPC_MIGRATE_TIMEOUT=abc run hookrpc_migrate verify
+check "HOOKRPC_MIGRATE_TIMEOUT: an invalid value is named and replaced by the default, 86400" "exit $RC, err [$ERR]" \
+    grep -q '^hookrpc: ignoring invalid HOOKRPC_MIGRATE_TIMEOUT=abc, using 86400$' <<<"$ERR"
+HOOKRPC_SOCKET_PATH=$missing run hookrpc_migrate plan SH_A
+if ((RC == 3)) && [[ -z $OUT && $ERR == *"$missing"* ]]; then
+    ok "hookrpc_migrate: a missing socket exits 3 naming the path"
+else
+    not_ok "hookrpc_migrate: a missing socket exits 3 naming the path" "exit $RC, out [$OUT], err [$ERR]"
+fi
+
+migrate_usage_ok=1
+migrate_usage_detail=
+migrate_usage() { # CMD...: with the socket missing, exit 2 (not 3) shows nothing was sent
+    HOOKRPC_SOCKET_PATH=$missing run "$@"
+    if ((RC != 2)) || [[ $ERR != usage:* || -n $OUT ]]; then
+        migrate_usage_ok=0
+        migrate_usage_detail+="[$*]: exit $RC, err [$ERR]; "
+    fi
+}
+migrate_usage hookrpc_migrate
+migrate_usage hookrpc_migrate ''
+migrate_usage hookrpc_migrate migrate
+migrate_usage hookrpc_migrate PLAN
+migrate_usage hookrpc_migrate plan --dry-run
+migrate_usage hookrpc_migrate plan --yes
+migrate_usage hookrpc_migrate verify --overwrite
+migrate_usage hookrpc_migrate status --direction OUT
+migrate_usage hookrpc_migrate rollback --naming 'X_<CODE>'
+migrate_usage hookrpc_migrate run --delete-secret
+migrate_usage hookrpc_migrate run --direction
+migrate_usage hookrpc_migrate run --direction out
+migrate_usage hookrpc_migrate run --from infisical
+migrate_usage hookrpc_migrate run --concurrency
+migrate_usage hookrpc_migrate run --concurrency -1
+migrate_usage hookrpc_migrate run --concurrency 1.5
+migrate_usage hookrpc_migrate plan --naming ''
+migrate_usage hookrpc_migrate plan SH_A ''
+if ((migrate_usage_ok)); then
+    ok "hookrpc_migrate: a wrong subcommand, option or value exits 2 with usage, nothing sent"
+else
+    not_ok "hookrpc_migrate: a wrong subcommand, option or value exits 2 with usage, nothing sent" "$migrate_usage_detail"
+fi
+
 # ---------------------------------------------------------------- inbound verification
 # An IN webhook whose hmac secret (fake) hookd holds as a database credential; the GitHub
 # signature is made here by openssl, independently of hookd.
