@@ -37,6 +37,10 @@ public enum MethodName {
     public static let migrateVerify = "migrate.verify"
     public static let migrateRollback = "migrate.rollback"
     public static let migrateStatus = "migrate.status"
+    public static let sandboxTrigger = "sandbox.trigger"
+    public static let sandboxReplay = "sandbox.replay"
+    public static let sandboxRoute = "sandbox.route"
+    public static let sandboxUnroute = "sandbox.unroute"
 
     /// Calls whose request or answer is a secret (a credential value): clients send them only to
     /// a server running as root or as themselves (`SO_PEERCRED`), unless `HOOKD_TRUSTED_UID` says otherwise.
@@ -53,6 +57,7 @@ public enum MethodName {
         webhookDeliver, deliveryGet, deliveryList, deliveryCancel, deliveryStats, deliveryReplay,
         inboundVerify,
         migratePlan, migrateRun, migrateVerify, migrateRollback, migrateStatus,
+        sandboxTrigger, sandboxReplay, sandboxRoute, sandboxUnroute,
     ]
 }
 

@@ -2669,6 +2669,312 @@ public enum OpenRPCDocument {
           "$ref": "#/components/errors/internal_error"
         }
       ]
+    },
+    {
+      "name": "sandbox.trigger",
+      "summary": "Send a provider's sample event, signed with an IN webhook's secret, to a loopback URL (like `stripe trigger`, offline).",
+      "description": "Builds a realistic event from a template (stripe payment_intent.succeeded, charge.failed; github push, pull_request; slack event_callback; shopify orders/create; twilio sms (a form post); standard_webhooks generic) with fresh ids and the current time and the provider's own headers, signs it exactly as that provider does with the IN webhook `code`'s hmac secret (the secret never leaves hookd), and POSTs it to `to`. Refused with -32001 `reason: sandbox_disabled` unless `sandbox.enabled: true`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "code",
+          "description": "The IN webhook whose hmac secret signs the event.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WebhookCode"
+          }
+        },
+        {
+          "name": "provider",
+          "description": "stripe, github, slack, shopify, twilio or standard_webhooks.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "event",
+          "description": "The template, e.g. payment_intent.succeeded, push, orders/create, sms, generic.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "to",
+          "description": "Where to send: an http(s) URL on loopback (127.0.0.0/8, [::1], localhost); anything else is refused, also at connect time.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/SandboxExchange"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/credential_unavailable"
+        },
+        {
+          "$ref": "#/components/errors/upstream_error"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "sandbox.replay",
+      "summary": "Send a captured request again to a loopback URL, optionally re-signed with an IN webhook's secret.",
+      "description": "Resends `method`, `headers` (hop-by-hop ones dropped) and the body to `to` (plus `path` when given). With `resign_code`, the signature headers of that IN webhook's scheme are replaced by fresh ones made with its hmac secret and the current time; Standard Webhooks keeps its `webhook-id`. Refused unless `sandbox.enabled`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "method",
+          "description": "GET, POST, PUT, PATCH or DELETE.",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "GET",
+              "POST",
+              "PUT",
+              "PATCH",
+              "DELETE"
+            ]
+          }
+        },
+        {
+          "name": "path",
+          "description": "A path (and query) appended to `to`; must start with /. Absent or null: `to` as it is.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        {
+          "name": "headers",
+          "description": "The captured headers, name to value.",
+          "required": true,
+          "schema": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          }
+        },
+        {
+          "name": "body_base64",
+          "description": "The captured body, base64.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "to",
+          "description": "Where to send: an http(s) URL on loopback (127.0.0.0/8, [::1], localhost); anything else is refused, also at connect time.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "resign_code",
+          "description": "Re-sign with this IN webhook's secret. Absent or null: sent as captured (a receiver with replay protection answers `replayed`).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookCode"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/SandboxExchange"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/credential_unavailable"
+        },
+        {
+          "$ref": "#/components/errors/upstream_error"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "sandbox.route",
+      "summary": "Send OUT webhooks' deliveries and validation to a sandbox endpoint instead of their URL.",
+      "description": "Until `sandbox.unroute` (or a restart: routes live in memory), deliveries and validation of the webhooks in `codes` go to `to` rather than their registered URL, which stays as it is; `webhook.get` shows `sandbox: true` and `sandbox_url`, and every delivery log line `sandbox: true`. A credential may travel over plain http:// to the route (it is loopback). Refused unless `sandbox.enabled`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "codes",
+          "description": "OUT webhook codes (at least one).",
+          "required": true,
+          "schema": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "$ref": "#/components/schemas/WebhookCode"
+            }
+          }
+        },
+        {
+          "name": "to",
+          "description": "The sandbox endpoint, e.g. http://127.0.0.1:8787/in/stripe (loopback only).",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "routed",
+            "to"
+          ],
+          "properties": {
+            "routed": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "to": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/credential_unavailable"
+        },
+        {
+          "$ref": "#/components/errors/upstream_error"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
+    },
+    {
+      "name": "sandbox.unroute",
+      "summary": "End sandbox routes: deliveries and validation go to the webhooks' own URLs again.",
+      "description": "Ends the routes of `codes`; `unrouted` lists those that were routed. Refused unless `sandbox.enabled`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "codes",
+          "description": "OUT webhook codes (at least one).",
+          "required": true,
+          "schema": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "$ref": "#/components/schemas/WebhookCode"
+            }
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "unrouted"
+          ],
+          "properties": {
+            "unrouted": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/invalid_params"
+        },
+        {
+          "$ref": "#/components/errors/not_found"
+        },
+        {
+          "$ref": "#/components/errors/credential_unavailable"
+        },
+        {
+          "$ref": "#/components/errors/upstream_error"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
     }
   ],
   "components": {
@@ -5280,6 +5586,38 @@ public enum OpenRPCDocument {
                 "type": "integer"
               }
             }
+          }
+        }
+      },
+      "SandboxExchange": {
+        "type": "object",
+        "required": [
+          "status_code",
+          "duration_ms",
+          "headers_sent"
+        ],
+        "properties": {
+          "status_code": {
+            "type": "integer",
+            "description": "The receiver's HTTP status."
+          },
+          "duration_ms": {
+            "type": "number"
+          },
+          "headers_sent": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "The names of the headers sent (values are not returned)."
+          },
+          "response_preview": {
+            "type": "string",
+            "description": "The first 512 bytes of the answer, masked."
+          },
+          "event_id": {
+            "type": "string",
+            "description": "The triggered event's own id."
           }
         }
       }

@@ -106,6 +106,7 @@ final class MethodCatalogueFixture: Sendable {
     private let alerts: AlertSubsystem
     private let validation: ValidationService
     private let delivery: DeliveryEngine
+    private let sandbox: SandboxService
     private let directory: String
 
     init() async throws {
@@ -126,11 +127,13 @@ final class MethodCatalogueFixture: Sendable {
             reopenLogs: {}, logger: logger)
         delivery = try DeliveryEngine.make(configuration: configuration, directories: directories, credentials: credentials,
                                            alerts: alerts, logger: logger)
+        sandbox = SandboxService(enabled: true, registry: credentials.registry, credentials: credentials.service, maxResponseBytes: 1 << 20)
         table = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
-                                      delivery: delivery, reloader: reloader, logger: logger)
+                                      delivery: delivery, sandbox: sandbox, reloader: reloader, logger: logger)
     }
 
     func shutdown() async {
+        await sandbox.stop()
         await validation.stop()
         await delivery.shutdown()
         await credentials.shutdown()

@@ -12,6 +12,9 @@ public struct NetworkPolicy: Sendable, Equatable {
     /// `network.allow`: blocks that are reachable even though they are not public.
     public var allowed: [NetworkBlock]
 
+    /// 127.0.0.0/8 and ::1/128.
+    public static let loopbackBlocks: [NetworkBlock] = ["127.0.0.0/8", "::1/128"].compactMap { try? NetworkBlock(parsing: $0) }
+
     public init(allowed: [NetworkBlock] = []) {
         self.allowed = allowed
     }

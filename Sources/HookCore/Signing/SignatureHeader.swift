@@ -25,4 +25,18 @@ public enum SignatureHeader {
     public static let twilioSignature = "X-Twilio-Signature"
     /// Twilio: an idempotency token on some callbacks.
     public static let twilioIdempotencyToken = "I-Twilio-Idempotency-Token"
+
+    /// The headers `WebhookSigner` writes for a scheme (generic's come from its settings: none here),
+    /// which a re-signed request must not carry twice.
+    public static func written(by scheme: SignatureScheme) -> [String] {
+        switch scheme {
+        case .standardWebhooks: [webhookID, webhookTimestamp, webhookSignature]
+        case .stripe: [stripeSignature]
+        case .github: [gitHubSignature]
+        case .slack: [slackTimestamp, slackSignature]
+        case .shopify: [shopifySignature]
+        case .twilio: [twilioSignature]
+        case .generic: []
+        }
+    }
 }

@@ -59,6 +59,16 @@ public struct Webhook: Sendable, Equatable {
     /// ISO 8601 times, set by the store.
     public var createdAt: String?
     public var updatedAt: String?
+    /// Where deliveries and validation go instead of `url` while the webhook is routed to the
+    /// testing sandbox (`sandbox.route`); never stored, the registry's `url` stays as it is.
+    public var sandboxRoute: String?
+
+    /// The URL calls to the webhook go to: the sandbox's while routed, else `url`.
+    public var callURL: String? { sandboxRoute ?? url }
+
+    /// Whether a credential may travel over plain http:// to `callURL`: when the webhook says so,
+    /// or to the sandbox on loopback (routes are refused to anywhere else).
+    public var mayCallInClearText: Bool { allowInsecureHTTP || sandboxRoute != nil }
 
     public init(
         key: WebhookKey, type: WebhookType = .http, url: String? = nil, method: String = "POST", authType: AuthType,
@@ -132,6 +142,10 @@ public struct Webhook: Sendable, Equatable {
         if key.direction == .inbound { object["inbound"] = .object(inbound.json) }
         object["created_at"] = createdAt.map(JSONValue.string) ?? .null
         object["updated_at"] = updatedAt.map(JSONValue.string) ?? .null
+        if let sandboxRoute {
+            object["sandbox"] = true
+            object["sandbox_url"] = .string(masker.maskURL(sandboxRoute))
+        }
         return .object(object)
     }
 }

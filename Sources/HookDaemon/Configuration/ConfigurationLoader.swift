@@ -98,13 +98,24 @@ public struct ConfigurationLoader: Sendable {
                     }
                 }
             case "delivery": try readDelivery(value, into: &configuration.delivery)
+            case "sandbox":
+                for (key, member) in try value.mapping() {
+                    guard key == "enabled" else { throw member.error("unknown key (expected enabled)") }
+                    configuration.sandboxEnabled = try member.bool()
+                }
             default:
                 let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging",
-                             "validation", "http", "network", "delivery", "slack", "pagerduty", "smtp", "mqtt"]
+                             "validation", "http", "network", "delivery", "slack", "pagerduty", "smtp", "mqtt", "sandbox"]
                 throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
         }
         try refuseEmptyRequiredSettings(of: &configuration, warnings: warnings)
+        if configuration.sandboxEnabled {
+            // The sandbox listens on loopback: routed deliveries and triggers must reach it.
+            for block in NetworkPolicy.loopbackBlocks where !configuration.network.allowed.contains(block) {
+                configuration.network.allowed.append(block)
+            }
+        }
         configuration.warnings = warnings.messages
         return configuration
     }

@@ -71,6 +71,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var delivery = DeliverySettings()
     /// `network.allow`: the non-public addresses calls carrying a webhook credential may reach.
     public var network = NetworkPolicy()
+    /// `sandbox.enabled`: whether `sandbox.*` (trigger, replay, route) may sign and send on
+    /// request; off by default, so a production hookd never does. On, loopback joins `network.allow`.
+    public var sandboxEnabled = false
     /// `store.path`: the SQLite registry (default `<state_dir>/hookd.db`).
     public var storePath: String?
     /// `credentials.file_dir` (formerly `credentials.directory`): the only directory `file`

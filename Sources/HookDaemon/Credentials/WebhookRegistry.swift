@@ -9,6 +9,7 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
     private let queue = BlockingQueue(label: "hookd.store")
     private let changes = Atomic<Int>(0)
     private let recent = Mutex<[WebhookKey: RecentRead]>([:])
+    private let sandboxRoutes = Mutex<[WebhookKey: String]>([:])
 
     /// Grows with every change made through this registry, so a copy of a definition read
     /// earlier (the delivery engine's) knows when it is out of date.
@@ -20,10 +21,30 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
 
     func webhook(_ key: WebhookKey) async throws(CredentialError) -> Webhook? {
         do throws(StoreError) {
-            return try await queue.run { [store] () throws(StoreError) in try store.webhook(key) }
+            return routed(try await queue.run { [store] () throws(StoreError) in try store.webhook(key) })
         } catch {
             throw .registryFailed(error.description)
         }
+    }
+
+    /// Sends the webhooks' deliveries and validation to `url` (the testing sandbox) instead of
+    /// their own URL, until `unroute`; kept in memory only (a restart ends every route).
+    func route(_ keys: [WebhookKey], to url: String) {
+        defer { changes.add(1, ordering: .releasing) }
+        sandboxRoutes.withLock { routes in for key in keys { routes[key] = url } }
+    }
+
+    /// Ends the routes of `keys`. - Returns: those that were routed.
+    func unroute(_ keys: [WebhookKey]) -> [WebhookKey] {
+        defer { changes.add(1, ordering: .releasing) }
+        return sandboxRoutes.withLock { routes in keys.filter { routes.removeValue(forKey: $0) != nil } }
+    }
+
+    /// The webhook with its sandbox route, when it has one.
+    private func routed(_ webhook: Webhook?) -> Webhook? {
+        guard var webhook else { return nil }
+        webhook.sandboxRoute = sandboxRoutes.withLock { $0[webhook.key] }
+        return webhook
     }
 
     /// A definition as read from the store lately: `webhook` is nil when there was none.
@@ -81,11 +102,11 @@ final class WebhookRegistry: WebhookDirectory, CredentialSourceReader {
     }
 
     func lookup(_ key: WebhookKey) async throws(StoreError) -> Webhook? {
-        try await queue.run { [store] () throws(StoreError) in try store.webhook(key) }
+        routed(try await queue.run { [store] () throws(StoreError) in try store.webhook(key) })
     }
 
     func list(direction: WebhookDirection?) async throws(StoreError) -> [Webhook] {
-        try await queue.run { [store] () throws(StoreError) in try store.webhooks(direction: direction) }
+        try await queue.run { [store] () throws(StoreError) in try store.webhooks(direction: direction) }.compactMap(routed)
     }
 
     /// Reads through the store on its queue (the migration journal).

@@ -44,7 +44,7 @@ extension DeliveryEngine {
                     retryAfter = response.header(named: "Retry-After").flatMap { RetrySchedule.parseRetryAfter($0, now: SystemClock.wallSeconds()) }
                 }
                 logResponse(record, number: number, statusCode: response.statusCode, body: body, error: nil,
-                            seconds: attempt.durationMilliseconds / 1000, guid: guid, masker: masker)
+                            seconds: attempt.durationMilliseconds / 1000, guid: guid, masker: masker, sandbox: request.sandbox)
             } catch {
                 attempt.durationMilliseconds = (SystemClock.monotonicSeconds() - started) * 1000
                 switch error.curlCode {
@@ -53,7 +53,7 @@ extension DeliveryEngine {
                 default: (outcome, attempt.error) = (.connectionFailed, "connection_failed")
                 }
                 logResponse(record, number: number, statusCode: nil, body: nil, error: masker.maskText(ValidationService.transferFailure(error)),
-                            seconds: attempt.durationMilliseconds / 1000, guid: guid, masker: masker)
+                            seconds: attempt.durationMilliseconds / 1000, guid: guid, masker: masker, sandbox: request.sandbox)
             }
         }
         let succeeded: Bool
@@ -133,6 +133,8 @@ extension DeliveryEngine {
         var credentialSource: CredentialSourceKind
         /// The webhook's `status_policy` over the defaults.
         var statusPolicy: StatusPolicy
+        /// Routed to the testing sandbox (`sandbox.route`): its log lines say so.
+        var sandbox: Bool
     }
 
     /// Why a delivery could not even be sent: `kind` is the attempt's `error`.
@@ -160,11 +162,11 @@ extension DeliveryEngine {
         guard webhook.enabled else {
             return .failure(PreparationProblem(kind: "webhook_disabled", isFinal: false, holdsWebhookBack: true))
         }
-        guard webhook.type == .http, let url = webhook.url, !url.isEmpty else {
+        guard webhook.type == .http, let url = webhook.callURL, !url.isEmpty else {
             return .failure(PreparationProblem(kind: "no_url", isFinal: true))
         }
         let carriesCredential = webhook.authType != .none && webhook.authType != .hmac
-        if carriesCredential && NetworkPolicy.isCleartext(url: url) && !webhook.allowInsecureHTTP {
+        if carriesCredential && NetworkPolicy.isCleartext(url: url) && !webhook.mayCallInClearText {
             return .failure(PreparationProblem(kind: "insecure_http", isFinal: true))
         }
         var headers = webhook.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
@@ -227,9 +229,9 @@ extension DeliveryEngine {
         }
         let request = HTTPRequest(method: payload.method, url: target, headers: headers, body: payload.body,
                                   timeoutSeconds: webhook.timeoutSeconds, followRedirects: false,
-                                  requiresTLS: carriesCredential && !webhook.allowInsecureHTTP)
+                                  requiresTLS: carriesCredential && !webhook.mayCallInClearText)
         return .success(PreparedRequest(http: request, secrets: secrets, displayURL: shown, credentialSource: webhook.credentialSource,
-                                        statusPolicy: webhook.delivery.statusPolicy))
+                                        statusPolicy: webhook.delivery.statusPolicy, sandbox: webhook.sandboxRoute != nil))
     }
 
     /// The headers a delivery is signed with: by `scheme` (else the credential's own, else
@@ -260,17 +262,18 @@ extension DeliveryEngine {
         let (code, direction, method, url) = (record.code, record.direction.rawValue, request.http.method, request.displayURL)
         let (body, source, id) = (request.http.body, request.credentialSource.rawValue, record.id.rawValue)
         let headers = headerObject
+        let sandbox = request.sandbox
         dependencies.emit("webhook/requests") {
             var line = StructuredLogEvent.request(webhookCode: code, direction: direction, method: method, url: url,
                                                   payload: .string(String(decoding: body, as: UTF8.self)), headers: headers,
                                                   credentialSource: source, timestamp: timestamp, guid: guid, masker: masker)
-            line.appendDeliveryMembers(id: id, attempt: number)
+            line.appendDeliveryMembers(id: id, attempt: number, sandbox: sandbox)
             return line
         }
     }
 
     private func logResponse(_ record: DeliveryRecord, number: Int, statusCode: Int?, body: String?, error: String?, seconds: Double,
-                             guid: String, masker: Masker) {
+                             guid: String, masker: Masker, sandbox: Bool) {
         let (code, direction, id) = (record.code, record.direction.rawValue, record.id.rawValue)
         let timestamp = SystemClock.wallSeconds()
         let success = statusCode.map { (200..<300).contains($0) } ?? false
@@ -278,18 +281,20 @@ extension DeliveryEngine {
             var line = StructuredLogEvent.response(webhookCode: code, direction: direction, statusCode: statusCode, responseBody: body,
                                                    duration: seconds, success: success, error: error, timestamp: timestamp, guid: guid,
                                                    masker: masker)
-            line.appendDeliveryMembers(id: id, attempt: number)
+            line.appendDeliveryMembers(id: id, attempt: number, sandbox: sandbox)
             return line
         }
     }
 }
 
 extension JSONValue {
-    /// A delivery's log lines carry its id and attempt number after the usual members.
-    mutating func appendDeliveryMembers(id: String, attempt: Int) {
+    /// A delivery's log lines carry its id and attempt number after the usual members, and
+    /// `sandbox: true` while its webhook is routed to the testing sandbox.
+    mutating func appendDeliveryMembers(id: String, attempt: Int, sandbox: Bool) {
         guard case .object(var object) = self else { return }
         object["delivery_id"] = .string(id)
         object["attempt"] = .integer(Int64(attempt))
+        if sandbox { object["sandbox"] = true }
         self = .object(object)
     }
 }

@@ -161,14 +161,17 @@ public enum Daemon {
                 credentials.reopenLogs()
                 alerts.reopenLogs()
             }, logger: logger)
+            let sandbox = SandboxService(enabled: configuration.sandboxEnabled, registry: credentials.registry, credentials: credentials.service,
+                                         maxResponseBytes: configuration.http.maxResponseBytes)
             let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
-                                                delivery: delivery, reloader: reloader, logger: logger)
+                                                delivery: delivery, sandbox: sandbox, reloader: reloader, logger: logger)
             eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads ?? System.coreCount)
             let server = HookServer(group: eventLoops, dispatcher: RPCDispatcher(methods: methods), state: state, address: address,
                                     logger: logger, onServing: reporter.serving, onDraining: reporter.stopping)
             var services: [any Service] = credentials.services + alerts.services
             services.append(validation)
             services.append(delivery)
+            services.append(sandbox)
             // The alert rules are judged every second, so alerts repeat and resolve when no calls arrive.
             services.append(PeriodicService(interval: .seconds(1), runsAtStart: false) { [engine = alerts.engine, dispatcher = alerts.dispatcher] in
                 let events = engine.evaluate()

@@ -34,6 +34,7 @@ public struct ReloadReport: Sendable, Equatable {
         // Restart only: connections opened under the old policy may otherwise be reused.
         ("network", { $0.network != $1.network }),
         ("store", { $0.storePath != $1.storePath }),
+        ("sandbox", { $0.sandboxEnabled != $1.sandboxEnabled }),
         ("credentials", { $0.credentialFileDirectory != $1.credentialFileDirectory || $0.credentialEnvironmentAllow != $1.credentialEnvironmentAllow
             || $0.credentialInvalidationsPerSecond != $1.credentialInvalidationsPerSecond }),
     ]

@@ -4,7 +4,7 @@ import Logging
 enum MethodCatalogue {
     static func build(
         state: DaemonState, credentials: CredentialSubsystem, alerts: AlertSubsystem, validation: ValidationService,
-        delivery: DeliveryEngine, reloader: ConfigurationReloader, logger: Logger
+        delivery: DeliveryEngine, sandbox: SandboxService, reloader: ConfigurationReloader, logger: Logger
     ) -> MethodTable {
         var methods = MethodTable()
         let incidents = IncidentLogger(logger: logger)
@@ -26,6 +26,7 @@ enum MethodCatalogue {
                                          settings: state.configuration.infisical, naming: state.configuration.infisical.secretNaming,
                                          validation: validation, audit: credentials.audit, logger: logger)
         MigrationMethods.register(into: &methods, service: migration)
+        SandboxMethods.register(into: &methods, service: sandbox)
         return methods
     }
 }

@@ -98,11 +98,11 @@ final class ValidationService: StoppableService, Sendable {
     }
 
     private func validateOutbound(_ webhook: Webhook) async -> ValidationResult {
-        guard webhook.type == .http, let url = webhook.url, !url.isEmpty else {
+        guard webhook.type == .http, let url = webhook.callURL, !url.isEmpty else {
             return result(webhook, .untested, webhook.type == .service ? "SERVICE type webhook" : "No URL to request")
         }
         let carriesCredential = webhook.authType != .none
-        if carriesCredential && NetworkPolicy.isCleartext(url: url) && !webhook.allowInsecureHTTP {
+        if carriesCredential && NetworkPolicy.isCleartext(url: url) && !webhook.mayCallInClearText {
             var refused = result(webhook, .error, "Refused: the credential would travel in clear text over http://; "
                                      + "use https, or set allow_insecure_http: true on the webhook")
             refused.reason = ValidationResult.Reason.insecureHTTP
@@ -128,7 +128,7 @@ final class ValidationService: StoppableService, Sendable {
         // HTTPS checks open their own connection, so every result can say when the certificate expires.
         var request = HTTPRequest(method: method, url: target, headers: headers, timeoutSeconds: webhook.timeoutSeconds,
                                   freshConnection: target.hasPrefix("https://"),
-                                  requiresTLS: carriesCredential && !webhook.allowInsecureHTTP)
+                                  requiresTLS: carriesCredential && !webhook.mayCallInClearText)
         let started = SystemClock.monotonicSeconds()
         do throws(HTTPError) {
             var response = try await http.send(request)
