@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "hookd", targets: ["hookd"]),
         .executable(name: "hookrpc", targets: ["hookrpc"]),
+        .executable(name: "hooksandbox", targets: ["hooksandbox"]),
         .library(name: "HookClient", targets: ["HookClient"]),
         // For the libFuzzer harnesses in Fuzz/ (a package of their own): not an API promise.
         .library(name: "HookFuzzable", targets: ["HookJSON", "HookRPC", "HookCore", "HookHTTP", "HookInfisical", "HookDaemon"]),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // C libraries from Debian: a module map and a shim header each, nothing else.
@@ -81,9 +83,25 @@ let package = Package(
             ], .when(configuration: .release)),
         ]),
         .executableTarget(name: "hookrpc", dependencies: [
-            "HookClient", "HookCore", "HookNumbers",
+            "HookClient", "HookCore", "HookHTTP", "HookNumbers",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // The testing sandbox: an unprivileged HTTP app that captures webhooks and answers by script.
+        .target(name: "HookSandbox", dependencies: [
+            "HookStore", "HookCore", "HookJSON", "HookClient",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "hooksandbox", dependencies: [
+            "HookSandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Test servers and processes shared by the test targets (not shipped).
@@ -106,6 +124,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "HookSandboxTests", dependencies: [
+            "HookSandbox", "HookStore", "HookJSON",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HookIntegrationTests", dependencies: ["HookClient", "HookJSON", "HookRPC", "HookHTTP", "HookRedis", "HookMQTT", "HookTestSupport"]),
     ],

@@ -1,0 +1,79 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import HookJSON
+import Yams
+
+/// Reads `--scripts FILE`: a YAML (or JSON, which is YAML) mapping of endpoint names to scripts.
+public enum SandboxScriptFile {
+    /// A scripts file that cannot be used: the file and why (with the endpoint and field when a
+    /// script is bad).
+    public struct LoadError: Error, Sendable, CustomStringConvertible {
+        public var path: String
+        public var message: String
+        public var description: String { "\(path): \(message)" }
+    }
+
+    /// Reads and checks every script in the file.
+    /// - Returns: the scripts by endpoint name, in file order.
+    /// - Throws: `LoadError` naming the file, the endpoint and the field.
+    public static func load(path: String) throws(LoadError) -> [(endpoint: String, script: SandboxScript)] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw LoadError(path: path, message: "cannot be read: \(error.localizedDescription)")
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Reads scripts from the text of a scripts file (`path` only names it in errors).
+    public static func parse(_ text: String, path: String) throws(LoadError) -> [(endpoint: String, script: SandboxScript)] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw LoadError(path: path, message: "is not valid YAML or JSON: \(error)")
+        }
+        guard let root else { return [] }
+        guard case .mapping(let mapping) = root else {
+            throw LoadError(path: path, message: "must map endpoint names to scripts")
+        }
+        var scripts: [(endpoint: String, script: SandboxScript)] = []
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            guard SandboxEndpointName.isValid(name) else {
+                throw LoadError(path: path, message: "'\(name)' is not an endpoint name (\(SandboxEndpointName.rule))")
+            }
+            do throws(SandboxScriptError) {
+                scripts.append((name, try SandboxScript(json: json(value))))
+            } catch {
+                var located = error
+                located.endpoint = name
+                throw LoadError(path: path, message: located.description)
+            }
+        }
+        return scripts
+    }
+
+    /// YAML to JSON: a plain scalar takes YAML's type, a quoted one stays a string.
+    private static func json(_ node: Node) -> JSONValue {
+        switch node {
+        case .mapping(let mapping):
+            return .object(JSONObject(mapping.map { JSONObject.Member(key: $0.key.string ?? "", value: json($0.value)) }))
+        case .sequence(let sequence):
+            return .array(sequence.map(json))
+        case .scalar(let scalar):
+            guard scalar.style == .plain else { return .string(scalar.string) }
+            if node.null != nil { return .null }
+            if let bool = node.bool { return .bool(bool) }
+            if let integer = node.int { return .integer(Int64(integer)) }
+            if let number = node.float { return .double(number) }
+            return .string(scalar.string)
+        case .alias:
+            return .null
+        }
+    }
+}
