@@ -437,3 +437,39 @@ with HookRPC(sys.argv[1], timeout=600) as client:
         ideal = len(names) * 75 / concurrency
         print(f"{concurrency:<40} {len(names):>9} {wall:>11,.0f} {ideal:>11,.0f} {wall / ideal:>7.2f}x {len(names) / wall * 1000:>11.1f}")
 PY
+
+# ---------------------------------------------------------------- metrics (issue 16)
+# The cost of instrumentation: credential.get memory hits at 50 connections on a hookd that counts
+# (metrics.enabled, the default) and on one that does not, $rounds interleaved rounds; goal ≤ 5 %.
+echo
+echo "== Metrics: credential.get L1 hit, 50 connections, counting on vs off (interleaved)"
+for mode in on off; do
+  enabled=true; [ "$mode" = off ] && enabled=false
+  printf 'metrics:\n  enabled: %s\n' "$enabled" > "$work/metrics-$mode.yaml"
+  HOOKD_CRED_BENCH_OUT=sk_fake_bench "$bin/hookd" --config "$work/metrics-$mode.yaml" --socket "$work/metrics-$mode.sock" \
+    --state-dir "$work/state-metrics-$mode" 2> "$work/hookd-metrics-$mode.log" &
+  track_pid $!
+  wait_for 10 "hookd (metrics $mode)" "$bin/hookrpc" health --socket "$work/metrics-$mode.sock" || exit 1
+  "$bin/hookrpc" webhook upsert --socket "$work/metrics-$mode.sock" --json \
+    '{"code":"BENCH","url":"https://api.example.test","auth_type":"bearer","credential":{"source":"env"}}' >/dev/null || exit 1
+  "$bin/hookrpc" credential get BENCH --socket "$work/metrics-$mode.sock" --json >/dev/null || exit 1
+done
+metrics_results=()
+for ((round = 0; round < rounds; round++)); do
+  order="on off"; ((round % 2)) && order="off on"
+  for mode in $order; do
+    metrics_results+=("$mode" "$("$loadgen" --protocol jsonrpc --socket "$work/metrics-$mode.sock" --request "$credential_request" --connections 50 --requests 300000 --json)") || exit 1
+  done
+done
+python3 - "${metrics_results[@]}" <<'PY'
+import json, statistics, sys
+args = sys.argv[1:]
+runs = {"on": [], "off": []}
+for mode, text in zip(args[0::2], args[1::2]):
+    runs[mode].append(json.loads(text))
+on = statistics.median(r["ops_per_second"] for r in runs["on"])
+off = statistics.median(r["ops_per_second"] for r in runs["off"])
+print(f"{'counting on':<40} {on:>11,.0f} ops/s  p50 {statistics.median(r['p50_us'] for r in runs['on']):.1f} µs")
+print(f"{'counting off':<40} {off:>11,.0f} ops/s  p50 {statistics.median(r['p50_us'] for r in runs['off']):.1f} µs")
+print(f"{'cost of instrumentation':<40} {(1 - on / off) * 100:>10.1f} %  (goal <= 5 %)")
+PY

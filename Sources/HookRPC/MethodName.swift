@@ -41,6 +41,7 @@ public enum MethodName {
     public static let sandboxReplay = "sandbox.replay"
     public static let sandboxRoute = "sandbox.route"
     public static let sandboxUnroute = "sandbox.unroute"
+    public static let systemMetrics = "system.metrics"
 
     /// Calls whose request or answer is a secret (a credential value): clients send them only to
     /// a server running as root or as themselves (`SO_PEERCRED`), unless `HOOKD_TRUSTED_UID` says otherwise.
@@ -58,6 +59,7 @@ public enum MethodName {
         inboundVerify,
         migratePlan, migrateRun, migrateVerify, migrateRollback, migrateStatus,
         sandboxTrigger, sandboxReplay, sandboxRoute, sandboxUnroute,
+        systemMetrics,
     ]
 }
 

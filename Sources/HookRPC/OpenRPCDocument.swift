@@ -2975,6 +2975,44 @@ public enum OpenRPCDocument {
           "$ref": "#/components/errors/internal_error"
         }
       ]
+    },
+    {
+      "name": "system.metrics",
+      "summary": "hookd's metrics in Prometheus's text format, as GET /metrics serves them.",
+      "description": "The same exposition as the `metrics.listen` TCP listener's `GET /metrics` (which is off by default), so `hookrpc metrics --prometheus` and node_exporter's textfile collector work without a port. Names start with `hookd_` (see PROTOCOL.md, Metrics): RPC requests and durations by method, connections, credential lookups by tier and result, source fetches, webhook calls by code, direction and outcome with their durations, alerts firing, notifications by channel, delivery queue depth, attempts, breakers and dead letters, validation status, process figures and build info. `code` labels are bounded by `metrics.max_codes`; the rest are summed under `_other`.",
+      "paramStructure": "by-name",
+      "params": [],
+      "result": {
+        "name": "metrics",
+        "schema": {
+          "type": "object",
+          "required": [
+            "content_type",
+            "text"
+          ],
+          "properties": {
+            "content_type": {
+              "type": "string",
+              "const": "text/plain; version=0.0.4; charset=utf-8"
+            },
+            "text": {
+              "type": "string",
+              "description": "The exposition."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/permission_denied"
+        },
+        {
+          "$ref": "#/components/errors/shutting_down"
+        },
+        {
+          "$ref": "#/components/errors/internal_error"
+        }
+      ]
     }
   ],
   "components": {

@@ -128,8 +128,10 @@ final class MethodCatalogueFixture: Sendable {
         delivery = try DeliveryEngine.make(configuration: configuration, directories: directories, credentials: credentials,
                                            alerts: alerts, logger: logger)
         sandbox = SandboxService(enabled: true, registry: credentials.registry, credentials: credentials.service, maxResponseBytes: 1 << 20)
+        let exporter = MetricsExporter.make(metrics: DaemonMetrics(maxCodes: 10), state: state, credentials: credentials, alerts: alerts,
+                                            delivery: delivery)
         table = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
-                                      delivery: delivery, sandbox: sandbox, reloader: reloader, logger: logger)
+                                      delivery: delivery, sandbox: sandbox, metrics: exporter, reloader: reloader, logger: logger)
     }
 
     func shutdown() async {

@@ -75,12 +75,14 @@ public final class CredentialService: Sendable {
     /// TTL, dropped with them by `invalidate` and `dropLocal`.
     private let signingCache: CredentialCache
     private let signingFlights = SingleFlight<WebhookKey, Result<CachedCredential, CredentialError>>()
+    private let observer: (any CredentialObserver)?
 
     public init(
         cache: CredentialCache, directory: WebhookDirectory, sources: [CredentialSourceKind: CredentialSourceReader],
         shared: SharedCredentialTier?, tokenIssuer: OAuth2TokenIssuer?, health: HealthBoard,
-        wallClock: @escaping @Sendable () -> Double
+        wallClock: @escaping @Sendable () -> Double, observer: (any CredentialObserver)? = nil
     ) {
+        self.observer = observer
         self.cache = cache
         self.directory = directory
         self.sources = sources
@@ -94,6 +96,7 @@ public final class CredentialService: Sendable {
     /// The hot path: an L1 hit within its TTL, or nil when the full lookup is needed.
     public func cachedLookup(_ key: WebhookKey) -> CredentialLookup? {
         guard case .fresh(let credential, let age, let ttl) = cache.lookup(key) else { return nil }
+        observer?.lookup(tier: .memory, result: .hit)
         return CredentialLookup(key: key, credential: credential, cacheHit: true, tier: .memory, ageSeconds: age, ttlSeconds: ttl, stale: false)
     }
 
@@ -101,11 +104,13 @@ public final class CredentialService: Sendable {
     public func lookup(_ key: WebhookKey) async throws(CredentialError) -> CredentialLookup {
         switch cache.lookup(key) {
         case .fresh(let credential, let age, let ttl):
+            observer?.lookup(tier: .memory, result: .hit)
             return CredentialLookup(key: key, credential: credential, cacheHit: true, tier: .memory, ageSeconds: age, ttlSeconds: ttl, stale: false)
         case .missing(let reason):
+            observer?.lookup(tier: .memory, result: .negative)
             throw CredentialError.recentlyMissing(key, reason: reason)
         case .stale, .absent:
-            break
+            observer?.lookup(tier: .memory, result: .miss)
         }
         return try await flights.run(key) { [self] in
             do throws(CredentialError) {
@@ -182,9 +187,11 @@ public final class CredentialService: Sendable {
             let age = max(0, wallClock() - stored.fetchedAt)
             if age < ttl && (stored.expiresAt.map { $0 > wallClock() } ?? true) {
                 cache.store(stored, for: key, ageSeconds: age, wallClock: wallClock(), ticket: ticket)
+                observer?.lookup(tier: .redis, result: .hit)
                 return CredentialLookup(key: key, credential: stored, cacheHit: true, tier: .redis, ageSeconds: age, ttlSeconds: ttl, stale: false)
             }
         }
+        if shared != nil { observer?.lookup(tier: .redis, result: .miss) }
         guard let webhook = try await directory.webhook(key) else { throw .unknownWebhook(key) }
         do throws(CredentialError) {
             let fresh = try await fetchFromSource(webhook)
@@ -197,6 +204,7 @@ public final class CredentialService: Sendable {
         } catch .sourceFailed(let failedKey, let error) where !error.reason.isDefinitionProblem {
             // A source that cannot answer must not take working webhooks down with it.
             if case .stale(let credential, let age) = cache.lookup(key) {
+                observer?.lookup(tier: .memory, result: .stale)
                 return CredentialLookup(key: key, credential: credential, cacheHit: true, tier: .memory, ageSeconds: age, ttlSeconds: ttl, stale: true)
             }
             throw .sourceFailed(failedKey, error)
@@ -214,13 +222,16 @@ public final class CredentialService: Sendable {
         }
         guard let reader = sources[source] else { throw .sourceNotConfigured(key, source: source) }
         let text: String?
+        let started = wallClock()
         do throws(CredentialSourceError) {
             text = try await reader.read(webhook.credentialReference, for: webhook)
             health.report(source.rawValue, .ok)
         } catch {
             health.report(source.rawValue, .degraded, detail: error.message)
+            observer?.sourceFetch(source: source, outcome: .error, seconds: max(0, wallClock() - started))
             throw .sourceFailed(key, error)
         }
+        observer?.sourceFetch(source: source, outcome: text == nil ? .missing : .ok, seconds: max(0, wallClock() - started))
         guard let text else { throw .missing(key, source: source, reference: webhook.credentialReference) }
         let credential: Credential
         do throws(CredentialFormatError) {

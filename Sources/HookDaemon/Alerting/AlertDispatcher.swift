@@ -9,6 +9,8 @@ import HookNumbers
 /// channel never delays `alert.record`. Outcomes are kept per event for `alert.history`.
 final class AlertDispatcher: Sendable {
     private let channels: [AlertChannel]
+    /// Told of each notification attempt: its channel, whether it was sent, how long it took.
+    private let notified: (@Sendable (_ channel: String, _ sent: Bool, _ seconds: Double) -> Void)?
     private let logger: Logger
     private let outcomes = Mutex<[Int: [String: String]]>([:])
     /// Asks whether this process sends an event's notifications (several hookd share one Redis);
@@ -18,7 +20,9 @@ final class AlertDispatcher: Sendable {
     static let maximumAttempts = 5
     private static let keptOutcomes = 1000
 
-    init(channels: [AlertChannel], logger: Logger, claim: (@Sendable (AlertEvent) async -> Bool)? = nil) {
+    init(channels: [AlertChannel], logger: Logger, claim: (@Sendable (AlertEvent) async -> Bool)? = nil,
+         notified: (@Sendable (_ channel: String, _ sent: Bool, _ seconds: Double) -> Void)? = nil) {
+        self.notified = notified
         self.channels = channels
         self.logger = logger
         self.claim = claim
@@ -72,11 +76,14 @@ final class AlertDispatcher: Sendable {
     private func deliver(_ event: AlertEvent, through channel: AlertChannel) async {
         var delay = 1.0
         for attempt in 1...Self.maximumAttempts {
+            let started = SystemClock.monotonicSeconds()
             do throws(ChannelFailure) {
                 try await channel.deliver(event)
+                notified?(channel.name, true, SystemClock.monotonicSeconds() - started)
                 record(event.id, channel.name, "delivered")
                 return
             } catch {
+                notified?(channel.name, false, SystemClock.monotonicSeconds() - started)
                 record(event.id, channel.name, "failed (attempt \(attempt)): \(error.message)")
                 logger.warning("alert channel failed", metadata: [
                     "channel": "\(channel.name)", "attempt": "\(attempt)", "error": "\(error.message)",

@@ -14,6 +14,8 @@ import Glibc
 /// Alerting as the daemon runs it: the engine, the channels, the structured log the `log`
 /// channel writes to, and the timer that judges the rules when no calls arrive.
 final class AlertSubsystem: Sendable {
+    /// Counts every recorded call (metrics); nil when nobody counts.
+    let metrics: DaemonMetrics?
     let engine: AlertEngine
     let dispatcher: AlertDispatcher
     let settings: AlertingSettings
@@ -32,7 +34,9 @@ final class AlertSubsystem: Sendable {
     /// At most one credential invalidation per webhook in this many seconds, however many 401s arrive.
     static let invalidationSpacingSeconds = 5.0
 
-    init(configuration: DaemonConfiguration, directories: DaemonDirectories, health: HealthBoard, logger: Logger) throws {
+    init(configuration: DaemonConfiguration, directories: DaemonDirectories, health: HealthBoard, logger: Logger,
+         metrics: DaemonMetrics? = nil) throws {
+        self.metrics = metrics
         settings = configuration.alerting
         invalidations = InvalidationLimiter(spacingSeconds: Self.invalidationSpacingSeconds,
                                             perSecond: Double(configuration.credentialInvalidationsPerSecond),
@@ -103,7 +107,11 @@ final class AlertSubsystem: Sendable {
             let claimHold = settings.repeatIntervalMinutes * 60
             claim = { event in await shared.claim(event, holdSeconds: claimHold) }
         }
-        dispatcher = AlertDispatcher(channels: channels, logger: logger, claim: claim)
+        var notified: (@Sendable (String, Bool, Double) -> Void)? = nil
+        if let metrics {
+            notified = { channel, sent, seconds in metrics.notified(channel: channel, sent: sent, seconds: seconds) }
+        }
+        dispatcher = AlertDispatcher(channels: channels, logger: logger, claim: claim, notified: notified)
         if unavailable.isEmpty {
             health.report("alerting", .ok, detail: "channels: \(channels.map(\.name).joined(separator: ", "))")
         } else {
@@ -142,6 +150,7 @@ final class AlertSubsystem: Sendable {
     /// through Redis, and the alerts it caused sent. Returns what the engine made of it.
     @discardableResult
     func record(_ call: CallRecord) -> AlertEngine.Outcome {
+        metrics?.record(call)
         let outcome = engine.record(call)
         if outcome.counted { shared?.note(call, at: outcome.callTime) }
         send(outcome.events)

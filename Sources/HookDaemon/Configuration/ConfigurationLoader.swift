@@ -98,6 +98,24 @@ public struct ConfigurationLoader: Sendable {
                     }
                 }
             case "delivery": try readDelivery(value, into: &configuration.delivery)
+            case "metrics":
+                for (key, member) in try value.mapping() {
+                    switch key {
+                    case "listen":
+                        let text = try member.string()
+                        guard let address = MetricsSettings.parseListen(text) else {
+                            throw member.error("must be \"host:port\" (127.0.0.1:9464, [::1]:9464), not '\(text)'")
+                        }
+                        configuration.metrics.listen = address
+                    case "allow_remote": configuration.metrics.allowRemote = try member.bool()
+                    case "enabled": configuration.metrics.enabled = try member.bool()
+                    case "max_codes": configuration.metrics.maxCodes = try member.integer(in: 1...100_000)
+                    default: throw member.error("unknown key (expected enabled, listen, allow_remote, max_codes)")
+                    }
+                }
+                if let host = configuration.metrics.listen?.host, !configuration.metrics.allowRemote, !MetricsSettings.isLoopback(host) {
+                    throw value.error("metrics.listen \(host) is not a loopback address: metrics name every webhook; set allow_remote: true to serve them beyond this host")
+                }
             case "sandbox":
                 for (key, member) in try value.mapping() {
                     guard key == "enabled" else { throw member.error("unknown key (expected enabled)") }
@@ -105,7 +123,7 @@ public struct ConfigurationLoader: Sendable {
                 }
             default:
                 let known = ["hookd", "cache", "redis", "infisical", "audit", "store", "credentials", "webhooks", "structured_logging",
-                             "validation", "http", "network", "delivery", "slack", "pagerduty", "smtp", "mqtt", "sandbox"]
+                             "validation", "http", "network", "delivery", "slack", "pagerduty", "smtp", "mqtt", "sandbox", "metrics"]
                 throw value.error("unknown section (expected one of \(known.joined(separator: ", ")))")
             }
         }

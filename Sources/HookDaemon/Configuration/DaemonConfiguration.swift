@@ -71,6 +71,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var delivery = DeliverySettings()
     /// `network.allow`: the non-public addresses calls carrying a webhook credential may reach.
     public var network = NetworkPolicy()
+    /// `metrics.*`: the Prometheus listener and the bound on `code` labels.
+    public var metrics = MetricsSettings()
     /// `sandbox.enabled`: whether `sandbox.*` (trigger, replay, route) may sign and send on
     /// request; off by default, so a production hookd never does. On, loopback joins `network.allow`.
     public var sandboxEnabled = false

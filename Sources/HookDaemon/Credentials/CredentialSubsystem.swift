@@ -24,7 +24,7 @@ final class CredentialSubsystem: Sendable {
     private let infisicalHTTP: HTTPClient?
 
     init(configuration: DaemonConfiguration, directories: DaemonDirectories, environment: [String: String],
-         health: HealthBoard, logger: Logger) throws(StartError) {
+         health: HealthBoard, logger: Logger, observer: (any CredentialObserver)? = nil) throws(StartError) {
         let storePath = configuration.storePath ?? "\(directories.state)/hookd.db"
         let store: WebhookStore
         do throws(StoreError) {
@@ -101,7 +101,7 @@ final class CredentialSubsystem: Sendable {
         }
         service = CredentialService(
             cache: cache, directory: registry, sources: sources, shared: redisTier,
-            tokenIssuer: OAuth2TokenClient(http: tokenHTTP), health: health, wallClock: SystemClock.wallSeconds)
+            tokenIssuer: OAuth2TokenClient(http: tokenHTTP), health: health, wallClock: SystemClock.wallSeconds, observer: observer)
 
         if configuration.audit.enabled {
             let path = configuration.audit.path ?? "\(directories.logs)/audit.log"

@@ -96,6 +96,11 @@ extension DeliveryEngine {
         case .gone, .dead:
             outcome = .dead(reason: deadReason ?? DeadReason.rejected.rawValue)
         }
+        switch outcome {
+        case .delivered: dependencies.recordAttempt("delivered")
+        case .retry: dependencies.recordAttempt("retry")
+        case .dead: dependencies.recordAttempt("dead")
+        }
         if case .retry = outcome {} else {
             scheduler.withLock { _ = $0.refreshed.remove(record.id) }
         }

@@ -27,6 +27,8 @@ final class DeliveryEngine: Service, Sendable {
         /// Tells alerting of a change in a webhook's deliveries (breaker opened or closed, webhook
         /// disabled or enabled again, a delivery dead); alerting judges it and sends what it causes.
         var reportAlertChange: @Sendable (DeliveryAlertChange) -> Void
+        /// Counts an attempt's fate for metrics: `delivered`, `retry` or `dead`.
+        var recordAttempt: @Sendable (String) -> Void = { _ in }
         var logger: Logger
     }
 
@@ -120,6 +122,12 @@ final class DeliveryEngine: Service, Sendable {
             state.definitions.updateValue(webhook, forKey: key)
         }
         return webhook
+    }
+
+    /// Every webhook whose breaker has been used, and whether it holds deliveries back now (metrics).
+    func breakersHoldingBack() -> [String: Bool] {
+        let now = SystemClock.wallSeconds()
+        return scheduler.withLock { state in state.breakers.mapValues { Self.holdsBack($0, now: now) } }
     }
 
     /// The breaker's state of a webhook, for `delivery.stats`.
@@ -389,6 +397,7 @@ extension DeliveryEngine {
             emit: { topic, render in alerts.emit(topic: topic, render) },
             recordCall: { call in alerts.record(call) },
             reportAlertChange: { change in alerts.note(change) },
+            recordAttempt: { outcome in alerts.metrics?.attempted(outcome: outcome) },
             logger: logger)
         let http = HTTPClient(configuration: .init(caFile: configuration.validation.caFile, maxConcurrentTransfers: maximumInFlight,
                                                    maxResponseBytes: configuration.http.maxResponseBytes,

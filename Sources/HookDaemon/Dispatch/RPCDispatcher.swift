@@ -3,6 +3,13 @@ import HookJSON
 import HookRPC
 import NIOCore
 
+/// Told of every call hookd answered: its method, whether it succeeded, how long it took.
+protocol RPCObserver: Sendable {
+    func answered(method: String, ok: Bool, seconds: Double)
+    /// A connection refused before it was served (`connection_limit`, `per_uid_limit`).
+    func refused(reason: String)
+}
+
 /// Turns one input line into its reply: access control, method lookup, params, and the JSON-RPC
 /// 2.0 rules for notifications and batches.
 ///
@@ -26,9 +33,17 @@ public struct RPCDispatcher: Sendable {
 
     public let methods: MethodTable
     private let allocator = ByteBufferAllocator()
+    /// Told of every answered call (metrics); nil: nobody counts.
+    let observer: (any RPCObserver)?
 
     public init(methods: MethodTable) {
         self.methods = methods
+        observer = nil
+    }
+
+    init(methods: MethodTable, observer: (any RPCObserver)?) {
+        self.methods = methods
+        self.observer = observer
     }
 
     /// Dispatches one line's calls.
@@ -172,10 +187,12 @@ public struct RPCDispatcher: Sendable {
         case .request(let decoded): request = decoded
         }
         let start = output.writerIndex
+        let started = observer == nil ? 0 : SystemClock.monotonicSeconds()
         // A notification never gets a reply, not even an error: failures end here silently.
         func fail(_ error: RPCError) -> CallOutcome {
             output.moveWriterIndex(to: start)
             if let id = request.id { output.writeJSON { RPCResponse(id: id, error: error).encode(into: &$0) } }
+            observer?.answered(method: request.method, ok: false, seconds: SystemClock.monotonicSeconds() - started)
             return .answered
         }
         guard let handler = methods.handler(for: request.method) else {
@@ -201,13 +218,14 @@ public struct RPCDispatcher: Sendable {
             break
         case .later(let work):
             output.moveWriterIndex(to: start)
-            return .running(PendingCall(id: request.id, work: work))
+            return .running(PendingCall(id: request.id, method: request.method, started: started, observer: observer, work: work))
         }
         if request.id == nil {
             output.moveWriterIndex(to: start)
         } else {
             output.writeInteger(UInt8(ascii: "}"))
         }
+        observer?.answered(method: request.method, ok: true, seconds: SystemClock.monotonicSeconds() - started)
         return .answered
     }
 }
@@ -215,6 +233,10 @@ public struct RPCDispatcher: Sendable {
 /// A deferred call: its work, and the id its reply carries (nil for a notification).
 private struct PendingCall: Sendable {
     let id: RPCID?
+    let method: String
+    /// Monotonic seconds at the call's arrival.
+    let started: Double
+    let observer: (any RPCObserver)?
     let work: @Sendable () async throws(RPCError) -> JSONValue
 
     /// Runs the work and encodes its reply into `output`.
@@ -225,6 +247,11 @@ private struct PendingCall: Sendable {
             outcome = .success(try await work())
         } catch {
             outcome = .failure(error)
+        }
+        if let observer {
+            let ok: Bool
+            if case .success = outcome { ok = true } else { ok = false }
+            observer.answered(method: method, ok: ok, seconds: SystemClock.monotonicSeconds() - started)
         }
         guard let id else { return false }
         output.writeJSON { RPCResponse(id: id, outcome: outcome).encode(into: &$0) }

@@ -126,16 +126,19 @@ public enum Daemon {
         init(configuration: DaemonConfiguration, directories: DaemonDirectories, loader: ConfigurationLoader,
              environment: [String: String], userID: UInt32, address: ListenAddress, logger: Logger) async throws(StartError) {
             let state = DaemonState(configuration: configuration, loader: loader, daemonUserID: userID)
+            let metrics = DaemonMetrics(maxCodes: configuration.metrics.maxCodes)
+            let counting = configuration.metrics.enabled ? metrics : nil
             let credentials: CredentialSubsystem
             do throws(CredentialSubsystem.StartError) {
                 credentials = try CredentialSubsystem(configuration: configuration, directories: directories,
-                                                      environment: environment, health: state.health, logger: logger)
+                                                      environment: environment, health: state.health, logger: logger, observer: counting)
             } catch {
                 throw StartError(description: error.description)
             }
             let alerts: AlertSubsystem
             do {
-                alerts = try AlertSubsystem(configuration: configuration, directories: directories, health: state.health, logger: logger)
+                alerts = try AlertSubsystem(configuration: configuration, directories: directories, health: state.health, logger: logger,
+                                            metrics: counting)
             } catch {
                 await credentials.shutdown()
                 throw StartError(description: "cannot start alerting: \(error)")
@@ -145,6 +148,7 @@ public enum Daemon {
                                                settings: configuration.validation,
                                                maxResponseBytes: configuration.http.maxResponseBytes, network: configuration.network) { result in
                 alerts.emit(topic: "webhook/validations") { result.logJSON }
+                counting?.validated(code: result.key.code, status: result.status, at: result.checkedAt)
             }
             let delivery: DeliveryEngine
             do throws(StoreError) {
@@ -163,10 +167,11 @@ public enum Daemon {
             }, logger: logger)
             let sandbox = SandboxService(enabled: configuration.sandboxEnabled, registry: credentials.registry, credentials: credentials.service,
                                          maxResponseBytes: configuration.http.maxResponseBytes)
+            let exporter = MetricsExporter.make(metrics: metrics, state: state, credentials: credentials, alerts: alerts, delivery: delivery)
             let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
-                                                delivery: delivery, sandbox: sandbox, reloader: reloader, logger: logger)
+                                                delivery: delivery, sandbox: sandbox, metrics: exporter, reloader: reloader, logger: logger)
             eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads ?? System.coreCount)
-            let server = HookServer(group: eventLoops, dispatcher: RPCDispatcher(methods: methods), state: state, address: address,
+            let server = HookServer(group: eventLoops, dispatcher: RPCDispatcher(methods: methods, observer: counting), state: state, address: address,
                                     logger: logger, onServing: reporter.serving, onDraining: reporter.stopping)
             var services: [any Service] = credentials.services + alerts.services
             services.append(validation)
@@ -180,6 +185,9 @@ public enum Daemon {
             services.append(ReloadOnHangupService(reloader: reloader))
             if let interval = reporter.watchdogInterval {
                 services.append(PeriodicService(interval: interval, runsAtStart: true, work: reporter.watchdog))
+            }
+            if let listen = configuration.metrics.listen {
+                services.append(MetricsListener(group: eventLoops, host: listen.host, port: listen.port, exporter: exporter, logger: logger))
             }
             services.append(server)
             self.services = services

@@ -35,6 +35,7 @@ public struct ReloadReport: Sendable, Equatable {
         ("network", { $0.network != $1.network }),
         ("store", { $0.storePath != $1.storePath }),
         ("sandbox", { $0.sandboxEnabled != $1.sandboxEnabled }),
+        ("metrics", { $0.metrics != $1.metrics }),
         ("credentials", { $0.credentialFileDirectory != $1.credentialFileDirectory || $0.credentialEnvironmentAllow != $1.credentialEnvironmentAllow
             || $0.credentialInvalidationsPerSecond != $1.credentialInvalidationsPerSecond }),
     ]

@@ -1,10 +1,12 @@
 import Logging
+import HookJSON
+import HookRPC
 
 /// Every method hookd serves, in one table: what `rpc.discover`'s document must list.
 enum MethodCatalogue {
     static func build(
         state: DaemonState, credentials: CredentialSubsystem, alerts: AlertSubsystem, validation: ValidationService,
-        delivery: DeliveryEngine, sandbox: SandboxService, reloader: ConfigurationReloader, logger: Logger
+        delivery: DeliveryEngine, sandbox: SandboxService, metrics: MetricsExporter, reloader: ConfigurationReloader, logger: Logger
     ) -> MethodTable {
         var methods = MethodTable()
         let incidents = IncidentLogger(logger: logger)
@@ -27,6 +29,9 @@ enum MethodCatalogue {
                                          validation: validation, audit: credentials.audit, logger: logger)
         MigrationMethods.register(into: &methods, service: migration)
         SandboxMethods.register(into: &methods, service: sandbox)
+        methods.register(MethodName.systemMetrics) { _, _ throws(RPCError) in
+            .later { () throws(RPCError) -> JSONValue in ["content_type": .string(MetricsExporter.contentType), "text": .string(await metrics.text())] }
+        }
         return methods
     }
 }

@@ -194,9 +194,11 @@ public final class HookServer: Service, Sendable {
             case .success(let id):
                 connectionID = id
             case .failure(.total(let limit)):
+                dispatcher.observer?.refused(reason: "connection_limit")
                 return try handlers.addHandler(ConnectionLimitHandler(
                     error: RPCError(.overloaded, "too many connections (limit \(limit)); try again later", details: ["limit": .integer(Int64(limit))])))
             case .failure(.perUser(let limit)):
+                dispatcher.observer?.refused(reason: "per_uid_limit")
                 return try handlers.addHandler(ConnectionLimitHandler(
                     error: RPCError(.overloaded, "too many connections from uid \(peer.userID) (limit \(limit)); try again later",
                                     details: ["limit": .integer(Int64(limit)), "reason": "per_uid"])))
