@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 DEBIAN_PACKAGES := pkg-config libhiredis-dev libcurl4-openssl-dev libmosquitto-dev libjansson-dev \
 	libsqlite3-dev redis-server mosquitto socat jq curl systemd util-linux python3 python3-aiosmtpd openssl \
-	python3-pip python3-setuptools python3-wheel
+	python3-pip python3-setuptools python3-wheel prometheus
 
 .PHONY: all deps openrpc build release run test test-sanitizers bench bench-instructions order-file fuzz fuzz-ci clean
 

@@ -20,7 +20,8 @@ struct HookRPCCommand: ParsableCommand {
         subcommands: [Call.self, Methods.self, Health.self, CredentialCommand.self, WebhookCommand.self, MetricsCommand.self,
                       TestAlertCommand.self, ConfigCommand.self, AlertsCommand.self, SilenceCommand.self, LogsCommand.self,
                       ValidateCommand.self, ValidateAllCommand.self, CheckSourceCommand.self, DeliverCommand.self, DeliveriesCommand.self,
-                      DeliveryCommand.self, CancelCommand.self, ReplayCommand.self, DeliveryStatsCommand.self, VerifyCommand.self, MigrateCommand.self])
+                      DeliveryCommand.self, CancelCommand.self, ReplayCommand.self, DeliveryStatsCommand.self, VerifyCommand.self, MigrateCommand.self,
+                      SandboxCommand.self])
 }
 
 /// The webhook a subcommand is about: `CODE [--direction OUT|IN]`.
