@@ -8,8 +8,18 @@ struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "metrics", abstract: "Show a webhook's calls, failures and latency over the alerting window.")
     @OptionGroup var options: ConnectionOptions
     @Argument(help: "The webhook code; every webhook with recent calls when left out.") var code: String?
+    @Flag(help: "Print hookd's Prometheus exposition (system.metrics), e.g. for node_exporter's textfile collector.")
+    var prometheus = false
+
+    func validate() throws {
+        if prometheus && code != nil { throw ValidationError("--prometheus prints every metric; it takes no code") }
+    }
 
     func run() throws {
+        if prometheus {
+            let exposition = try perform { try options.client().call(MethodName.systemMetrics) }
+            return print(options.json ? exposition.compactText : exposition["text"]?.stringValue ?? "", terminator: "")
+        }
         let result = try perform { try options.client().call(MethodName.alertMetrics, params: code.map { ["webhook_code": .string($0)] }) }
         if options.json {
             print(result.compactText)

@@ -84,6 +84,11 @@ struct MetricsTests {
         }
         #expect(names(served["text"]?.stringValue ?? "") == names(text))
         #expect(names(text).allSatisfy { $0.hasPrefix("hookd_") })
+        // hookrpc metrics --prometheus: the same text, for node_exporter's textfile collector.
+        let child = try ChildProcess(executable: TestEnvironment.hookrpcPath, arguments: ["metrics", "--prometheus", "--socket", daemon.socketPath],
+                                     outputPath: "\(daemon.directory)/hookrpc-metrics.out")
+        #expect(child.waitForExit(seconds: 15) == 0)
+        #expect(names(child.output) == names(text))
     }
 
     @Test func aListenerBeyondLoopbackIsRefusedUnlessAllowed() throws {
