@@ -69,6 +69,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], swiftSettings: hotPath),
         .target(name: "HookClient", dependencies: ["HookJSON", "HookRPC", "HookNumbers"]),
+        .target(name: "HookYAML", dependencies: ["HookJSON", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "hookd", dependencies: [
             "HookDaemon", "HookLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -88,14 +89,14 @@ let package = Package(
             ], .when(configuration: .release)),
         ]),
         .executableTarget(name: "hookrpc", dependencies: [
-            "HookClient", "HookCore", "HookHTTP", "HookNumbers",
+            "HookClient", "HookCore", "HookHTTP", "HookNumbers", "HookYAML",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // The testing sandbox: an unprivileged HTTP app that captures webhooks and answers by script.
         .target(name: "HookSandbox", dependencies: [
-            "HookStore", "HookCore", "HookJSON", "HookClient",
+            "HookStore", "HookCore", "HookJSON", "HookClient", "HookYAML",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),

@@ -19,7 +19,7 @@ track_pid $!
 wait_for 10 "redis-server" redis-cli -s "$work/redis.sock" ping || exit 1
 wait_for 10 "mosquitto" bash -c "exec 3<>/dev/tcp/127.0.0.1/$mqtt_port" || exit 1
 
-export HOOKD_BIN="$bin/hookd" HOOKRPC_BIN="$bin/hookrpc"
+export HOOKD_BIN="$bin/hookd" HOOKRPC_BIN="$bin/hookrpc" HOOKSANDBOX_BIN="$bin/hooksandbox"
 export HOOKD_TEST_REDIS_SOCKET="$work/redis.sock" HOOKD_TEST_MQTT_PORT="$mqtt_port"
 
 # SWIFT_TEST_FLAGS: extra `swift test` flags (make test-sanitizers: --scratch-path and --sanitize).
@@ -44,6 +44,8 @@ if [ "${HOOKD_TEST_SUITES:-all}" = swift ]; then
 fi
 echo "== Python client tests"
 (cd "$root" && PYTHONPATH=clients/python python3 -m pytest clients/python/tests -q -p no:cacheprovider) || failed+=("python")
+echo "== Metrics tests (hookd scraped by a real Prometheus; dashboards/hookd.json and hookd.rules.yml checked with promtool and PromQL)"
+(cd "$root" && PYTHONPATH=clients/python python3 -m pytest Tests/Metrics -q -p no:cacheprovider) || failed+=("metrics")
 echo "== Test fixture tests (the local Infisical, Slack/PagerDuty and endpoint stand-ins)"
 (cd "$root" && python3 -m pytest Tests/Fixtures -q -p no:cacheprovider) || failed+=("fixtures")
 echo "== Shell client tests"

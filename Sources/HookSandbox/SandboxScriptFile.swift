@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import HookJSON
+import HookYAML
 import Yams
 
 /// Reads `--scripts FILE`: a YAML (or JSON, which is YAML) mapping of endpoint names to scripts.
@@ -48,7 +49,7 @@ public enum SandboxScriptFile {
                 throw LoadError(path: path, message: "'\(name)' is not an endpoint name (\(SandboxEndpointName.rule))")
             }
             do throws(SandboxScriptError) {
-                scripts.append((name, try SandboxScript(json: json(value))))
+                scripts.append((name, try SandboxScript(json: YAMLJSON.json(value))))
             } catch {
                 var located = error
                 located.endpoint = name
@@ -56,24 +57,5 @@ public enum SandboxScriptFile {
             }
         }
         return scripts
-    }
-
-    /// YAML to JSON: a plain scalar takes YAML's type, a quoted one stays a string.
-    private static func json(_ node: Node) -> JSONValue {
-        switch node {
-        case .mapping(let mapping):
-            return .object(JSONObject(mapping.map { JSONObject.Member(key: $0.key.string ?? "", value: json($0.value)) }))
-        case .sequence(let sequence):
-            return .array(sequence.map(json))
-        case .scalar(let scalar):
-            guard scalar.style == .plain else { return .string(scalar.string) }
-            if node.null != nil { return .null }
-            if let bool = node.bool { return .bool(bool) }
-            if let integer = node.int { return .integer(Int64(integer)) }
-            if let number = node.float { return .double(number) }
-            return .string(scalar.string)
-        case .alias:
-            return .null
-        }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HookClient
 import HookCore
 import HookJSON
+import HookYAML
 import Yams
 
 /// `hookrpc webhook list|get|upsert|delete|import|export`: the registry, and keeping it in git.
@@ -123,7 +124,7 @@ enum RegistryFile {
             throw ValidationError("\(path) must hold a `webhooks:` list")
         }
         return try items.enumerated().map { index, item in
-            guard case .object(let object) = json(item) else { throw ValidationError("\(path): webhooks[\(index)] must be a mapping") }
+            guard case .object(let object) = YAMLJSON.json(item) else { throw ValidationError("\(path): webhooks[\(index)] must be a mapping") }
             // The daemon's own rules, applied before anything is sent: a bad file changes nothing.
             do throws(WebhookValidationError) {
                 _ = try WebhookDefinition(json: object)
@@ -151,23 +152,5 @@ enum RegistryFile {
             }
         }
         return text
-    }
-
-    private static func json(_ node: Node) -> JSONValue {
-        switch node {
-        case .mapping(let mapping):
-            return .object(JSONObject(mapping.map { JSONObject.Member(key: $0.key.string ?? "", value: json($0.value)) }))
-        case .sequence(let sequence):
-            return .array(sequence.map(json))
-        case .scalar(let scalar):
-            guard scalar.style == .plain else { return .string(scalar.string) }
-            if node.null != nil { return .null }
-            if let bool = node.bool { return .bool(bool) }
-            if let integer = node.int { return .integer(Int64(integer)) }
-            if let number = node.float { return .double(number) }
-            return .string(scalar.string)
-        case .alias:
-            return .null
-        }
     }
 }

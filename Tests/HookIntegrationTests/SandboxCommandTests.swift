@@ -10,21 +10,14 @@ import Testing
 /// (Tests/Fixtures/capture_api.py). Secrets are fake; every URL is on loopback.
 @Suite(.serialized)
 struct SandboxCommandTests {
-    static let stripeSecret = "whsec_fake_sandbox_command_0123"
-
+    /// SandboxTests' IN webhooks (SB_STRIPE among them) behind a verifying handler.
     final class Setup {
-        let daemon: DaemonProcess
-        let handler: PortFileFixture
+        let base: SandboxTests.Setup
+        var daemon: DaemonProcess { base.daemon }
+        var handler: PortFileFixture { base.handler }
 
         init(enabled: Bool = true) throws {
-            daemon = try DaemonProcess(configuration: "sandbox:\n  enabled: \(enabled)\n")
-            handler = try PortFileFixture(name: "inbound-handler", executable: "/usr/bin/env",
-                                          arguments: ["python3", PortFileFixture.fixtures + "/inbound_handler.py", "--port", "0",
-                                                      "--hookd-socket", daemon.socketPath])
-            _ = try daemon.client().upsertWebhook([
-                "code": "SB_STRIPE", "direction": "IN", "type": "SERVICE", "auth_type": "hmac",
-                "credential": ["source": "database", "value": ["secret": .string(SandboxCommandTests.stripeSecret), "scheme": "stripe"]],
-            ])
+            base = try SandboxTests.Setup(enabled: enabled)
         }
 
         var handlerBase: String { "http://127.0.0.1:\(handler.port)" }
@@ -57,8 +50,7 @@ struct SandboxCommandTests {
         }
 
         func stop() {
-            handler.stop()
-            _ = daemon.child.stop()
+            base.stop()
         }
     }
 
@@ -93,7 +85,7 @@ struct SandboxCommandTests {
         let received = try setup.requests()
         #expect(received.count == 1)
         #expect(received.first?["valid"] == true, "\(received.first?.compactText ?? "nothing received")")
-        #expect(!result.output.contains(Self.stripeSecret))
+        #expect(SandboxTests.inbound.allSatisfy { !result.output.contains($0.secret) })
     }
 
     @Test func triggerWithJsonPrintsHookdsResult() throws {

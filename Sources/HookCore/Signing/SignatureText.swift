@@ -34,7 +34,8 @@ enum SignatureText {
         return result
     }
 
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
+    /// One hex digit's value in either case, nil for any other byte.
+    static func hexValue(_ digit: UInt8) -> UInt8? {
         switch digit {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10

@@ -167,6 +167,7 @@ public enum Daemon {
             }, logger: logger)
             let sandbox = SandboxService(enabled: configuration.sandboxEnabled, registry: credentials.registry, credentials: credentials.service,
                                          maxResponseBytes: configuration.http.maxResponseBytes)
+            counting?.prepare(sources: Array(credentials.sources.keys), channels: alerts.dispatcher.channelNames)
             let exporter = MetricsExporter.make(metrics: metrics, state: state, credentials: credentials, alerts: alerts, delivery: delivery)
             let methods = MethodCatalogue.build(state: state, credentials: credentials, alerts: alerts, validation: validation,
                                                 delivery: delivery, sandbox: sandbox, metrics: exporter, reloader: reloader, logger: logger)

@@ -76,6 +76,21 @@ final class DaemonMetrics: RPCObserver, CredentialObserver, Sendable {
         CoreMetrics.Gauge(label: "hookd_build_info", dimensions: [("version", hookdVersion)], factory: factory).record(1)
     }
 
+    /// Gives the configured credential sources and alert channels their series at 0, so the first
+    /// fetch or notification is a rise a `rate()` sees rather than a series appearing at 1.
+    func prepare(sources: [CredentialSourceKind], channels: [String]) {
+        for source in sources {
+            for outcome in CredentialFetchOutcome.allCases {
+                _ = counter(sourceFetches, "hookd_credential_source_fetches_total", [("source", source.rawValue), ("outcome", outcome.rawValue)])
+            }
+        }
+        for channel in channels {
+            for outcome in ["sent", "failed"] {
+                _ = counter(notifications, "hookd_alert_notifications_total", [("channel", channel), ("outcome", outcome)])
+            }
+        }
+    }
+
     // MARK: - Request path
 
     func answered(method: String, ok: Bool, seconds: Double) {
