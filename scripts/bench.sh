@@ -473,3 +473,86 @@ print(f"{'counting on':<40} {on:>11,.0f} ops/s  p50 {statistics.median(r['p50_us
 print(f"{'counting off':<40} {off:>11,.0f} ops/s  p50 {statistics.median(r['p50_us'] for r in runs['off']):.1f} µs")
 print(f"{'cost of instrumentation':<40} {(1 - on / off) * 100:>10.1f} %  (goal <= 5 %)")
 PY
+
+# ---------------------------------------------------------------- sandbox (issue 15)
+# hooksandbox holding 10 000 captures (its default --max-captures): the inbox page `/` (rendered on
+# the server: time to the full HTML, curl's time_total, median of 20) and the API's first page
+# `/api/captures?limit=50` (median of 50), against the issue's goals; with chromium installed, also
+# `chromium --headless --dump-dom` of `/` (median of 3, the browser's start included) as the
+# page's load in a real browser (`make release` builds hooksandbox too).
+echo
+echo "== Sandbox: hooksandbox with 10 000 captures: the inbox page and the captures API"
+sandbox_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+sandbox_url="http://127.0.0.1:$sandbox_port"
+"$bin/hooksandbox" --listen "127.0.0.1:$sandbox_port" --data "$work/sandbox" --max-captures 10000 > "$work/hooksandbox.log" 2>&1 &
+track_pid $!
+wait_for 30 "hooksandbox" curl -sf --max-time 2 "$sandbox_url/api/stats" || exit 1
+# 10 000 JSON POSTs to /in/bench: 4 threads, each on one keep-alive connection.
+timeout 120 python3 - "$sandbox_port" <<'PY' || exit 1
+import http.client, json, sys, threading, time
+port, total, threads = int(sys.argv[1]), 10_000, 4
+failures = []
+def send(first, count):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for index in range(first, first + count):
+        body = json.dumps({"id": f"evt_bench_{index:05d}", "type": "payment_intent.succeeded",
+                           "data": {"object": {"amount": 4200 + index, "currency": "eur"}}})
+        connection.request("POST", "/in/bench", body, {"Content-Type": "application/json",
+                                                       "Stripe-Signature": f"t=1700000000,v1={index:064x}"})
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            failures.append(response.status)
+    connection.close()
+started = time.monotonic()
+workers = [threading.Thread(target=send, args=(n * total // threads, total // threads)) for n in range(threads)]
+for worker in workers: worker.start()
+for worker in workers: worker.join()
+if failures:
+    sys.exit(f"sandbox fill: {len(failures)} requests failed ({failures[:3]})")
+print(f"{'filled with 10 000 captures':<46} {time.monotonic() - started:>9.1f} s  (4 keep-alive connections)")
+PY
+sandbox_stats="$(curl -sf --max-time 10 "$sandbox_url/api/stats")" || exit 1
+[ "$(jq -r .captures <<< "$sandbox_stats")" = 10000 ] || { echo "the sandbox holds $sandbox_stats, not 10000 captures" >&2; exit 1; }
+# curl_times COUNT URL: curl's time_total for each of COUNT GETs, one a line (a non-200 answer fails).
+curl_times() {
+  local i
+  for ((i = 0; i < $1; i++)); do
+    timeout 30 curl -sf -o /dev/null -w '%{time_total}\n' "$2" || return 1
+  done
+}
+page_times="$(curl_times 20 "$sandbox_url/")" || exit 1
+api_times="$(curl_times 50 "$sandbox_url/api/captures?limit=50")" || exit 1
+page_bytes="$(curl -sf --max-time 30 "$sandbox_url/" | wc -c)"
+# dump_dom_seconds URL: the wall time of one `chromium --headless --dump-dom URL`, the DOM in $work/dom.html.
+dump_dom_seconds() {
+  local started
+  started=$(date +%s.%N)
+  timeout -k 5 60 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run --disable-dev-shm-usage \
+    --user-data-dir="$work/chromium-profile" --dump-dom "$1" > "$work/dom.html" 2> /dev/null || return 1
+  python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$started" "$(date +%s.%N)"
+}
+browser_times="" blank_times=""
+chromium="$(command -v chromium || command -v chromium-browser || true)"
+if [ -n "$chromium" ]; then
+  for _ in 1 2 3; do
+    blank_times+="$(dump_dom_seconds about:blank)"$'\n' || exit 1
+    browser_times+="$(dump_dom_seconds "$sandbox_url/")"$'\n' || exit 1
+    grep -q 'class="capture"' "$work/dom.html" || { echo "chromium's DOM of the inbox lists no capture" >&2; exit 1; }
+  done
+fi
+python3 - "$page_times" "$api_times" "$browser_times" "$blank_times" "$page_bytes" <<'PY'
+import statistics, sys
+def median_ms(text):
+    values = [float(line) for line in text.split()]
+    return statistics.median(values) * 1000 if values else None
+page, api, browser, blank = (median_ms(text) for text in sys.argv[1:5])
+size = int(sys.argv[5])
+print(f"{'inbox page /, full HTML, median of 20':<46} {page:>9.1f} ms  ({size:,} bytes; goal first paint < 1000 ms)")
+print(f"{'/api/captures?limit=50, median of 50':<46} {api:>9.1f} ms  (goal < 50 ms)")
+if browser is None:
+    print(f"{'chromium --dump-dom of /':<46} {'skipped':>9}     (chromium is not installed)")
+else:
+    print(f"{'chromium --dump-dom of /, median of 3':<46} {browser:>9.1f} ms  (the browser's start included)")
+    print(f"{'chromium --dump-dom of about:blank, median of 3':<46} {blank:>9.1f} ms  (the browser's start alone)")
+PY

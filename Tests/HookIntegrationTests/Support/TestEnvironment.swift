@@ -10,6 +10,12 @@ enum TestEnvironment {
     static var hookdPath: String { binary("HOOKD_BIN", name: "hookd") }
     static var hookrpcPath: String { binary("HOOKRPC_BIN", name: "hookrpc") }
 
+    /// The hooksandbox binary: `$HOOKSANDBOX_BIN`, or the one next to `hookdPath`.
+    static var hooksandboxPath: String {
+        if let path = ProcessInfo.processInfo.environment["HOOKSANDBOX_BIN"], !path.isEmpty { return path }
+        return URL(fileURLWithPath: hookdPath).deletingLastPathComponent().appendingPathComponent("hooksandbox").path
+    }
+
     private static func binary(_ variable: String, name: String) -> String {
         if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty { return path }
         return repositoryRoot.appendingPathComponent(".build/debug/\(name)").path
