@@ -286,7 +286,7 @@ print(json.dumps({"jsonrpc": "2.0", "method": "inbound.verify", "id": 1, "params
     "code": "BENCH_VERIFY", "headers": {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}, "body": body}}))
 PY
 )
-"$bin/hookrpc" call inbound.verify --socket "$work/inbound.sock" "$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["params"]))' "$verify_request")" \
+"$bin/hookrpc" call inbound.verify --json --socket "$work/inbound.sock" "$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["params"]))' "$verify_request")" \
   | grep -q '"valid":true' || { echo "inbound.verify did not accept the bench's own signature" >&2; exit 1; }
 header shape
 compare "inbound.verify, 1 connection" 1 1 100000 "$work/inbound.sock" "$verify_request" "GET hookbench:key"

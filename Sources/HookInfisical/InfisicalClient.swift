@@ -32,11 +32,18 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
     /// The longest token lifetime (`expiresIn`, `accessTokenMaxTTL`) taken from the server: ten years.
     static let longestTokenLifetimeSeconds = 315_360_000.0
 
+    /// What happened to the access token: `renewed`, `renewal_refused` (a fresh login follows),
+    /// `logged_in` or `login_refused`; for metrics.
+    public typealias TokenObserver = @Sendable (_ event: String) -> Void
+    private let tokenObserver: TokenObserver?
+
     /// - Parameter now: monotonic seconds, injectable for tests.
-    public init(configuration: InfisicalConfiguration, http: HTTPClient, now: @escaping @Sendable () -> Double) {
+    public init(configuration: InfisicalConfiguration, http: HTTPClient, now: @escaping @Sendable () -> Double,
+                tokenObserver: TokenObserver? = nil) {
         self.configuration = configuration
         self.http = http
         self.now = now
+        self.tokenObserver = tokenObserver
     }
 
     public func read(_ reference: String?, for webhook: Webhook) async throws(CredentialSourceError) -> String? {
@@ -147,7 +154,11 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
         let time = now()
         if let current, time < current.renewAt { return current.value }
         if let current, time < current.expiresAt, time < current.maxExpiresAt - 1 {
-            if let renewed = try? await renew(current.value) { return renewed }
+            if let renewed = try? await renew(current.value) {
+                tokenObserver?("renewed")
+                return renewed
+            }
+            tokenObserver?("renewal_refused")
         }
         return try await logins.run(0) { [self] in
             do throws(CredentialSourceError) {
@@ -168,10 +179,12 @@ public final class InfisicalClient: CredentialSourceReader, Sendable {
         let response = try await exchange(request, deadline: now() + configuration.retryBudgetSeconds, what: "logging in")
         switch response.statusCode {
         case 200:
+            tokenObserver?("logged_in")
             return try adopt(response, what: "login")
         case 400, 401, 403, 404:
             let reason = "infisical: login refused (\(response.statusCode)): \(Self.message(in: response)); not retrying for \(Int(clamping: Self.loginCooldownSeconds)) s"
             loginRefusedUntil.withLock { $0 = (now() + Self.loginCooldownSeconds, reason) }
+            tokenObserver?("login_refused")
             throw CredentialSourceError(.unauthorized, reason)
         default:
             throw CredentialSourceError(.unavailable, "infisical: login failed (\(response.statusCode)): \(Self.message(in: response))")

@@ -91,6 +91,28 @@ struct MetricsTests {
         #expect(names(child.output) == names(text))
     }
 
+    @Test func credentialFetchesAndInfisicalLoginsAreCounted() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory()
+        let infisical = try InfisicalServer(directory: directory)
+        defer { _ = infisical.child.stop() }
+        try infisical.setSecret("METRICS_TOKEN", "tok_fake_metrics_0123")
+        let daemon = try DaemonProcess(configuration: infisical.configuration, directory: directory)
+        defer { _ = daemon.child.stop() }
+        let client = daemon.client()
+        _ = try client.upsertWebhook(["code": "COUNTED", "url": "https://api.example.test", "auth_type": "bearer",
+                                      "credential": ["source": "infisical", "ref": "METRICS_TOKEN"]])
+        for _ in 0..<3 { _ = try client.call("credential.get", params: ["code": "COUNTED"]) }
+        let text = try client.call("system.metrics")["text"]?.stringValue ?? ""
+        #expect(Self.value(text, #"hookd_infisical_token_events_total{event="logged_in"}"#) == 1, "\(text.split(separator: "\n").filter { $0.contains("infisical") })")
+        #expect(Self.value(text, #"hookd_infisical_token_events_total{event="renewed"}"#) == 0)
+        #expect(Self.value(text, #"hookd_credential_source_fetches_total{source="infisical",outcome="ok"}"#) == 1)
+        #expect(Self.value(text, #"hookd_credential_source_fetches_total{source="infisical",outcome="error"}"#) == 0)
+        #expect(Self.value(text, #"hookd_credential_lookups_total{tier="memory",result="hit"}"#) == 2)
+        #expect(Self.value(text, #"hookd_credential_lookups_total{tier="memory",result="miss"}"#) == 1)
+        #expect(Self.value(text, "hookd_credential_cache_entries") == 1)
+        #expect(!text.contains("tok_fake_metrics_0123"))
+    }
+
     @Test func aListenerBeyondLoopbackIsRefusedUnlessAllowed() throws {
         let directory = try TestEnvironment.makeTemporaryDirectory()
         let refused = try DaemonProcess(configuration: "metrics:\n  listen: 0.0.0.0:9464\n", directory: directory, waitUntilReady: false)

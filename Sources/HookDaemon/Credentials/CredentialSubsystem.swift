@@ -24,7 +24,8 @@ final class CredentialSubsystem: Sendable {
     private let infisicalHTTP: HTTPClient?
 
     init(configuration: DaemonConfiguration, directories: DaemonDirectories, environment: [String: String],
-         health: HealthBoard, logger: Logger, observer: (any CredentialObserver)? = nil) throws(StartError) {
+         health: HealthBoard, logger: Logger, observer: (any CredentialObserver)? = nil,
+         tokenObserver: InfisicalClient.TokenObserver? = nil) throws(StartError) {
         let storePath = configuration.storePath ?? "\(directories.state)/hookd.db"
         let store: WebhookStore
         do throws(StoreError) {
@@ -58,7 +59,7 @@ final class CredentialSubsystem: Sendable {
                     environment: infisical.environment, secretPath: infisical.secretPath,
                     api: infisical.api == .v4 ? .v4 : .v3, timeoutSeconds: infisical.timeoutSeconds,
                     retryBudgetSeconds: infisical.retryBudgetSeconds),
-                http: http, now: SystemClock.monotonicSeconds)
+                http: http, now: SystemClock.monotonicSeconds, tokenObserver: tokenObserver)
             health.report("infisical", .ok, detail: infisical.siteURL)
         } else {
             infisicalHTTP = nil

@@ -131,7 +131,8 @@ public enum Daemon {
             let credentials: CredentialSubsystem
             do throws(CredentialSubsystem.StartError) {
                 credentials = try CredentialSubsystem(configuration: configuration, directories: directories,
-                                                      environment: environment, health: state.health, logger: logger, observer: counting)
+                                                      environment: environment, health: state.health, logger: logger, observer: counting,
+                                                      tokenObserver: counting?.tokenObserver)
             } catch {
                 throw StartError(description: error.description)
             }

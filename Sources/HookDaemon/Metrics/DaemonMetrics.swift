@@ -47,6 +47,7 @@ final class DaemonMetrics: RPCObserver, CredentialObserver, Sendable {
     private let notifications = Mutex<[String: CoreMetrics.Counter]>([:])
     private let channelDurations = Mutex<[String: CoreMetrics.Timer]>([:])
     private let attempts = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let tokenEvents = Mutex<[String: CoreMetrics.Counter]>([:])
     private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
     /// The gauges of labelled series set at the last scrape, so a series that vanished goes to 0.
     private let lastScrapeSeries = Mutex<Set<String>>([])
@@ -79,6 +80,11 @@ final class DaemonMetrics: RPCObserver, CredentialObserver, Sendable {
     /// Gives the configured credential sources and alert channels their series at 0, so the first
     /// fetch or notification is a rise a `rate()` sees rather than a series appearing at 1.
     func prepare(sources: [CredentialSourceKind], channels: [String]) {
+        if sources.contains(.infisical) {
+            for event in ["renewed", "renewal_refused", "logged_in", "login_refused"] {
+                _ = counter(tokenEvents, "hookd_infisical_token_events_total", [("event", event)])
+            }
+        }
         for source in sources {
             for outcome in CredentialFetchOutcome.allCases {
                 _ = counter(sourceFetches, "hookd_credential_source_fetches_total", [("source", source.rawValue), ("outcome", outcome.rawValue)])
@@ -120,6 +126,14 @@ final class DaemonMetrics: RPCObserver, CredentialObserver, Sendable {
         }
         timer.recordNanoseconds(Int64(max(0, seconds) * 1_000_000_000))
     }
+
+    /// An Infisical access-token event: `renewed`, `renewal_refused`, `logged_in`, `login_refused`.
+    func tokenEvent(_ event: String) {
+        counter(tokenEvents, "hookd_infisical_token_events_total", [("event", event)]).increment()
+    }
+
+    /// `tokenEvent` as the Infisical client's observer.
+    var tokenObserver: @Sendable (String) -> Void { { [self] event in tokenEvent(event) } }
 
     // MARK: - Webhook calls
 

@@ -68,6 +68,7 @@ enum MetricsCatalogue {
         "hookd_credential_source_fetches_total": "Reads from credential sources, by source and outcome (ok, missing, error).",
         "hookd_credential_fetch_duration_seconds": "Duration of a read from a credential source, by source.",
         "hookd_credential_cache_entries": "Credentials held in the in-process cache.",
+        "hookd_infisical_token_events_total": "Infisical access-token events: renewed, renewal_refused, logged_in, login_refused.",
         "hookd_webhook_calls_total": "Webhook calls recorded (alert.record, deliveries, inbound verifications), by code, direction and outcome.",
         "hookd_webhook_call_duration_seconds": "Duration of recorded webhook calls, by code.",
         "hookd_alerts_firing": "Alerts firing now, by webhook code and alert type (1 firing).",
