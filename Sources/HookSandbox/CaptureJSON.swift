@@ -26,8 +26,12 @@ enum CaptureJSON {
             "status": request.status.map { .integer(Int64($0)) } ?? .null,
             "latency_ms": .integer(Int64(request.latencyMilliseconds)),
         ]
-        if let signature = request.signature {
-            object["signature"] = ["valid": .bool(signature.valid), "reason": signature.reason.map(JSONValue.string) ?? .null]
+        if let stored = request.signature {
+            let signature = CaptureVerdict(stored: stored)
+            object["signature"] = [
+                "valid": .bool(signature.valid), "reason": signature.reason.map(JSONValue.string) ?? .null,
+                "checked_by": .string(signature.checkedBy.rawValue),
+            ]
         }
         return .object(object)
     }

@@ -46,15 +46,12 @@ struct CaptureMiddleware: RouterMiddleware {
         let outcome: CaptureStore.Outcome = script.close ? .closed : script.hang ? .hung : .answered
         let status = outcome == .answered ? script.status(forRequest: index) : nil
         let latency = Self.latencyMilliseconds(script.latency)
-        var signature: CaptureStore.SignatureVerdict?
-        if let code = script.code, let verifier = sandbox.verifier {
-            let url = "http://\(request.head.authority ?? "127.0.0.1")\(request.uri.description)"
-            signature = await verifier.verify(code: code, headers: headers, body: bytes, url: url)
-        }
+        let url = "http://\(request.head.authority ?? "127.0.0.1")\(request.uri.description)"
+        let signature = await sandbox.signatureVerdict(script: script, headers: headers, body: bytes, url: url, receivedAt: receivedAt)
         let capture = CaptureStore.NewCapture(
             endpoint: name, method: request.method.rawValue, path: path, query: request.uri.query ?? "", headers: headers,
             body: bytes, receivedAt: receivedAt, peer: context.peer, outcome: outcome, status: status,
-            latencyMilliseconds: outcome == .hung ? 0 : latency, signature: signature)
+            latencyMilliseconds: outcome == .hung ? 0 : latency, signature: signature?.stored)
         do {
             let stored = try sandbox.store.insert(capture)
             sandbox.events.publish(.capture(CaptureJSON.encode(stored)))

@@ -69,10 +69,13 @@ enum InboxPage {
         }
     }
 
-    static func verdict(_ signature: CaptureStore.SignatureVerdict?) -> String {
-        guard let signature else { return "–" }
-        if signature.valid { return "<span class=\"valid\">valid</span>" }
-        return "<span class=\"invalid\">invalid: \(HTML.escape(signature.reason ?? "unknown"))</span>"
+    /// The verdict and who gave it (`valid (sandbox)`); a dash when there is none.
+    static func verdict(_ stored: CaptureStore.SignatureVerdict?) -> String {
+        guard let stored else { return "–" }
+        let signature = CaptureVerdict(stored: stored)
+        let checker = " <small class=\"checked-by\">(\(signature.checkedBy.rawValue))</small>"
+        if signature.valid { return "<span class=\"valid\">valid</span>" + checker }
+        return "<span class=\"invalid\">invalid: \(HTML.escape(signature.reason ?? "unknown"))</span>" + checker
     }
 
     /// Adds a row for each capture from `/api/events`, newest on top.
@@ -106,7 +109,8 @@ enum InboxPage {
                   cell(row, c.path);
                   cell(row, c.outcome === 'answered' ? String(c.status) : c.outcome);
                   cell(row, c.latency_ms + ' ms');
-                  cell(row, c.signature ? (c.signature.valid ? 'valid' : 'invalid: ' + (c.signature.reason || 'unknown')) : '\\u2013');
+                  cell(row, c.signature ? (c.signature.valid ? 'valid' : 'invalid: ' + (c.signature.reason || 'unknown'))
+                    + ' (' + c.signature.checked_by + ')' : '\\u2013');
                   body.insertBefore(row, body.firstChild);
                   var empty = document.getElementById('no-captures');
                   if (empty) empty.remove();

@@ -14,7 +14,8 @@ public final class Sandbox: Sendable {
     public let scripts: EndpointScripts
     /// New captures for `/api/events`.
     public let events: CaptureEvents
-    /// Signature verdicts for endpoints tied to a webhook code; nil: none are given.
+    /// hookd's signature verdicts for endpoints tied to a webhook code; nil: only the sandbox's own
+    /// check, for scripts with a secret (`signatureVerdict`).
     let verifier: (any SignatureVerifier)?
     /// Releases hangs and event streams at shutdown.
     let shutdown: SandboxShutdown
@@ -25,7 +26,7 @@ public final class Sandbox: Sendable {
     /// - Parameters:
     ///   - store: where captures go.
     ///   - scripts: the scripts to start with.
-    ///   - verifier: asks for signature verdicts (hookd's `inbound.verify`); nil for none.
+    ///   - verifier: asks for signature verdicts (hookd's `inbound.verify`); nil for hookd's none.
     public init(store: CaptureStore, scripts: [(endpoint: String, script: SandboxScript)] = [], verifier: (any SignatureVerifier)? = nil) {
         self.store = store
         self.scripts = EndpointScripts(scripts)

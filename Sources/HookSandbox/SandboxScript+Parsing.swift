@@ -1,9 +1,11 @@
+import HookCore
 import HookJSON
 
 extension SandboxScript {
     /// The fields a script may have; any other is refused so a typo does not pass silently.
     static let fieldNames: Set<String> = [
         "statuses", "latency_ms", "fail_first", "fail_status", "hang", "close", "retry_after", "headers", "body", "code",
+        "scheme", "secret",
     ]
 
     /// The longest latency a script may ask for: past it a sender's timeout is better tested with `hang`.
@@ -79,6 +81,34 @@ extension SandboxScript {
                 throw Self.wrongType("code", "a webhook code (1 to 64 characters)", value)
             }
             code = text
+        }
+        if let value = object["scheme"] {
+            guard let text = value.stringValue, let found = SignatureScheme(rawValue: text), SandboxSignatureCheck.schemes.contains(found) else {
+                throw Self.wrongType("scheme", "one of \(SandboxSignatureCheck.schemes.map(\.rawValue).joined(separator: ", "))", value)
+            }
+            scheme = found
+        }
+        if let value = object["secret"] { signingKey = try Self.signingKey(value, scheme: scheme) }
+    }
+
+    /// The key `scheme` derives from the `secret` field, after checking the secret's form.
+    ///
+    /// Its errors never quote the value, not even in part: it is a signing secret.
+    private static func signingKey(_ value: JSONValue, scheme: SignatureScheme?) throws(SandboxScriptError) -> SigningKey {
+        guard let secret = value.stringValue else {
+            throw SandboxScriptError(field: "secret", message: "must be the signing secret as a string, found JSON \(value.typeName)")
+        }
+        guard !secret.isEmpty else { throw SandboxScriptError(field: "secret", message: "must not be empty") }
+        guard let scheme else {
+            throw SandboxScriptError(field: "secret", message: "requires 'scheme', which says how the secret signs")
+        }
+        guard secret != Masker.mask else {
+            throw SandboxScriptError(field: "secret", message: "is the mask shown in place of a secret; send the secret itself")
+        }
+        do throws(SigningKeyError) {
+            return try SigningKey(secret: secret, scheme: scheme)
+        } catch {
+            throw SandboxScriptError(field: "secret", message: "is not a \(scheme.rawValue) signing secret: it \(error.reason)")
         }
     }
 

@@ -1,3 +1,4 @@
+import HookCore
 import HookJSON
 
 /// How a capture endpoint answers: a status sequence, faults and a response, all optional.
@@ -6,6 +7,10 @@ import HookJSON
 /// then `statuses[n - failFirst]`, the last status repeating; with neither, 200 `{"ok":true}`.
 /// `hang` and `close` win over any status: they are how a sender's timeouts and broken
 /// connections are exercised.
+///
+/// A script may also carry a signing secret (`scheme` + `secret`) for the sandbox's own
+/// signature check. Only the key derived from it is kept, and it never comes back out: `json`
+/// shows `secret` as `***MASKED***`, and `SigningKey` neither prints nor reflects its bytes.
 public struct SandboxScript: Sendable, Equatable {
     /// A delay before answering: fixed, or drawn uniformly from a range for each request.
     public enum Latency: Sendable, Equatable {
@@ -31,8 +36,12 @@ public struct SandboxScript: Sendable, Equatable {
     public var headers: [(name: String, value: String)] = []
     /// The response body; nil for `{"ok":true}` on a 2xx and `{"ok":false}` otherwise.
     public var body: String?
-    /// The webhook code whose IN secret signs this endpoint's requests, for signature verdicts.
+    /// The webhook code whose IN secret signs this endpoint's requests, for hookd's verdicts.
     public var code: String?
+    /// How this endpoint's requests are signed, for the sandbox's own check (with `signingKey`).
+    public var scheme: SignatureScheme?
+    /// The key `scheme` derives from the `secret` the developer gave the sandbox; nil for none.
+    public var signingKey: SigningKey?
 
     /// How long a `hang` holds a request when the sandbox is not shut down first.
     public static let hangSeconds = 300
@@ -40,8 +49,9 @@ public struct SandboxScript: Sendable, Equatable {
     /// The default script: 200 `{"ok":true}`, no delay, no faults.
     public init() {}
 
+    /// Equal when their JSON is, and their keys (which the JSON masks).
     public static func == (lhs: SandboxScript, rhs: SandboxScript) -> Bool {
-        lhs.json == rhs.json
+        lhs.json == rhs.json && lhs.signingKey == rhs.signingKey
     }
 
     /// The status of the request numbered `index` (0 for the first since the script was set).
@@ -52,7 +62,7 @@ public struct SandboxScript: Sendable, Equatable {
         return position < statuses.count ? statuses[position] : last
     }
 
-    /// The script as JSON, in the same shape `init(json:)` reads.
+    /// The script as JSON, in the same shape `init(json:)` reads, with `secret` masked.
     public var json: JSONValue {
         var object = JSONObject()
         if !statuses.isEmpty { object["statuses"] = .array(statuses.map { .integer(Int64($0)) }) }
@@ -74,6 +84,8 @@ public struct SandboxScript: Sendable, Equatable {
         }
         if let body { object["body"] = .string(body) }
         if let code { object["code"] = .string(code) }
+        if let scheme { object["scheme"] = .string(scheme.rawValue) }
+        if signingKey != nil { object["secret"] = .string(Masker.mask) }
         return .object(object)
     }
 }

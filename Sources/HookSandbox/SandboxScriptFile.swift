@@ -36,7 +36,7 @@ public enum SandboxScriptFile {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw LoadError(path: path, message: "is not valid YAML or JSON: \(error)")
+            throw LoadError(path: path, message: "is not valid YAML or JSON: \(Self.describe(error))")
         }
         guard let root else { return [] }
         guard case .mapping(let mapping) = root else {
@@ -57,5 +57,21 @@ public enum SandboxScriptFile {
             }
         }
         return scripts
+    }
+
+    /// A YAML error without the line of the file that Yams quotes with it: that line may hold a
+    /// script's `secret`, and the error is printed.
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? YamlError else { return "\(error)" }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let within = context.map { "\($0.text) in line \($0.mark.line), column \($0.mark.column): " } ?? ""
+            return "\(mark): \(within)\(problem)"
+        case .reader(let problem, let offset, _, _):
+            return offset.map { "\(problem) at byte \($0)" } ?? problem
+        default:
+            return error.description
+        }
     }
 }

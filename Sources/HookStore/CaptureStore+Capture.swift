@@ -9,16 +9,19 @@ extension CaptureStore {
         case hung
     }
 
-    /// A signature verdict on a captured request (hookd's `inbound.verify`).
+    /// A signature verdict on a captured request: hookd's `inbound.verify`, or the sandbox's own check.
     public struct SignatureVerdict: Sendable, Equatable {
         /// The signature matched, within tolerance, and the event was not a replay.
         public var valid: Bool
         /// Why it is not valid (`bad_signature`, `replayed`, …) or why no verdict could be had.
         public var reason: String?
+        /// Who judged it: `hookd` or `sandbox` (rows stored before v2 read as `hookd`).
+        public var checkedBy: String
 
-        public init(valid: Bool, reason: String?) {
+        public init(valid: Bool, reason: String?, checkedBy: String = "hookd") {
             self.valid = valid
             self.reason = reason
+            self.checkedBy = checkedBy
         }
     }
 

@@ -4,13 +4,13 @@ import HookJSON
 extension CaptureStore {
     static let columns = """
         id, endpoint, method, path, query, headers, body, received_at, peer, outcome, status, latency_ms, \
-        signature_valid, signature_reason
+        signature_valid, signature_reason, signature_checked_by
         """
 
     static let insertSQL = """
         INSERT INTO captures (endpoint, method, path, query, headers, body, received_at, peer, outcome, status,
-                              latency_ms, signature_valid, signature_reason)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                              latency_ms, signature_valid, signature_reason, signature_checked_by)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
         RETURNING id
         """
 
@@ -33,7 +33,8 @@ extension CaptureStore {
         let headers = object.members.map { (name: $0.key, value: $0.value.stringValue ?? $0.value.compactText) }
         guard let outcome = Outcome(rawValue: try text(9, "outcome")) else { throw undecodable(id, "outcome") }
         let signature = statement.isNull(at: 12)
-            ? nil : SignatureVerdict(valid: statement.integer(at: 12) != 0, reason: statement.text(at: 13))
+            ? nil : SignatureVerdict(valid: statement.integer(at: 12) != 0, reason: statement.text(at: 13),
+                                     checkedBy: statement.text(at: 14) ?? "hookd")
         let request = NewCapture(
             endpoint: try text(1, "endpoint"), method: try text(2, "method"), path: try text(3, "path"),
             query: try text(4, "query"), headers: headers, body: statement.blob(at: 6) ?? [],

@@ -33,5 +33,12 @@ extension CaptureStore {
                 );
                 INSERT INTO counters (name, value) VALUES ('dropped', 0);
                 """),
+        // v2: who judged a capture's signature, `hookd` or `sandbox` (its own check with a secret
+        // given to it); NULL for rows stored before, which hookd judged.
+        SQLiteMigration(
+            version: 2, summary: "add signature_checked_by",
+            sql: """
+                ALTER TABLE captures ADD COLUMN signature_checked_by TEXT;
+                """),
     ]
 }

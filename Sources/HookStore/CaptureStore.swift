@@ -41,7 +41,7 @@ public final class CaptureStore: Sendable {
             .text(headers.compactText), .blob(capture.body), .double(capture.receivedAt), .text(capture.peer),
             .text(capture.outcome.rawValue), capture.status.map { .integer(Int64($0)) } ?? .null,
             .integer(Int64(capture.latencyMilliseconds)), capture.signature.map { .bool($0.valid) } ?? .null,
-            .text(capture.signature?.reason),
+            .text(capture.signature?.reason), .text(capture.signature?.checkedBy),
         ]
         let limit = maxCaptures
         let operation = "insert capture for endpoint \(capture.endpoint)"

@@ -95,7 +95,7 @@ import Testing
             _ = try await client.send("/in/plain")
             let captures = try await client.captures()
             #expect(captures.first?["signature"] == nil, "an endpoint without a code gets no verdict")
-            #expect(captures.last?["signature"] == ["valid": false, "reason": "bad_signature"])
+            #expect(captures.last?["signature"] == ["valid": false, "reason": "bad_signature", "checked_by": "hookd"])
             let call = try #require(verifier.calls.first)
             #expect(call.code == "STRIPE_IN")
             #expect(call.body == Array(#"{"id":"evt_1"}"#.utf8))
@@ -112,8 +112,8 @@ final class RecordingVerifier: SignatureVerifier, @unchecked Sendable {
     private var recorded: [Call] = []
     var calls: [Call] { lock.withLock { recorded } }
 
-    func verify(code: String, headers: [(name: String, value: String)], body: [UInt8], url: String) async -> CaptureStore.SignatureVerdict {
+    func verify(code: String, headers: [(name: String, value: String)], body: [UInt8], url: String) async -> SignatureVerifierAnswer {
         lock.withLock { recorded.append(Call(code: code, headers: headers, body: body, url: url)) }
-        return CaptureStore.SignatureVerdict(valid: false, reason: "bad_signature")
+        return .verdict(CaptureStore.SignatureVerdict(valid: false, reason: "bad_signature"))
     }
 }

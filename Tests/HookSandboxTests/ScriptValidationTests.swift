@@ -35,6 +35,53 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        (#"{"scheme": "paypal"}"#, "scheme"),
+        (#"{"scheme": "generic"}"#, "scheme"),
+        (#"{"scheme": 1}"#, "scheme"),
+        (#"{"secret": "gh_fake_secret_0123456789"}"#, "secret"),
+        (#"{"scheme": "github", "secret": "gh_fake_short"}"#, "secret"),
+        (#"{"scheme": "github", "secret": "gh_fake secret 0123456789"}"#, "secret"),
+        (#"{"scheme": "stripe", "secret": "sk_fake_no_whsec_prefix"}"#, "secret"),
+        (#"{"scheme": "standard_webhooks", "secret": "whsec_fake!!notbase64"}"#, "secret"),
+        (#"{"scheme": "slack", "secret": "fake_not_32_hex_digits_at_all_xx"}"#, "secret"),
+        (#"{"scheme": "twilio", "secret": 12345678}"#, "secret"),
+        (#"{"scheme": "github", "secret": ""}"#, "secret"),
+        (#"{"scheme": "github", "secret": "***MASKED***"}"#, "secret"),
+    ])
+    func aBadSchemeOrSecretIsRefusedNamingTheFieldWithoutQuotingTheSecret(script: String, field: String) async throws {
+        let fixture = try SandboxFixture()
+        defer { fixture.remove() }
+        try await fixture.application().test(.router) { client in
+            let response = try await client.setScript("signed", script)
+            #expect(response.status == .badRequest)
+            #expect(response.json["error"]?["field"]?.stringValue == field)
+            let message = try #require(response.json["error"]?["message"]?.stringValue)
+            for secret in ["gh_fake_secret_0123456789", "gh_fake_short", "gh_fake secret", "sk_fake", "whsec_fake!!", "fake_not_32", "12345678"] {
+                #expect(!message.contains(secret), "the message quotes the secret: \(message)")
+            }
+            #expect(try await client.execute(uri: "/api/endpoints", method: .get).json["endpoints"] == [], "nothing was set")
+        }
+    }
+
+    @Test(arguments: [
+        ("stripe", "whsec_fake_sandbox_0123456789"),
+        ("github", "gh_fake_sandbox_0123456789"),
+        ("slack", "0000fa4e0000fa4e0000fa4e0000fa4e"),
+        ("shopify", "shpss_fake_sandbox_0123456789"),
+        ("twilio", "0000fa4e0000fa4e0000fa4e0000fa4e"),
+        ("standard_webhooks", "whsec_ZmFrZS1zYW5kYm94LWtleS0wMTIzNDU2Nzg5YWI="),
+    ])
+    func eachSchemeTakesASecretInItsProvidersForm(scheme: String, secret: String) async throws {
+        let fixture = try SandboxFixture()
+        defer { fixture.remove() }
+        try await fixture.application().test(.router) { client in
+            let response = try await client.setScript("signed", #"{"scheme": "\#(scheme)", "secret": "\#(secret)"}"#)
+            #expect(response.status == .ok, "\(response.text)")
+            #expect(response.json["script"] == ["scheme": .string(scheme), "secret": "***MASKED***"])
+        }
+    }
+
     @Test func aBodyThatIsNotJSONIsRefused() async throws {
         let fixture = try SandboxFixture()
         defer { fixture.remove() }
