@@ -13,3 +13,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 python3 -c 'import pytest' 2>/dev/null || python3 -m pip install --quiet pytest
+python3 -c 'import websocket' 2>/dev/null || python3 -m pip install --quiet websocket-client

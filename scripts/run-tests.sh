@@ -46,6 +46,8 @@ echo "== Python client tests"
 (cd "$root" && PYTHONPATH=clients/python python3 -m pytest clients/python/tests -q -p no:cacheprovider) || failed+=("python")
 echo "== Metrics tests (hookd scraped by a real Prometheus; dashboards/hookd.json and hookd.rules.yml checked with promtool and PromQL)"
 (cd "$root" && PYTHONPATH=clients/python python3 -m pytest Tests/Metrics -q -p no:cacheprovider) || failed+=("metrics")
+echo "== Browser tests (the sandbox's inbox page in headless Chromium over DevTools)"
+(cd "$root" && python3 -m pytest Tests/Browser -q -p no:cacheprovider) || failed+=("browser")
 echo "== Test fixture tests (the local Infisical, Slack/PagerDuty and endpoint stand-ins)"
 (cd "$root" && python3 -m pytest Tests/Fixtures -q -p no:cacheprovider) || failed+=("fixtures")
 echo "== Shell client tests"
