@@ -22,7 +22,7 @@ enum SandboxSignatureCheck {
     static func verdict(
         scheme: SignatureScheme, key: SigningKey, headers: [(name: String, value: String)], body: [UInt8], url: String, receivedAt: Double
     ) -> CaptureVerdict {
-        let params = scheme == .twilio && isForm(headers) ? FormEncoding.fields(body) : nil
+        let params = scheme == .twilio ? FormEncoding.fields(ofFormPost: headers, body: body) : nil
         do throws(SignatureInputError) {
             let verification = try HookCore.SignatureVerifier.verify(
                 scheme: scheme, keys: SigningKeys(current: key), headers: headers, body: body, url: url, params: params,
@@ -32,10 +32,5 @@ enum SandboxSignatureCheck {
             // Unreachable while scripts refuse `generic` and a URL is always given; a verdict all the same.
             return CaptureVerdict(valid: false, reason: "sandbox_error: \(error.description)", checkedBy: .sandbox)
         }
-    }
-
-    /// Whether the body is `application/x-www-form-urlencoded` (a Twilio form post's fields are signed).
-    private static func isForm(_ headers: [(name: String, value: String)]) -> Bool {
-        headers.contains { $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("application/x-www-form-urlencoded") }
     }
 }

@@ -46,6 +46,13 @@ public enum FormEncoding {
         }
     }
 
+    /// The fields of a form post (`Content-Type: application/x-www-form-urlencoded`, in any case),
+    /// nil for any other body: what Twilio signs beside the URL.
+    public static func fields(ofFormPost headers: [(name: String, value: String)], body: [UInt8]) -> [(String, String)]? {
+        let isForm = headers.contains { $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("application/x-www-form-urlencoded") }
+        return isForm ? fields(body) : nil
+    }
+
     /// A form body from fields in order.
     public static func body(_ fields: [(String, String)]) -> [UInt8] {
         Array(fields.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&").utf8)

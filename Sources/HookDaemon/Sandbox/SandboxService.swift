@@ -83,7 +83,7 @@ final class SandboxService: StoppableService, Sendable {
             let known = SandboxEventTemplates.catalogue.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }
             throw .invalidParams(JSONAccessError(key: "event", problem: .invalid(reason: "has no template; known: \(known.joined(separator: "; "))")))
         }
-        let keys = try await signingKeys(code: code, scheme: event.scheme)
+        let (_, keys) = try await signing(code: code, scheme: event.scheme)
         var headers = [(name: "Content-Type", value: event.contentType)] + event.headers
         headers += try signature(event.scheme, keys: keys, messageID: event.messageID, timestamp: now, body: event.body, url: url, params: event.params)
         var exchange = try await send(http, method: "POST", url: url, headers: headers, body: event.body)
@@ -101,23 +101,15 @@ final class SandboxService: StoppableService, Sendable {
         let hopByHop: Set<String> = ["host", "content-length", "connection", "transfer-encoding", "keep-alive", "expect", "upgrade"]
         var headers = captured.filter { !hopByHop.contains($0.name.lowercased()) }
         if let resignCode {
-            let scheme = try await scheme(code: resignCode)
-            let keys = try await signingKeys(code: resignCode, scheme: scheme)
+            let (scheme, keys) = try await signing(code: resignCode, scheme: nil)
             let signatureNames = Set(SignatureHeader.written(by: scheme).map { $0.lowercased() })
             let messageID = headers.first { $0.name.lowercased() == SignatureHeader.webhookID }?.value ?? "msg_replay_\(UInt64.random(in: 0...UInt64.max))"
-            let params = Self.formParams(headers: headers, body: body)
+            let params = FormEncoding.fields(ofFormPost: headers, body: body)
             headers.removeAll { signatureNames.contains($0.name.lowercased()) }
             headers += try signature(scheme, keys: keys, messageID: messageID, timestamp: Int(SystemClock.wallSeconds()), body: body, url: url,
                                      params: params)
         }
         return try await send(http, method: method, url: url, headers: headers, body: body).json
-    }
-
-    /// A form post's fields, for re-signing Twilio; nil for any other body.
-    private static func formParams(headers: [(name: String, value: String)], body: [UInt8]) -> [(String, String)]? {
-        guard headers.contains(where: { $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("application/x-www-form-urlencoded") })
-        else { return nil }
-        return FormEncoding.fields(body)
     }
 
     // MARK: - Route
@@ -179,13 +171,10 @@ final class SandboxService: StoppableService, Sendable {
         }
     }
 
-    private func scheme(code: String) async throws(RPCError) -> SignatureScheme {
+    /// The IN webhook's signing keys, for `scheme` (nil: the credential's own, else standard_webhooks).
+    private func signing(code: String, scheme requested: SignatureScheme?) async throws(RPCError) -> (SignatureScheme, SigningKeys) {
         let credential = try await inboundCredential(code: code)
-        return credential["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:)) ?? .standardWebhooks
-    }
-
-    private func signingKeys(code: String, scheme: SignatureScheme) async throws(RPCError) -> SigningKeys {
-        let credential = try await inboundCredential(code: code)
+        let scheme = requested ?? credential["scheme"]?.stringValue.flatMap(SignatureScheme.init(rawValue:)) ?? .standardWebhooks
         let keys: SigningKeys?
         do throws(SigningKeyError) {
             keys = try SigningKeys.fromCredential(credential, scheme: scheme, acceptingAnyForm: true)
@@ -193,7 +182,7 @@ final class SandboxService: StoppableService, Sendable {
             throw RPCError(.credentialUnavailable, "the credential of \(code)/IN: field 'secret' \(error.description)")
         }
         guard let keys else { throw RPCError(.credentialUnavailable, "the credential of \(code)/IN has no secret") }
-        return keys
+        return (scheme, keys)
     }
 
     private func signature(_ scheme: SignatureScheme, keys: SigningKeys, messageID: String, timestamp: Int, body: [UInt8], url: String,
